@@ -1,0 +1,1 @@
+"""lamina: the Keras model-building APIs, native on PyTorch."""
