@@ -1,1 +1,20 @@
-"""lamina: the Keras model-building APIs, native on PyTorch."""
+"""lamina: the Keras model-building APIs (Sequential, Functional, subclassing), native on PyTorch.
+
+`import lamina as keras` gives the Keras namespace: `keras.Input`, `keras.Model`,
+`keras.Sequential`, `keras.layers`, `keras.activations`, `keras.initializers`, ...
+Every layer and model is a `torch.nn.Module`.
+"""
+
+from lamina import activations, backend, constraints, initializers, regularizers
+from lamina import layers, models
+from lamina.layers import Input, InputSpec, Layer
+from lamina.models import Model, Sequential
+from lamina.backend import clear_session
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Input", "InputSpec", "Layer", "Model", "Sequential",
+    "activations", "backend", "constraints", "initializers", "layers", "models", "regularizers",
+    "clear_session", "__version__",
+]

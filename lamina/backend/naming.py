@@ -1,0 +1,30 @@
+"""Automatic layer and model names, numbered per class as Keras does.
+
+Keras names an unnamed `Dense` "dense", the next "dense_1", and so on, with
+process-wide counters that `clear_session()` resets.
+"""
+
+import collections
+import re
+
+_COUNTERS: collections.Counter = collections.Counter()
+
+
+def to_snake_case(name: str) -> str:
+    """`"Conv2DTranspose"` -> `"conv2d_transpose"`, using Keras's exact rules."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    name = re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+    return name
+
+
+def unique_name(prefix: str) -> str:
+    """Returns `prefix` the first time, then `prefix_1`, `prefix_2`, ..."""
+    count = _COUNTERS[prefix]
+    _COUNTERS[prefix] += 1
+    return prefix if count == 0 else f"{prefix}_{count}"
+
+
+def clear_session() -> None:
+    """Resets the automatic name counters (`dense`, `dense_1`, ... start again)."""
+    _COUNTERS.clear()

@@ -1,0 +1,131 @@
+"""`KerasTensor`: a symbolic tensor (shape, dtype, history) with no data.
+
+Calling a layer on one records a graph node. Python operators, indexing,
+tensor methods and plain `torch` functions applied to a KerasTensor also
+become nodes (through `__torch_function__`), so `x + y`, `x[:, 0]`,
+`x.mean(dim=1)` and `torch.cat([a, b], dim=-1)` work while building a model.
+"""
+
+import collections
+import operator
+
+import torch
+
+from lamina import backend
+
+__all__ = ["KerasTensor", "KerasHistory", "is_keras_tensor"]
+
+KerasHistory = collections.namedtuple("KerasHistory", ["operation", "node_index", "tensor_index"])
+
+
+def is_keras_tensor(value) -> bool:
+    return isinstance(value, KerasTensor)
+
+
+def _symbolic_op(func, args, kwargs, name=None):
+    from lamina.layers.core.torch_op import TorchOp
+
+    return TorchOp(func, name=name)(*args, **(kwargs or {}))
+
+
+class KerasTensor:
+    """A symbolic tensor: a shape (with `None` for unknown dims), a dtype and the
+    layer call that produced it.
+
+    Args:
+        shape: tuple of ints or `None` (batch dimension first).
+        dtype: dtype name or torch dtype (default float32).
+        name: optional name.
+
+    Example:
+        >>> x = lamina.Input(shape=(20,))
+        >>> x.shape
+        (None, 20)
+    """
+
+    def __init__(self, shape, dtype=None, name=None, sparse=False):
+        self.shape = tuple(None if d is None else int(d) for d in shape)
+        self.dtype = backend.standardize_dtype(dtype)
+        self.name = name
+        self.sparse = sparse
+        self._keras_history = None
+        # The symbolic mask travelling with this tensor (from Embedding(mask_zero=True), Masking...).
+        self._keras_mask = None
+        # Set on a mask tensor: the tensor whose mask it is (masks are computed with it).
+        self._mask_of = None
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def dim(self) -> int:
+        return len(self.shape)
+
+    def size(self, dim=None):
+        return self.shape if dim is None else self.shape[dim]
+
+    def __repr__(self):
+        history = self._keras_history
+        source = f", source={history.operation.name}" if history is not None else ""
+        name = f", name={self.name}" if self.name else ""
+        return (f"<KerasTensor shape={self.shape}, dtype={backend.dtype_name(self.dtype)}"
+                f"{source}{name}>")
+
+    # A symbolic tensor has no value: fail loudly instead of behaving oddly.
+    def __bool__(self):
+        raise TypeError(
+            f"A symbolic KerasTensor {self!r} has no value, so it cannot be used as a Python bool "
+            f"(e.g. in `if` or `and`). Inside a Functional model use tensor ops, or write a "
+            f"subclassed layer whose call() receives real tensors."
+        )
+
+    def __iter__(self):
+        raise TypeError(
+            f"A symbolic KerasTensor {self!r} cannot be iterated. Index it (x[:, 0]) or split it "
+            f"with a layer or torch function (torch.unbind, torch.split)."
+        )
+
+    def __len__(self):
+        raise TypeError(f"len() of a symbolic KerasTensor is undefined; use x.shape ({self.shape}).")
+
+    def __array__(self, *args, **kwargs):
+        raise TypeError(
+            f"A symbolic KerasTensor {self!r} cannot be converted to a NumPy array: it only exists "
+            f"while a model is being defined. Call the model on real data to get values."
+        )
+
+    def numpy(self):
+        self.__array__()
+
+    __hash__ = object.__hash__
+
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        return _symbolic_op(func, args, kwargs)
+
+    def __getattr__(self, name):
+        # Tensor methods and properties (x.mean(...), x.permute(...), x.T) become graph nodes.
+        if name.startswith("_") or not hasattr(torch.Tensor, name):
+            raise AttributeError(f"'KerasTensor' object has no attribute {name!r}")
+        attribute = getattr(torch.Tensor, name)
+        if callable(attribute):
+            return lambda *args, **kwargs: _symbolic_op(attribute, (self,) + args, kwargs, name=name)
+        return _symbolic_op(operator.attrgetter(name), (self,), None, name=name)
+
+
+def _make_operator(dunder):
+    tensor_method = getattr(torch.Tensor, dunder)
+
+    def method(self, *args):
+        return _symbolic_op(tensor_method, (self,) + args, None)
+
+    method.__name__ = dunder
+    return method
+
+
+for _dunder in ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__",
+                "__rtruediv__", "__floordiv__", "__rfloordiv__", "__mod__", "__rmod__", "__pow__",
+                "__rpow__", "__matmul__", "__rmatmul__", "__neg__", "__pos__", "__abs__", "__invert__",
+                "__and__", "__rand__", "__or__", "__ror__", "__xor__", "__rxor__", "__lt__", "__le__",
+                "__gt__", "__ge__", "__getitem__"):
+    setattr(KerasTensor, _dunder, _make_operator(_dunder))

@@ -1,0 +1,10 @@
+"""Core layers: Dense, Activation, Identity, Lambda and the op layer behind tensor ops."""
+
+from lamina.layers.core.dense import Dense
+from lamina.layers.core.activation import Activation
+from lamina.layers.core.identity import Identity
+from lamina.layers.core.lambda_layer import Lambda
+from lamina.layers.core.torch_op import TorchOp
+from lamina.layers.core.torch_module_wrapper import TorchModuleWrapper
+
+__all__ = ["Dense", "Activation", "Identity", "Lambda", "TorchOp", "TorchModuleWrapper"]

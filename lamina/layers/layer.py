@@ -1,0 +1,892 @@
+"""`Layer`: the Keras layer contract on top of `torch.nn.Module`.
+
+A layer is an `nn.Module` whose `forward` runs Keras's protocol: build the
+weights from the first input's shape (`build`), resolve the `training` flag,
+then run the user's `call`. Called on symbolic tensors (from `keras.Input`) it
+instead records a graph node and infers output shapes without computing.
+
+The eager path is kept deliberately short: no signature binding, no input
+re-validation (the input spec is checked only when a call fails, to explain
+the failure), no structure flattening.
+"""
+
+import inspect
+import math
+
+import numpy as np
+import torch
+from torch import nn
+
+from lamina import backend
+from lamina.backend.call_context import CALL_CONTEXT
+from lamina.layers.input_spec import assert_input_compatibility
+from lamina.layers.tracking import TrackedList, TrackedDict, wrap_container
+from lamina.layers.variable import Variable
+from lamina.utils import tree
+
+__all__ = ["Layer"]
+
+_LAYER_KWARGS = {"input_shape", "batch_input_shape", "batch_size", "input_dim", "weights"}
+
+
+def _is_symbolic(value) -> bool:
+    from lamina.graph.keras_tensor import KerasTensor
+
+    if isinstance(value, KerasTensor):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(_is_symbolic(v) for v in value)
+    if isinstance(value, dict):
+        return any(_is_symbolic(v) for v in value.values())
+    return False
+
+
+def _shape_of(value):
+    """Shape structure (tuples) of a tensor structure, for `build`."""
+    if isinstance(value, (list, tuple)):
+        return [_shape_of(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _shape_of(v) for k, v in value.items()}
+    shape = getattr(value, "shape", None)
+    return tuple(shape) if shape is not None else None
+
+
+class Layer(nn.Module):
+    """Base class of every lamina layer and model; a `torch.nn.Module`.
+
+    Subclasses create weights in `build(input_shape)` with `add_weight`, compute
+    in `call(inputs, training=None, mask=None)`, and may define
+    `compute_output_shape` and `get_config`.
+
+    Args:
+        trainable: whether the layer's weights are updated by training.
+        dtype: dtype of the weights (a name such as `"float32"`, or a torch dtype).
+        name: unique name; defaults to the snake_case class name numbered per
+            class (`dense`, `dense_1`, ...).
+        activity_regularizer: optional regularizer applied to the outputs.
+        **kwargs: Keras's `input_shape`/`batch_size`/`input_dim` for the first
+            layer of a `Sequential` model.
+
+    A new layer is in inference mode (`layer.training is False`), as calling a
+    Keras layer without `training=True` is inference; `fit` switches to
+    training mode and back, and `model.train()`/`model.eval()` work as in torch.
+
+    Example:
+        >>> class Scale(Layer):
+        ...     def build(self, input_shape):
+        ...         self.scale = self.add_weight(shape=(input_shape[-1],), initializer="ones")
+        ...     def call(self, x):
+        ...         return x * self.scale
+        >>> Scale()(torch.ones(2, 3)).shape
+        torch.Size([2, 3])
+    """
+
+    supports_masking = False
+    _call_has_training_arg = False
+    _call_has_mask_arg = False
+    _call_arg_names = ["inputs"]
+    _build_arg_names = ["input_shape"]
+    _compute_output_shape_arg_names = ["input_shape"]
+    _overrides_compute_output_shape = False
+    _overrides_compute_mask = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # Inspect `call` once per class, never per call.
+        params = inspect.signature(cls.call).parameters
+        cls._call_has_training_arg = "training" in params
+        cls._call_has_mask_arg = "mask" in params
+        cls._call_arg_names = [n for n, p in params.items() if n != "self"
+                               and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        cls._build_arg_names = [n for n in inspect.signature(cls.build).parameters if n != "self"]
+        cls._compute_output_shape_arg_names = [
+            n for n, p in inspect.signature(cls.compute_output_shape).parameters.items()
+            if n != "self" and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        cls._overrides_compute_output_shape = cls.compute_output_shape is not Layer.compute_output_shape
+        cls._overrides_compute_mask = cls.compute_mask is not Layer.compute_mask
+        init = cls.__dict__.get("__init__")
+        if init is not None:
+            cls._init_signature = inspect.signature(init)
+
+    def __new__(cls, *args, **kwargs):
+        instance = super().__new__(cls)
+        # Remember the constructor arguments so `get_config` can be derived for
+        # custom layers that do not write one (Keras silently loses them instead).
+        signature = getattr(cls, "_init_signature", None)
+        auto = None
+        if signature is not None:
+            try:
+                bound = signature.bind(None, *args, **kwargs)
+                bound.apply_defaults()
+                auto = dict(bound.arguments)
+                auto.pop(next(iter(signature.parameters)), None)  # self
+                extra = auto.pop("kwargs", None) if "kwargs" in signature.parameters else None
+                if extra:
+                    auto.update(extra)
+                auto.pop("args", None)
+            except TypeError:
+                auto = None
+        object.__setattr__(instance, "_init_kwargs", auto)
+        return instance
+
+    def __init__(self, *, activity_regularizer=None, trainable=True, dtype=None, autocast=True,
+                 name=None, **kwargs):
+        unknown = set(kwargs) - _LAYER_KWARGS
+        if unknown:
+            raise TypeError(
+                f"{type(self).__name__}.__init__() got unexpected keyword argument(s) "
+                f"{sorted(unknown)}. Allowed base keyword arguments: "
+                f"['activity_regularizer', 'trainable', 'dtype', 'autocast', 'name', "
+                f"'input_shape', 'batch_size', 'input_dim']."
+            )
+        if "_parameters" not in self.__dict__:
+            nn.Module.__init__(self)
+        if name is None:
+            name = backend.unique_name(backend.to_snake_case(type(self).__name__))
+        elif not isinstance(name, str) or not name:
+            raise ValueError(f"Layer name must be a non-empty string; received name={name!r}.")
+        self._name = name
+        self.training = False
+        self.built = False
+        self._trainable = bool(trainable)
+        self._dtype_policy_name = self._parse_dtype(dtype)
+        self.autocast = autocast
+        self._weight_specs = {}  # parameter name -> dict(trainable, regularizer, constraint, perm)
+        self._inbound_nodes = []
+        self._losses = []
+        self._build_shapes = None
+        self._summary_output_shape = None
+        self.input_spec = None
+        from lamina import regularizers
+
+        self.activity_regularizer = regularizers.get(activity_regularizer) if activity_regularizer else None
+        # Keras 2 style `input_shape=` / `input_dim=` / `batch_size=`: consumed by Sequential.
+        input_shape = kwargs.get("input_shape")
+        if "input_dim" in kwargs and input_shape is None:
+            input_shape = (kwargs["input_dim"],)
+        batch_input_shape = kwargs.get("batch_input_shape")
+        if batch_input_shape is not None:
+            self._batch_input_shape = tuple(batch_input_shape)
+        elif input_shape is not None:
+            shape = (input_shape,) if isinstance(input_shape, int) else tuple(input_shape)
+            self._batch_input_shape = (kwargs.get("batch_size"),) + shape
+        else:
+            self._batch_input_shape = None
+        self._initial_weights = kwargs.get("weights")
+
+    @staticmethod
+    def _parse_dtype(dtype) -> str:
+        if dtype is None:
+            from lamina.mixed_precision import global_policy_name
+
+            return global_policy_name()
+        if isinstance(dtype, dict):
+            dtype = dtype.get("config", {}).get("name", "float32")
+        name = getattr(dtype, "name", dtype)
+        if isinstance(name, str) and name.startswith("mixed_"):
+            return name
+        return backend.dtype_name(dtype)
+
+    # ------------------------------------------------------------------ attributes
+
+    def __setattr__(self, name, value):
+        if "_parameters" not in self.__dict__:
+            # Sub-layers assigned before super().__init__(): initialise the module first.
+            nn.Module.__init__(self)
+        if not name.startswith("_") and isinstance(value, (list, tuple, dict)):
+            tracked = wrap_container(value)
+            if tracked is not None:
+                self._modules.pop(name, None)
+                if isinstance(value, tuple):
+                    mirror = tracked._make_mirror()
+                    object.__setattr__(self, name, value)
+                    self._modules[name] = mirror
+                else:
+                    object.__setattr__(self, name, tracked)
+                    tracked._attach(self, name)
+                return
+        if isinstance(value, nn.Parameter) and name not in self._parameters:
+            old = next((k for k, p in self._parameters.items() if p is value), None)
+            if old is not None:
+                self._rename_parameter(old, name)
+                return
+        if isinstance(value, (TrackedList, TrackedDict)) is False and name in self._modules \
+                and not isinstance(value, nn.Module) and name in self.__dict__:
+            # Replacing a tracked container by something that holds no module.
+            del self._modules[name]
+        super().__setattr__(name, value)
+
+    def _rename_parameter(self, old, new):
+        """`self.w = self.add_weight(...)`: the parameter's key becomes `w`, keeping its order."""
+        self._parameters = type(self._parameters)(
+            (new if k == old else k, p) for k, p in self._parameters.items())
+        if old in self._weight_specs:
+            self._weight_specs = {(new if k == old else k): v for k, v in self._weight_specs.items()}
+
+    def __delattr__(self, name):
+        if name in self.__dict__ and name in self._modules:
+            del self._modules[name]
+            object.__delattr__(self, name)
+            return
+        super().__delattr__(name)
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @name.setter
+    def name(self, value):
+        self._name = value
+
+    @property
+    def dtype(self) -> str:
+        """Name of the weights' dtype (`"float32"`)."""
+        return self.variable_dtype
+
+    @property
+    def variable_dtype(self) -> str:
+        return "float32" if self._dtype_policy_name.startswith("mixed_") else self._dtype_policy_name
+
+    @property
+    def compute_dtype(self) -> str:
+        policy = self._dtype_policy_name
+        if policy.startswith("mixed_"):
+            return policy[len("mixed_"):]
+        return policy
+
+    @property
+    def dtype_policy(self):
+        from lamina.mixed_precision import DTypePolicy
+
+        return DTypePolicy(self._dtype_policy_name)
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool):
+        value = bool(value)
+        self._trainable = value
+        for pname, param in self._parameters.items():
+            if param is not None:
+                spec = self._weight_specs.get(pname)
+                param.requires_grad_(value and (spec["trainable"] if spec else True))
+        for child in self._modules.values():
+            _set_module_trainable(child, value)
+
+    # ------------------------------------------------------------------ weights
+
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,
+                   regularizer=None, constraint=None, aggregation="none", overwrite_with_gradient=False,
+                   name=None, *, _torch_perm=None):
+        """Creates a weight, registers it as a parameter and returns it.
+
+        Args:
+            shape: the weight's shape in Keras layout (e.g. `(in, out)` for a
+                Dense kernel).
+            initializer: name or `Initializer`; defaults to `glorot_uniform` for
+                floats, `zeros` otherwise.
+            dtype: weight dtype; defaults to the layer's variable dtype.
+            trainable: False makes a non-trainable weight: no gradient, still in
+                `state_dict` and in `non_trainable_weights`.
+            regularizer: name or `Regularizer`; its penalty joins `layer.losses`.
+            constraint: name or `Constraint` applied after each optimizer step.
+            name: attribute name of the parameter (`layer.<name>`).
+
+        Keras 2's order `add_weight(name, shape, ...)` is accepted too.
+
+        Returns:
+            The new `Variable` (a `torch.nn.Parameter`).
+
+        Example:
+            >>> self.kernel = self.add_weight(shape=(4, 8), initializer="glorot_uniform", name="kernel")
+        """
+        from lamina import constraints, initializers, regularizers
+
+        if isinstance(shape, str):
+            raise TypeError(
+                f"add_weight on layer '{self.name}': the first argument is the shape (Keras 3 order), "
+                f"received the string {shape!r}. Call add_weight(shape=..., name={shape!r}, ...)."
+            )
+        if shape is None:
+            shape = ()
+        try:
+            shape = tuple(int(d) for d in shape)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"add_weight on layer '{self.name}' needs a fully known shape of ints; "
+                f"received shape={shape!r} for weight {name!r}."
+            ) from None
+        torch_dtype = backend.standardize_dtype(dtype or self.variable_dtype)
+        if initializer is None:
+            initializer = "glorot_uniform" if torch_dtype.is_floating_point else "zeros"
+        initializer = initializers.get(initializer)
+        name = self._unique_weight_name(name)
+        device = _build_device()
+        with torch.no_grad():
+            if isinstance(initializer, initializers.Initializer):
+                value = initializer(shape, dtype=torch_dtype, device=device)
+            else:  # a user's Keras-style callable(shape, dtype=None)
+                value = initializer(shape, dtype=torch_dtype)
+            value = torch.as_tensor(value, dtype=torch_dtype, device=device)
+            if _torch_perm is not None:
+                value = value.permute(*_torch_perm).contiguous()
+        param = Variable(value, requires_grad=bool(trainable) and self._trainable)
+        param._keras_name = name
+        param._owner_path = self.name
+        self.register_parameter(name, param)
+        self._weight_specs[name] = {
+            "trainable": bool(trainable),
+            "regularizer": regularizers.get(regularizer) if regularizer is not None else None,
+            "constraint": constraints.get(constraint) if constraint is not None else None,
+            "perm": tuple(_torch_perm) if _torch_perm is not None else None,
+        }
+        return param
+
+    def _unique_weight_name(self, name):
+        base = name or "variable"
+        base = "".join(c if (c.isalnum() or c == "_") else "_" for c in base)
+        if base[0].isdigit():
+            base = "_" + base
+        candidate, index = base, 1
+        while candidate in self._parameters or (candidate in self.__dict__) or candidate in self._modules:
+            if name is not None and candidate == base and candidate in self._parameters:
+                raise ValueError(f"Layer '{self.name}' already has a weight named '{name}'.")
+            candidate = f"{base}_{index}"
+            index += 1
+        return candidate
+
+    def _own_weight_names(self):
+        """Own parameter names in Keras order: trainable-by-design first, then the rest."""
+        names = [n for n in self._parameters if self._parameters[n] is not None]
+        specs = self._weight_specs
+        first = [n for n in names if specs.get(n, {"trainable": True})["trainable"]]
+        rest = [n for n in names if n not in first]
+        return first + rest
+
+    def _sub_layers(self):
+        """Direct child modules in tracking order (lamina layers and plain torch modules)."""
+        out = []
+        for module in self._modules.values():
+            if isinstance(module, (nn.ModuleList, nn.ModuleDict)) and not isinstance(module, Layer):
+                out.extend(_flatten_containers(module))
+            elif module is not None:
+                out.append(module)
+        return out
+
+    @property
+    def weights(self) -> list:
+        """All weights: own (trainable then non-trainable), then each sub-layer's."""
+        seen, out = set(), []
+        for n in self._own_weight_names():
+            p = self._parameters[n]
+            if id(p) not in seen:
+                seen.add(id(p))
+                out.append(p)
+        for child in self._sub_layers():
+            for p in _module_weights(child):
+                if id(p) not in seen:
+                    seen.add(id(p))
+                    out.append(p)
+        return out
+
+    @property
+    def trainable_weights(self) -> list:
+        return [w for w in self.weights if w.requires_grad] if self._trainable else []
+
+    @property
+    def non_trainable_weights(self) -> list:
+        if not self._trainable:
+            return self.weights
+        return [w for w in self.weights if not w.requires_grad]
+
+    variables = weights
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+
+    def _weight_perm(self, param):
+        owner, pname = _find_owner(self, param)
+        if owner is None or not isinstance(owner, Layer):
+            return None
+        return owner._weight_specs.get(pname, {}).get("perm")
+
+    def get_weights(self) -> list:
+        """The weights as NumPy arrays, in Keras layout and order."""
+        out = []
+        for w in self.weights:
+            value = w.detach()
+            perm = self._weight_perm(w)
+            if perm is not None:
+                value = value.permute(*np.argsort(perm).tolist())
+            out.append(value.cpu().numpy().copy())
+        return out
+
+    def set_weights(self, weights) -> None:
+        """Sets the weights from NumPy arrays in Keras layout and order (see `get_weights`)."""
+        params = self.weights
+        weights = list(weights)
+        if len(weights) != len(params):
+            raise ValueError(
+                f"Layer '{self.name}' expects {len(params)} weight arrays "
+                f"({', '.join(p.name if isinstance(p, Variable) else 'tensor' for p in params) or 'none'}), "
+                f"but received a list of {len(weights)}."
+            )
+        with torch.no_grad():
+            for index, (param, value) in enumerate(zip(params, weights)):
+                array = value.detach().cpu() if isinstance(value, torch.Tensor) else torch.from_numpy(np.array(value))
+                perm = self._weight_perm(param)
+                keras_shape = tuple(param.shape) if perm is None else tuple(param.shape[i] for i in np.argsort(perm))
+                if tuple(array.shape) != keras_shape:
+                    label = param.path if isinstance(param, Variable) else f"weight {index}"
+                    raise ValueError(
+                        f"Layer '{self.name}' weight {index} ('{label}') expects shape {keras_shape}, "
+                        f"received an array of shape {tuple(array.shape)}."
+                    )
+                if perm is not None:
+                    array = array.permute(*perm)
+                param.copy_(array.to(dtype=param.dtype, device=param.device))
+
+    def count_params(self) -> int:
+        """Number of scalars in all weights; the layer must be built."""
+        if not self.built and not any(True for _ in self.parameters()):
+            raise ValueError(
+                f"You called count_params() on layer '{self.name}', which is not built yet, so it has "
+                f"no weights. Build it first with layer.build(input_shape) or by calling it on data."
+            )
+        return int(sum(math.prod(w.shape) for w in self.weights))
+
+    # ------------------------------------------------------------------ losses
+
+    def add_loss(self, loss) -> None:
+        """Adds a scalar loss (e.g. an activity penalty) computed during `call`.
+
+        It is included in `layer.losses` until the next top-level call, and in
+        the training loss of `fit`.
+        """
+        self._losses.append(loss)
+        _LOSS_TRACKER.add(self)
+
+    @property
+    def losses(self) -> list:
+        """Losses added during the last call plus the current weight-regularization penalties."""
+        out = []
+        for module in self.modules():
+            if isinstance(module, Layer):
+                out.extend(module._losses)
+                for pname, spec in module._weight_specs.items():
+                    reg = spec["regularizer"]
+                    param = module._parameters.get(pname)
+                    if reg is not None and param is not None:
+                        out.append(reg(param))
+        return out
+
+    @staticmethod
+    def _clear_losses():
+        """Forgets the `add_loss` values of the previous call (run at each top-level model call)."""
+        for layer in _LOSS_TRACKER:
+            layer._losses.clear()
+        _LOSS_TRACKER.clear()
+
+    # ------------------------------------------------------------------ Keras protocol
+
+    def build(self, input_shape=None):
+        """Creates the weights for inputs of `input_shape`; the default creates none."""
+        self.built = True
+
+    def call(self, inputs, *args, **kwargs):
+        """The layer's computation. Subclasses override this."""
+        raise NotImplementedError(
+            f"Layer {type(self).__name__} has no call() method. Subclasses of Layer must define "
+            f"call(self, inputs, ...)."
+        )
+
+    def compute_output_shape(self, input_shape):
+        """Output shape for an input shape; the default traces `call` on shape-only tensors."""
+        from lamina.graph.shape_inference import infer_output_shapes
+
+        return infer_output_shapes(self, input_shape)
+
+    def compute_output_dtype(self, input_dtype):
+        """Output dtype for `compute_output_shape`: float inputs become the compute dtype."""
+        if input_dtype is None or backend.standardize_dtype(input_dtype).is_floating_point:
+            return self.compute_dtype
+        return input_dtype
+
+    def compute_mask(self, inputs, mask=None):
+        """Output mask: passes the input mask through when `supports_masking`, else None."""
+        if not self.supports_masking:
+            return None
+        return mask
+
+    def get_config(self) -> dict:
+        """The constructor arguments that recreate this layer (JSON-friendly)."""
+        from lamina.mixed_precision import serialize_policy
+        from lamina import regularizers
+
+        config = {"name": self.name, "trainable": self.trainable, "dtype": serialize_policy(self._dtype_policy_name)}
+        if self.activity_regularizer is not None:
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        if type(self).get_config is Layer.get_config and self._init_kwargs:
+            # A custom layer without get_config: derive it from plain-typed __init__ arguments.
+            for key, value in self._init_kwargs.items():
+                if key in config or key in ("name", "trainable", "dtype"):
+                    continue
+                if not _is_plain(value):
+                    raise NotImplementedError(
+                        f"Layer {type(self).__name__} cannot derive get_config() automatically: its "
+                        f"__init__ argument {key!r} is a {type(value).__name__}, not a plain type "
+                        f"(int, float, str, bool, None, list, tuple, dict). Define get_config() "
+                        f"returning the arguments needed to rebuild the layer."
+                    )
+                config[key] = value
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict):
+        """Recreates a layer from `get_config()` output."""
+        return cls(**config)
+
+    def get_build_config(self):
+        """`{"input_shape": ...}` (or `{"shapes_dict": ...}` for multi-input builds), as Keras saves it."""
+        if isinstance(self._build_shapes, dict) and self._build_arg_names \
+                and set(self._build_shapes) == set(self._build_arg_names):
+            return {"shapes_dict": self._build_shapes}
+        if self._build_shapes is not None:
+            return {"input_shape": self._build_shapes}
+        return None
+
+    def build_from_config(self, config):
+        """Builds the layer from `get_build_config()` output (used when loading)."""
+        if not config or self.built:
+            return
+        if "shapes_dict" in config:
+            shapes = config["shapes_dict"]
+            self._run_build([_as_shape(shapes.get(n)) for n in self._build_arg_names])
+        elif "input_shape" in config:
+            self._run_build([_as_shape(config["input_shape"])])
+
+    # ------------------------------------------------------------------ calling
+
+    def __call__(self, *args, **kwargs):
+        if args and isinstance(args[0], torch.Tensor):
+            return nn.Module.__call__(self, *args, **kwargs)
+        if _is_symbolic(args) or _is_symbolic(kwargs):
+            from lamina.graph.symbolic_call import symbolic_call
+
+            return symbolic_call(self, args, kwargs)
+        args, kwargs = self._convert_arrays(args, kwargs)
+        return nn.Module.__call__(self, *args, **kwargs)
+
+    def forward(self, *args, **kwargs):
+        """Runs `call` with Keras semantics; what `nn.Module.__call__` dispatches to."""
+        if not self.built:
+            self._build_on_first_call(args, kwargs)
+        ctx = CALL_CONTEXT
+        outer = ctx.training
+        training = None
+        if kwargs:
+            training = kwargs.pop("training", None)
+            if not self._call_has_mask_arg and "mask" in kwargs:
+                kwargs.pop("mask")
+        if training is None:
+            training = outer if outer is not None else self.training
+        if self._call_has_training_arg:
+            kwargs["training"] = training
+        if ctx.masking:
+            return self._call_with_masks(args, kwargs, training, outer)
+        if training is outer or not self._modules:
+            try:
+                outputs = self.call(*args, **kwargs)
+            except Exception as error:
+                self._explain_call_error(error, args)
+                raise
+        else:
+            ctx.training = training
+            try:
+                outputs = self.call(*args, **kwargs)
+            except Exception as error:
+                self._explain_call_error(error, args)
+                raise
+            finally:
+                ctx.training = outer
+        if self.activity_regularizer is not None:
+            self.add_loss(self.activity_regularizer(outputs))
+        return outputs
+
+    def _call_with_masks(self, args, kwargs, training, outer):
+        """Eager call when masks are in play: reads `_keras_mask` from inputs, attaches to outputs."""
+        ctx = CALL_CONTEXT
+        mask = kwargs.get("mask")
+        if mask is None and args:
+            mask = _get_mask(args[0])
+        if self._call_has_mask_arg:
+            kwargs["mask"] = mask
+        ctx.training = training
+        try:
+            outputs = self.call(*args, **kwargs)
+        except Exception as error:
+            self._explain_call_error(error, args)
+            raise
+        finally:
+            ctx.training = outer
+        if self.activity_regularizer is not None:
+            self.add_loss(self.activity_regularizer(outputs))
+        if args and (self.supports_masking or self._overrides_compute_mask):
+            out_mask = self.compute_mask(args[0], mask)
+            _set_mask(outputs, out_mask)
+        return outputs
+
+    def _explain_call_error(self, error, args):
+        """On failure, check the declared input spec to raise a clearer error."""
+        if isinstance(error, (ValueError, TypeError)) and f"'{self.name}'" in str(error):
+            return
+        if self.input_spec is not None and args:
+            try:
+                assert_input_compatibility(self.input_spec, args[0], self.name)
+            except ValueError as clearer:
+                raise clearer from error
+
+    def _convert_arrays(self, args, kwargs):
+        """NumPy arrays given to a layer become tensors on the layer's device."""
+        if not any(isinstance(a, np.ndarray) for a in tree.flatten(list(args))):
+            return args, kwargs
+        device = _module_device(self)
+
+        def convert(value):
+            if isinstance(value, np.ndarray):
+                tensor = torch.from_numpy(value)
+                if tensor.is_floating_point() and tensor.dtype == torch.float64:
+                    tensor = tensor.to(backend.standardize_dtype(self.compute_dtype))
+                return tensor.to(device)
+            return value
+
+        return tuple(tree.map_structure(convert, list(args))), kwargs
+
+    def _build_on_first_call(self, args, kwargs):
+        if self._build_is_overridden():
+            shapes = self._shapes_for_build(args, kwargs)
+            device = _first_tensor_device(args)
+            self._run_build(shapes, device=device)
+        else:
+            self.built = True
+        if self._initial_weights is not None:
+            self.set_weights(self._initial_weights)
+            self._initial_weights = None
+
+    @classmethod
+    def _build_is_overridden(cls) -> bool:
+        return cls.build is not Layer.build
+
+    def _shapes_for_build(self, args, kwargs, names=None):
+        """Maps call arguments to `build`'s (or `names`') parameters, as Keras does.
+
+        A single parameter receives the shape structure of the first argument;
+        several parameters named `<arg>_shape` receive the shapes of the call
+        arguments of the same names (e.g. `build(query_shape, value_shape)`).
+        """
+        names = self._build_arg_names if names is None else names
+        if len(names) <= 1 or not all(n.endswith("_shape") for n in names):
+            first = args[0] if args else next(iter(kwargs.values()), None)
+            return [_shape_of(first)]
+        call_values = dict(zip(self._call_arg_names, args))
+        call_values.update(kwargs)
+        return [_shape_of(call_values.get(n[: -len("_shape")])) for n in names]
+
+    def _run_build(self, shapes, device=None):
+        """Calls `build(*shapes)` outside any shape-inference trace, on the right device.
+
+        Args:
+            shapes: list of positional arguments for `build` (one shape structure
+                per `*_shape` parameter).
+            device: where `add_weight` creates the weights (default device if None).
+        """
+        from lamina.graph.shape_inference import outside_trace
+
+        shapes = [_unify_batch(s) for s in shapes]
+        with outside_trace(), _BuildDevice(device):
+            self.build(*shapes)
+        if len(shapes) == 1:
+            self._build_shapes = shapes[0]
+        else:
+            self._build_shapes = dict(zip(self._build_arg_names, shapes))
+        self.built = True
+
+    # ------------------------------------------------------------------ graph info
+
+    def _get_node_attribute(self, attr, label):
+        if not self._inbound_nodes:
+            raise AttributeError(
+                f"Layer '{self.name}' has never been called on symbolic inputs, so it has no {label}."
+            )
+        values = {id(getattr(n, attr)) for n in self._inbound_nodes}
+        if len(self._inbound_nodes) > 1 and len(values) > 1:
+            raise AttributeError(
+                f"Layer '{self.name}' has been called {len(self._inbound_nodes)} times (it is shared), so "
+                f"its {label} is ambiguous. Use layer.get_{label}_at(node_index) instead."
+            )
+        return getattr(self._inbound_nodes[0], attr)
+
+    @property
+    def input(self):
+        """The symbolic input of this layer (single-node layers only)."""
+        return self._get_node_attribute("input_structure", "input")
+
+    @property
+    def output(self):
+        """The symbolic output of this layer (single-node layers only)."""
+        return self._get_node_attribute("outputs", "output")
+
+    def get_input_at(self, node_index):
+        return self._inbound_nodes[node_index].input_structure
+
+    def get_output_at(self, node_index):
+        return self._inbound_nodes[node_index].outputs
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+    def extra_repr(self):
+        return f"name={self.name!r}"
+
+
+# ---------------------------------------------------------------------- helpers
+
+class _LossTracker(set):
+    """Layers holding `add_loss` values from the current call (cleared per top-level call)."""
+
+
+_LOSS_TRACKER = _LossTracker()
+
+
+class _BuildDevice:
+    """Device on which `add_weight` creates weights during one `build`."""
+
+    current = None
+
+    def __init__(self, device):
+        self.device = device
+
+    def __enter__(self):
+        self.previous = _BuildDevice.current
+        _BuildDevice.current = self.device
+
+    def __exit__(self, *exc):
+        _BuildDevice.current = self.previous
+
+
+def _build_device():
+    if _BuildDevice.current is not None:
+        return _BuildDevice.current
+    return torch.get_default_device()
+
+
+def _first_tensor_device(args):
+    for value in tree.flatten(list(args)):
+        if isinstance(value, torch.Tensor):
+            # Fake tensors from shape inference report the device they stand in for.
+            return value.device
+    return None
+
+
+def _module_device(module):
+    for p in module.parameters():
+        return p.device
+    for b in module.buffers():
+        return b.device
+    return torch.get_default_device()
+
+
+def _unify_batch(shape):
+    """During a shape-inference trace, the stand-in batch size is recorded as None."""
+    stand_in = CALL_CONTEXT.trace_batch_size
+    if isinstance(shape, list) and shape and all(isinstance(s, (tuple, list, dict)) or s is None for s in shape):
+        return [_unify_batch(s) for s in shape]
+    if isinstance(shape, dict):
+        return {k: _unify_batch(v) for k, v in shape.items()}
+    if isinstance(shape, (tuple, list)):
+        shape = tuple(None if d is None else int(d) for d in shape)
+        if stand_in is not None and shape and shape[0] == stand_in:
+            shape = (None,) + shape[1:]
+    return shape
+
+
+def _as_shape(shape):
+    """JSON lists back to shape tuples (nested lists of shapes stay lists)."""
+    if isinstance(shape, dict):
+        return {k: _as_shape(v) for k, v in shape.items()}
+    if isinstance(shape, (list, tuple)) and shape and isinstance(shape[0], (list, tuple, dict)):
+        return [_as_shape(s) for s in shape]
+    if isinstance(shape, (list, tuple)):
+        return tuple(shape)
+    return shape
+
+
+def _is_plain(value) -> bool:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_is_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_plain(v) for k, v in value.items())
+    return False
+
+
+def _flatten_containers(container):
+    out = []
+    for module in container._modules.values():
+        if isinstance(module, (nn.ModuleList, nn.ModuleDict)) and not isinstance(module, Layer):
+            out.extend(_flatten_containers(module))
+        elif module is not None:
+            out.append(module)
+    return out
+
+
+def _module_weights(module):
+    if isinstance(module, Layer):
+        return module.weights
+    # A plain torch module: its parameters, then its persistent buffers (e.g. running stats).
+    return list(module.parameters()) + [b for n, b in module.named_buffers()
+                                        if n.split(".")[-1] not in _non_persistent(module, n)]
+
+
+def _non_persistent(module, qualified_name):
+    owner = module
+    parts = qualified_name.split(".")
+    for part in parts[:-1]:
+        owner = getattr(owner, part)
+    return owner._non_persistent_buffers_set
+
+
+def _find_owner(root, param):
+    for module in root.modules():
+        for pname, p in module._parameters.items():
+            if p is param:
+                return module, pname
+    return None, None
+
+
+def _set_module_trainable(module, value):
+    if isinstance(module, Layer):
+        module.trainable = value
+        return
+    if isinstance(module, (nn.ModuleList, nn.ModuleDict)):
+        for child in module.children():
+            _set_module_trainable(child, value)
+        return
+    for param in module.parameters():
+        param.requires_grad_(value)
+
+
+def _get_mask(value):
+    return getattr(value, "_keras_mask", None)
+
+
+def _set_mask(outputs, mask):
+    if mask is None:
+        return
+    if isinstance(outputs, torch.Tensor):
+        try:
+            outputs._keras_mask = mask
+        except (AttributeError, RuntimeError):
+            pass

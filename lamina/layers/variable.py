@@ -1,0 +1,56 @@
+"""The parameter type that `Layer.add_weight` returns.
+
+A `torch.nn.Parameter` subclass, so optimizers, `state_dict`, DDP and
+`torch.compile` see an ordinary parameter, with the few Keras `Variable`
+conveniences people call on weights (`numpy()`, `assign()`, `path`, `trainable`).
+"""
+
+import numpy as np
+import torch
+from torch import nn
+
+__all__ = ["Variable"]
+
+
+class Variable(nn.Parameter):
+    """A layer weight: a `torch.nn.Parameter` with Keras `Variable` helpers.
+
+    Keras code reads weights with `w.numpy()` and writes them with `w.assign(v)`;
+    both work here. Arithmetic on a `Variable` returns plain tensors.
+    """
+
+    # Set by Layer.add_weight; class-level defaults keep unpickled copies valid.
+    _keras_name = None
+    _owner_path = None
+
+    @property
+    def name(self) -> str:
+        return self._keras_name or "variable"
+
+    @property
+    def path(self) -> str:
+        """`"<layer name>/<weight name>"`, as Keras reports it."""
+        return f"{self._owner_path}/{self.name}" if self._owner_path else self.name
+
+    @property
+    def trainable(self) -> bool:
+        return self.requires_grad
+
+    def numpy(self) -> np.ndarray:  # noqa: D401 - Keras name
+        """A NumPy copy of the value (detached, on the CPU)."""
+        return self.detach().cpu().numpy()
+
+    def assign(self, value) -> "Variable":
+        """Copies `value` (array-like, same shape) into this weight in place."""
+        value = torch.as_tensor(np.asarray(value) if not isinstance(value, torch.Tensor) else value)
+        if tuple(value.shape) != tuple(self.shape):
+            raise ValueError(
+                f"Cannot assign a value of shape {tuple(value.shape)} to weight "
+                f"'{self.path}' of shape {tuple(self.shape)}."
+            )
+        with torch.no_grad():
+            self.copy_(value)
+        return self
+
+    def __repr__(self) -> str:
+        return f"<Variable path={self.path}, shape={tuple(self.shape)}, dtype={str(self.dtype).replace('torch.', '')}>"

@@ -1,0 +1,1 @@
+"""Utilities shared across lamina (nested structures, config serialization)."""
