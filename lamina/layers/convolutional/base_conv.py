@@ -1,0 +1,199 @@
+"""`BaseConv`: the N-d convolution shared by Conv1D/2D/3D (and reused by the depthwise/separable layers).
+
+channels_last inputs are permuted to a logical NCHW *view* (no copy; torch then sees the
+channels_last memory format, its fastest CPU conv path) and the result is permuted back.
+Kernels are stored in torch layout `(out, in/groups, *k)` via `_torch_perm`, so no per-call
+weight permute happens; `get_weights`/`set_weights` still use Keras's `(*k, in/groups, out)`.
+"""
+
+import torch.nn.functional as F
+
+from lamina import activations, constraints, initializers, regularizers
+from lamina.layers._conv_args import (channels_first_view, channels_last_view, conv_output_length,
+                                      normalize_data_format, normalize_padding, normalize_tuple, same_pads)
+from lamina.layers.input_spec import InputSpec
+from lamina.layers.layer import Layer
+
+__all__ = ["BaseConv"]
+
+_CONV_FNS = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
+
+
+class BaseConv(Layer):
+    """N-d convolution `activation(conv(inputs, kernel) + bias)` (abstract: use Conv1D/2D/3D).
+
+    Args:
+        rank: number of spatial dimensions.
+        filters: number of output channels.
+        kernel_size: int or tuple of `rank` ints.
+        strides: int or tuple; strides > 1 cannot be combined with dilation_rate > 1.
+        padding: `"valid"`, `"same"` (Keras/TF: extra pad at the end) or `"causal"` (1-D only).
+        data_format: `"channels_last"` (default) or `"channels_first"`.
+        dilation_rate: int or tuple.
+        groups: number of channel groups; must divide `filters` and the input channels.
+        activation, use_bias, kernel/bias initializer, regularizer, constraint: as in Dense.
+    """
+
+    def __init__(self, rank, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, groups=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
+                 bias_constraint=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        owner = f"{type(self).__name__} layer '{self.name}'"
+        self._owner = owner
+        self.rank = rank
+        if filters is not None and (not isinstance(filters, int) or isinstance(filters, bool) or filters <= 0):
+            raise ValueError(f"{owner}: the `filters` argument must be a strictly positive int, "
+                             f"received filters={filters!r}.")
+        self.filters = filters
+        self.kernel_size = normalize_tuple(kernel_size, rank, "kernel_size", owner)
+        self.strides = normalize_tuple(strides, rank, "strides", owner)
+        self.dilation_rate = normalize_tuple(dilation_rate, rank, "dilation_rate", owner)
+        allowed = ("valid", "same", "causal") if rank == 1 else ("valid", "same")
+        self.padding = normalize_padding(padding, owner, allowed)
+        self.data_format = normalize_data_format(data_format, owner)
+        if not isinstance(groups, int) or isinstance(groups, bool) or groups <= 0:
+            raise ValueError(f"{owner}: the `groups` argument must be a strictly positive int, "
+                             f"received groups={groups!r}.")
+        if filters is not None and filters % groups:
+            raise ValueError(f"{owner}: the number of filters must be evenly divisible by the number of "
+                             f"groups, received groups={groups}, filters={filters}.")
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+            raise ValueError(f"{owner}: `strides > 1` is not supported together with `dilation_rate > 1`, "
+                             f"received strides={self.strides}, dilation_rate={self.dilation_rate}.")
+        self.groups = groups
+        self.activation = activations.get(activation)
+        self._activation_fn = None if self.activation is activations.linear else self.activation
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.input_spec = InputSpec(min_ndim=rank + 2)
+        self._channel_axis = -1 if self.data_format == "channels_last" else 1
+
+    # -- shapes -----------------------------------------------------------------
+
+    def _spatial(self, input_shape):
+        return tuple(input_shape[1:-1]) if self.data_format == "channels_last" else tuple(input_shape[2:])
+
+    def _input_channels(self, input_shape):
+        channels = input_shape[self._channel_axis]
+        if channels is None:
+            raise ValueError(f"{self._owner}: the channel dimension of the inputs must be known, "
+                             f"received input shape {tuple(input_shape)}.")
+        return channels
+
+    def _check_kernel_fits(self, input_shape):
+        """valid padding with a kernel larger than the input would give an empty output."""
+        if self.padding != "valid":
+            return
+        for length, k, d in zip(self._spatial(input_shape), self.kernel_size, self.dilation_rate):
+            if length is not None and (k - 1) * d + 1 > length:
+                raise ValueError(
+                    f"{self._owner}: kernel_size={self.kernel_size} with dilation_rate={self.dilation_rate} "
+                    f"is larger than the input's spatial shape {self._spatial(input_shape)} (input shape "
+                    f"{tuple(input_shape)}) with padding='valid'; the output would be empty. Use "
+                    f"padding='same' or a smaller kernel.")
+
+    def _output_spatial(self, input_shape):
+        return tuple(conv_output_length(length, k, self.padding, s, d) for length, k, s, d in
+                     zip(self._spatial(input_shape), self.kernel_size, self.strides, self.dilation_rate))
+
+    def _out_channels(self, input_shape):
+        return self.filters
+
+    def compute_output_shape(self, input_shape):
+        spatial = self._output_spatial(input_shape)
+        channels = self._out_channels(input_shape)
+        if self.data_format == "channels_last":
+            return (input_shape[0],) + spatial + (channels,)
+        return (input_shape[0], channels) + spatial
+
+    # -- weights ----------------------------------------------------------------
+
+    def build(self, input_shape):
+        channels = self._input_channels(input_shape)
+        if channels % self.groups:
+            raise ValueError(
+                f"{self._owner}: the number of input channels must be evenly divisible by the number of "
+                f"groups, received groups={self.groups}, but the input has {channels} channels "
+                f"(input shape {tuple(input_shape)}).")
+        self._check_kernel_fits(input_shape)
+        rank = self.rank
+        # Keras (*k, in, out) -> torch (out, in, *k).
+        self.kernel = self.add_weight(
+            shape=self.kernel_size + (channels // self.groups, self.filters), initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer, constraint=self.kernel_constraint, name="kernel",
+            _torch_perm=(rank + 1, rank, *range(rank)))
+        self._build_bias(self.filters)
+        self.input_spec = InputSpec(min_ndim=rank + 2, axes={self._channel_axis: channels})
+
+    def _build_bias(self, size):
+        if self.use_bias:
+            self.bias = self.add_weight(shape=(size,), initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint,
+                                        name="bias")
+        else:
+            self.bias = None
+
+    # -- compute ----------------------------------------------------------------
+
+    def _pad_and_padding(self, x):
+        """Explicit F.pad for causal and asymmetric "same"; else the padding argument for torch."""
+        if self.padding == "valid":
+            return x, 0
+        if self.padding == "causal":
+            return F.pad(x, ((self.kernel_size[0] - 1) * self.dilation_rate[0], 0)), 0
+        if max(self.strides) == 1:
+            # Stride 1: torch's "same" puts the odd extra pad at the end, exactly like Keras.
+            return x, "same"
+        pads = [same_pads(length, k, s, d) for length, k, s, d in
+                zip(x.shape[2:], self.kernel_size, self.strides, self.dilation_rate)]
+        if all(a == b for a, b in pads):
+            return x, tuple(a for a, _ in pads)
+        flat = []
+        for before, after in reversed(pads):  # F.pad lists the last dimension first
+            flat.extend((before, after))
+        return F.pad(x, flat), 0
+
+    def _conv(self, x, weight, bias, groups):
+        x, padding = self._pad_and_padding(x)
+        return _CONV_FNS[self.rank](x, weight, bias, self.strides, padding, self.dilation_rate, groups)
+
+    def _to_channels_first(self, inputs):
+        return channels_first_view(inputs, self.rank) if self.data_format == "channels_last" else inputs
+
+    def _from_channels_first(self, outputs):
+        return channels_last_view(outputs, self.rank) if self.data_format == "channels_last" else outputs
+
+    def call(self, inputs):
+        outputs = self._conv(self._to_channels_first(inputs), self.kernel, self.bias, self.groups)
+        outputs = self._from_channels_first(outputs)
+        if self._activation_fn is not None:
+            outputs = self._activation_fn(outputs)
+        return outputs
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "filters": self.filters,
+            "kernel_size": list(self.kernel_size),
+            "strides": list(self.strides),
+            "padding": self.padding,
+            "data_format": self.data_format,
+            "dilation_rate": list(self.dilation_rate),
+            "groups": self.groups,
+            "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
+        })
+        return config

@@ -1,0 +1,44 @@
+"""Shared test fixtures: paths to the Keras reference files, fresh layer names per test."""
+
+import pathlib
+
+import pytest
+
+import lamina
+
+
+def _find_shared() -> pathlib.Path:
+    here = pathlib.Path(__file__).resolve()
+    for parent in here.parents:
+        candidate = parent / "shared" / "fixtures"
+        if candidate.is_dir():
+            return candidate
+        candidate = parent.parent / "shared" / "fixtures"
+        if candidate.is_dir():
+            return candidate
+    raise RuntimeError("Cannot find shared/fixtures next to the repository.")
+
+
+FIXTURES = _find_shared()
+
+
+@pytest.fixture
+def fixtures_dir() -> pathlib.Path:
+    return FIXTURES
+
+
+@pytest.fixture(autouse=True)
+def _fresh_names():
+    """Every test starts with Keras's name counters at zero (`dense`, `dense_1`, ...)."""
+    lamina.clear_session()
+    yield
+
+
+def pytest_configure(config):
+    # Test helpers that sit beside the tests (e.g. tests/models/keras_weights.py) import by name.
+    import sys
+
+    for sub in ("models", "layers"):
+        path = str(pathlib.Path(__file__).parent / sub)
+        if path not in sys.path:
+            sys.path.insert(0, path)

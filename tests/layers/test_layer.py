@@ -1,0 +1,205 @@
+"""The Layer contract: names, weights, trainability, tracking, training flag, errors."""
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+
+import lamina as keras
+from lamina import layers
+
+
+def test_automatic_names_are_snake_case_numbered_per_class():
+    assert [layers.Dense(2).name, layers.Dense(2).name, layers.Dropout(0.1).name] == \
+        ["dense", "dense_1", "dropout"]
+
+    class MyFancyLayer(keras.Layer):
+        def call(self, x):
+            return x
+
+    assert MyFancyLayer().name == "my_fancy_layer"
+    keras.clear_session()
+    assert layers.Dense(2).name == "dense"
+
+
+def test_lazy_build_on_first_call_creates_keras_layout_weights():
+    dense = layers.Dense(3)
+    assert not dense.built
+    out = dense(torch.ones(2, 5))
+    assert dense.built and out.shape == (2, 3)
+    assert [tuple(w.shape) for w in dense.weights] == [(5, 3), (3,)]
+    assert dense.kernel.path == "dense/kernel"
+    assert isinstance(dense.kernel, torch.nn.Parameter)
+    assert dense.count_params() == 18
+
+
+def test_non_trainable_weights_have_no_grad_but_are_in_state_dict():
+    class Stats(keras.Layer):
+        def build(self, input_shape):
+            self.scale = self.add_weight(shape=(input_shape[-1],), initializer="ones", name="scale")
+            self.count = self.add_weight(shape=(), initializer="zeros", trainable=False, name="count")
+
+        def call(self, x):
+            return x * self.scale
+
+    layer = Stats()
+    layer(torch.ones(1, 4))
+    assert [w.name for w in layer.trainable_weights] == ["scale"]
+    assert [w.name for w in layer.non_trainable_weights] == ["count"]
+    assert not layer.count.requires_grad
+    assert set(layer.state_dict()) == {"scale", "count"}
+
+
+def test_freezing_is_recursive_and_reversible():
+    model = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(3), layers.Dense(2)])
+    model.trainable = False
+    assert model.trainable_weights == [] and len(model.non_trainable_weights) == 4
+    assert not any(p.requires_grad for p in model.parameters())
+    model.layers[1].trainable = True
+    assert len(model.layers[1].trainable_weights) == 2
+    model.trainable = True
+    assert all(p.requires_grad for p in model.parameters())
+
+
+def test_get_and_set_weights_validate_count_and_shape():
+    dense = layers.Dense(3)
+    dense(torch.ones(1, 2))
+    values = [np.full((2, 3), 0.5, "float32"), np.arange(3, dtype="float32")]
+    dense.set_weights(values)
+    for got, want in zip(dense.get_weights(), values):
+        np.testing.assert_array_equal(got, want)
+    with pytest.raises(ValueError, match=r"Layer 'dense' expects 2 weight arrays.*received a list of 1"):
+        dense.set_weights(values[:1])
+    with pytest.raises(ValueError, match=r"weight 0 \('dense/kernel'\) expects shape \(2, 3\), received .*\(3, 2\)"):
+        dense.set_weights([np.zeros((3, 2)), np.zeros(3)])
+
+
+def test_count_params_before_build_explains():
+    with pytest.raises(ValueError, match="layer 'dense', which is not built yet"):
+        layers.Dense(3).count_params()
+
+
+def test_sublayers_in_lists_and_dicts_are_child_modules():
+    class Tower(keras.Layer):
+        def __init__(self):
+            super().__init__()
+            self.blocks = [layers.Dense(4), layers.Dense(4)]
+            self.heads = {"a": layers.Dense(1)}
+
+        def call(self, x):
+            for block in self.blocks:
+                x = block(x)
+            return self.heads["a"](x)
+
+    tower = Tower()
+    tower(torch.ones(2, 3))
+    keys = set(tower.state_dict())
+    assert {"blocks.0.kernel", "blocks.1.bias", "heads.a.kernel"} <= keys
+    assert len(tower.weights) == 6
+    tower.blocks.append(layers.Dense(2))
+    assert "blocks.2" in dict(tower.named_modules())
+
+
+def test_attribute_name_becomes_the_parameter_key():
+    class Scale(keras.Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones")
+
+        def call(self, x):
+            return x * self.w
+
+    layer = Scale()
+    layer(torch.ones(1, 3))
+    assert list(layer.state_dict()) == ["w"]
+
+
+def test_training_flag_reaches_inner_dropout_even_when_call_omits_it():
+    class Forgetful(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.drop = layers.Dropout(0.5)
+
+        def call(self, x):  # no training argument, no training=training
+            return self.drop(x)
+
+    model = Forgetful()
+    x = torch.ones(200, 50)
+    assert torch.equal(model(x), x)  # a new model is in inference mode, as in Keras
+    assert not torch.equal(model(x, training=True), x)
+    model.train()
+    assert not torch.equal(model(x), x)
+    assert torch.equal(model(x, training=False), x)  # explicit argument wins
+    model.eval()
+    assert torch.equal(model(x), x)
+
+
+def test_eager_shape_error_names_layer_expected_and_received():
+    dense = layers.Dense(3)
+    dense(torch.ones(2, 4))
+    with pytest.raises(ValueError, match=r"Input 0 of layer 'dense' is incompatible.*axis -1.*value 4.*\(2, 5\)"):
+        dense(torch.ones(2, 5))
+
+
+def test_unknown_constructor_keyword_is_an_error():
+    with pytest.raises(TypeError, match=r"Dense.__init__\(\) got unexpected keyword argument\(s\) \['unitz'\]"):
+        layers.Dense(3, unitz=4)
+
+
+def test_invalid_arguments_are_rejected_at_construction():
+    with pytest.raises(ValueError, match=r"Dense layer 'dense': `units` must be a positive int, received units=0"):
+        layers.Dense(0)
+    with pytest.raises(ValueError, match="`rate` must be a float between 0 and 1, received rate=1.5"):
+        layers.Dropout(1.5)
+
+
+def test_custom_layer_config_is_derived_from_plain_init_arguments():
+    class Scaled(keras.Layer):
+        def __init__(self, factor, mode="x", **kwargs):
+            super().__init__(**kwargs)
+            self.factor, self.mode = factor, mode
+
+        def call(self, x):
+            return x * self.factor
+
+    config = Scaled(2.5, name="s").get_config()
+    assert config["factor"] == 2.5 and config["mode"] == "x" and config["name"] == "s"
+    clone = Scaled.from_config(config)
+    assert clone.factor == 2.5
+
+
+def test_add_loss_and_regularization_losses():
+    class Penalized(keras.Layer):
+        def call(self, x):
+            self.add_loss(x.abs().sum())
+            return x
+
+    dense = layers.Dense(2, kernel_regularizer="l2")
+    dense(torch.ones(1, 2))
+    assert len(dense.losses) == 1 and dense.losses[0].ndim == 0
+    layer = Penalized()
+    layer(torch.ones(3))
+    assert float(layer.losses[0]) == 3.0
+
+
+def test_layers_pickle_and_keep_weights():
+    dense = layers.Dense(2)
+    x = torch.randn(3, 4)
+    expected = dense(x)
+    clone = pickle.loads(pickle.dumps(dense))
+    torch.testing.assert_close(clone(x), expected)
+
+
+def test_numpy_inputs_are_converted():
+    dense = layers.Dense(2)
+    out = dense(np.ones((2, 3)))
+    assert out.dtype == torch.float32 and out.shape == (2, 2)
+
+
+def test_variable_helpers():
+    dense = layers.Dense(2)
+    dense(torch.ones(1, 2))
+    dense.kernel.assign(np.ones((2, 2)))
+    assert dense.kernel.numpy().sum() == 4
+    with pytest.raises(ValueError, match=r"Cannot assign a value of shape \(3,\) to weight 'dense/kernel'"):
+        dense.kernel.assign(np.ones(3))
