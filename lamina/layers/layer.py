@@ -151,6 +151,12 @@ class Layer(nn.Module):
         self._trainable = bool(trainable)
         self._dtype_policy_name = self._parse_dtype(dtype)
         self.autocast = autocast
+        # Layers created with a non-default float dtype cast float inputs to it, as Keras does;
+        # float32 layers skip the check entirely (it would cost time on every call).
+        compute = self._dtype_policy_name
+        self._cast_inputs_to = (backend.standardize_dtype(compute)
+                                if autocast and not compute.startswith("mixed_") and compute != "float32"
+                                else None)
         self._weight_specs = {}  # parameter name -> dict(trainable, regularizer, constraint, perm)
         self._inbound_nodes = []
         self._losses = []
@@ -205,6 +211,10 @@ class Layer(nn.Module):
                     object.__setattr__(self, name, tracked)
                     tracked._attach(self, name)
                 return
+        if isinstance(value, nn.Module) and not isinstance(value, Layer) and not name.startswith("_"):
+            # A plain torch module starts in train mode; align it with this layer's mode so that a
+            # new lamina model is in inference mode throughout (train()/eval() then move them together).
+            value.train(self.training)
         if isinstance(value, nn.Parameter) and name not in self._parameters:
             old = next((k for k, p in self._parameters.items() if p is value), None)
             if old is not None:
@@ -593,7 +603,11 @@ class Layer(nn.Module):
             training = outer if outer is not None else self.training
         if self._call_has_training_arg:
             kwargs["training"] = training
-        if ctx.masking:
+        if outer is None and _LOSS_TRACKER:
+            Layer._clear_losses()  # a new top-level call: forget the previous call's add_loss values
+        if self._cast_inputs_to is not None:
+            args = _cast_floats(args, self._cast_inputs_to)
+        if ctx.masking or self._overrides_compute_mask:
             return self._call_with_masks(args, kwargs, training, outer)
         if training is outer or not self._modules:
             try:
@@ -638,9 +652,20 @@ class Layer(nn.Module):
         return outputs
 
     def _explain_call_error(self, error, args):
-        """On failure, check the declared input spec to raise a clearer error."""
+        """On failure, check the declared input spec (and dtypes) to raise a clearer error."""
         if isinstance(error, (ValueError, TypeError)) and f"'{self.name}'" in str(error):
             return
+        expected = backend.standardize_dtype(self.compute_dtype) if not self.compute_dtype.startswith("mixed") \
+            else None
+        for index, value in enumerate(tree.flatten(list(args[:1]))):
+            if isinstance(value, torch.Tensor) and value.is_floating_point() and expected is not None \
+                    and value.dtype != expected and any(p.dtype == expected for p in self._parameters.values()
+                                                        if p is not None):
+                raise TypeError(
+                    f"Layer '{self.name}' computes in {self.compute_dtype} but input {index} is "
+                    f"{backend.dtype_name(value.dtype)}. Cast the input (e.g. x.float()) or create the "
+                    f"layer with dtype='{backend.dtype_name(value.dtype)}'."
+                ) from error
         if self.input_spec is not None and args:
             try:
                 assert_input_compatibility(self.input_spec, args[0], self.name)
@@ -883,10 +908,22 @@ def _get_mask(value):
 
 
 def _set_mask(outputs, mask):
-    if mask is None:
+    """Attaches an eager mask to the output tensor (Keras's `_keras_mask`).
+
+    Skipped under torch.compile: compiled Functional/Sequential models pass masks
+    explicitly, and attribute writes on tensors would break the graph.
+    """
+    if mask is None or torch.compiler.is_compiling():
         return
     if isinstance(outputs, torch.Tensor):
         try:
             outputs._keras_mask = mask
+            CALL_CONTEXT.masking = True
         except (AttributeError, RuntimeError):
             pass
+
+
+def _cast_floats(args, dtype):
+    """Floating-point inputs to the layer's compute dtype (Keras `autocast` for non-default policies)."""
+    return tuple(a.to(dtype) if isinstance(a, torch.Tensor) and a.is_floating_point() and a.dtype != dtype
+                 else a for a in args)

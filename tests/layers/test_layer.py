@@ -203,3 +203,49 @@ def test_variable_helpers():
     assert dense.kernel.numpy().sum() == 4
     with pytest.raises(ValueError, match=r"Cannot assign a value of shape \(3,\) to weight 'dense/kernel'"):
         dense.kernel.assign(np.ones(3))
+
+
+def test_add_loss_values_are_reset_at_each_top_level_call():
+    class Penalized(keras.Layer):
+        def call(self, x):
+            self.add_loss(x.sum())
+            return x
+
+    inputs = keras.Input(shape=(2,))
+    model = keras.Model(inputs, Penalized()(inputs))
+    model(torch.ones(1, 2))
+    model(torch.ones(1, 2))
+    assert [float(v) for v in model.losses] == [2.0]
+
+
+def test_dtype_mismatch_error_says_how_to_fix():
+    dense = layers.Dense(2)
+    dense(torch.ones(1, 3))
+    with pytest.raises(TypeError, match=r"Layer 'dense' computes in float32 but input 0 is float64.*x.float\(\)"):
+        dense(torch.ones(1, 3, dtype=torch.float64))
+
+
+def test_layer_with_float64_policy_casts_inputs():
+    dense = layers.Dense(2, dtype="float64")
+    out = dense(torch.ones(1, 3))
+    assert out.dtype == torch.float64 and dense.kernel.dtype == torch.float64
+
+
+def test_plain_torch_modules_follow_the_lamina_training_rule():
+    model = keras.Sequential([keras.Input(shape=(100,)), torch.nn.Dropout(0.5)])
+    x = torch.ones(8, 100)
+    assert torch.equal(model(x), x)
+    assert not torch.equal(model(x, training=True), x)
+
+    class Net(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.drop = torch.nn.Dropout(0.5)
+
+        def call(self, x):
+            return self.drop(x)
+
+    net = Net()
+    assert not net.drop.training and torch.equal(net(x), x)
+    net.train()
+    assert not torch.equal(net(x), x)

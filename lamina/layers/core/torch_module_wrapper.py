@@ -31,11 +31,16 @@ class TorchModuleWrapper(Layer):
             raise TypeError(f"TorchModuleWrapper '{self.name}' expects a torch.nn.Module, received "
                             f"{type(module).__name__}.")
         self.module = module
+        module.train(False)
         self._output_shape = output_shape
         self._overrides_compute_output_shape = output_shape is not None
         self.built = True
 
-    def call(self, *args, **kwargs):
+    def call(self, *args, training=None, **kwargs):
+        # The wrapped module follows lamina's training resolution (explicit flag, enclosing
+        # call, mode), e.g. a torch Dropout/BatchNorm inside a Sequential.
+        if training is not None and self.module.training != bool(training):
+            self.module.train(bool(training))
         return self.module(*args, **kwargs)
 
     def compute_output_shape(self, input_shape):
@@ -44,9 +49,6 @@ class TorchModuleWrapper(Layer):
         if callable(self._output_shape):
             return self._output_shape(input_shape)
         return tuple(self._output_shape)
-
-    def train(self, mode=True):
-        return super().train(mode)
 
     def get_config(self):
         raise NotImplementedError(
