@@ -607,49 +607,35 @@ class Layer(nn.Module):
             Layer._clear_losses()  # a new top-level call: forget the previous call's add_loss values
         if self._cast_inputs_to is not None:
             args = _cast_floats(args, self._cast_inputs_to)
-        if ctx.masking or self._overrides_compute_mask:
-            return self._call_with_masks(args, kwargs, training, outer)
-        if training is outer or not self._modules:
-            try:
-                outputs = self.call(*args, **kwargs)
-            except Exception as error:
-                self._explain_call_error(error, args)
-                raise
-        else:
+        masking = ctx.masking or self._overrides_compute_mask
+        if masking:
+            mask = self._incoming_mask(args, kwargs)
+        # Inner layers inherit this call's training value (also when `call` does not pass it on).
+        sets_context = training is not outer and bool(self._modules)
+        if sets_context:
             ctx.training = training
-            try:
-                outputs = self.call(*args, **kwargs)
-            except Exception as error:
-                self._explain_call_error(error, args)
-                raise
-            finally:
-                ctx.training = outer
-        if self.activity_regularizer is not None:
-            self.add_loss(self.activity_regularizer(outputs))
-        return outputs
-
-    def _call_with_masks(self, args, kwargs, training, outer):
-        """Eager call when masks are in play: reads `_keras_mask` from inputs, attaches to outputs."""
-        ctx = CALL_CONTEXT
-        mask = kwargs.get("mask")
-        if mask is None and args:
-            mask = _get_mask(args[0])
-        if self._call_has_mask_arg:
-            kwargs["mask"] = mask
-        ctx.training = training
         try:
             outputs = self.call(*args, **kwargs)
         except Exception as error:
             self._explain_call_error(error, args)
             raise
         finally:
-            ctx.training = outer
+            if sets_context:
+                ctx.training = outer
         if self.activity_regularizer is not None:
             self.add_loss(self.activity_regularizer(outputs))
-        if args and (self.supports_masking or self._overrides_compute_mask):
-            out_mask = self.compute_mask(args[0], mask)
-            _set_mask(outputs, out_mask)
+        if masking and args and (self.supports_masking or self._overrides_compute_mask):
+            _set_mask(outputs, self.compute_mask(args[0], mask))
         return outputs
+
+    def _incoming_mask(self, args, kwargs):
+        """The eager mask: an explicit `mask=` or the `_keras_mask` of the first input."""
+        mask = kwargs.get("mask")
+        if mask is None and args:
+            mask = _get_mask(args[0])
+        if self._call_has_mask_arg:
+            kwargs["mask"] = mask
+        return mask
 
     def _explain_call_error(self, error, args):
         """On failure, check the declared input spec (and dtypes) to raise a clearer error."""
