@@ -7,6 +7,7 @@ Every layer and model is a `torch.nn.Module`.
 
 from lamina import activations, backend, constraints, initializers, regularizers
 from lamina import layers, models
+from lamina import callbacks, losses, metrics, optimizers, utils
 from lamina.layers import Input, InputSpec, Layer
 from lamina.models import Model, Sequential
 from lamina.backend import clear_session
@@ -15,6 +16,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Input", "InputSpec", "Layer", "Model", "Sequential",
-    "activations", "backend", "constraints", "initializers", "layers", "models", "regularizers",
+    "activations", "backend", "callbacks", "constraints", "initializers", "layers", "losses", "metrics",
+    "models", "optimizers", "regularizers", "utils",
     "clear_session", "__version__",
 ]

@@ -6,8 +6,25 @@ from lamina.layers.input_layer import Input, InputLayer
 from lamina.layers.core import Activation, Dense, Identity, Lambda, TorchModuleWrapper, TorchOp
 from lamina.layers.regularization import Dropout
 from lamina.layers.reshaping import Flatten, Reshape
+from lamina.layers.convolutional import (Conv1D, Conv2D, Conv3D, Conv1DTranspose, Conv2DTranspose,
+                                         Conv3DTranspose, DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D,
+                                         SeparableConv2D)
+from lamina.layers.pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, GlobalAveragePooling1D,
+                                  GlobalAveragePooling2D, GlobalAveragePooling3D, GlobalMaxPooling1D,
+                                  GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPooling1D, MaxPooling2D, MaxPooling3D)
+from lamina.layers.normalization import (BatchNormalization, GroupNormalization, LayerNormalization, Normalization,
+                                         UnitNormalization)
+from lamina.layers.regularization import (ActivityRegularization, AlphaDropout, GaussianDropout, GaussianNoise,
+                                          SpatialDropout1D, SpatialDropout2D, SpatialDropout3D)
+from lamina.layers.reshaping import (Cropping1D, Cropping2D, Cropping3D, Permute, RepeatVector, UpSampling1D,
+                                     UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D)
 from lamina.layers.merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add,
                                    average, concatenate, dot, maximum, minimum, multiply, subtract)
+
+from lamina.layers.core import Embedding, Masking
+from lamina.layers.rnn import (GRU, GRUCell, LSTM, LSTMCell, RNN, Bidirectional, SimpleRNN, SimpleRNNCell,
+                               StackedRNNCells, TimeDistributed)
+from lamina.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
 
 __all__ = [
     "Layer", "InputSpec", "Input", "InputLayer",
@@ -15,5 +32,19 @@ __all__ = [
     "Dropout",
     "Flatten", "Reshape",
     "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot",
+    "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
+    "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D",
+    "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D",
+    "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
+    "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
+    "BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization", "Normalization",
+    "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise", "GaussianDropout",
+    "AlphaDropout", "ActivityRegularization",
+    "Permute", "RepeatVector", "UpSampling1D", "UpSampling2D", "UpSampling3D",
+    "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "Cropping1D", "Cropping2D", "Cropping3D",
     "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate", "dot",
+    "Embedding", "Masking",
+    "RNN", "SimpleRNN", "SimpleRNNCell", "LSTM", "LSTMCell", "GRU", "GRUCell", "StackedRNNCells",
+    "Bidirectional", "TimeDistributed",
+    "MultiHeadAttention", "Attention", "AdditiveAttention",
 ]

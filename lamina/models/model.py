@@ -226,6 +226,43 @@ class Model(Trainer, Layer):
         config = super().get_config()
         return config
 
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """Rebuilds a model from `get_config()` (Functional and Sequential configs included)."""
+        from lamina.saving import model_config
+
+        if "layers" in config and "input_layers" in config:
+            return model_config.functional_from_config(config, custom_objects)
+        if "layers" in config and issubclass(cls, model_config.sequential_class()):
+            return model_config.sequential_from_config(config, custom_objects)
+        return cls(**config)
+
+    # ------------------------------------------------------------------ saving (see lamina.saving)
+
+    def save(self, filepath, overwrite=True, **kwargs):
+        """Saves the model to a Keras 3 `.keras` archive (or a folder for other paths)."""
+        from lamina.saving import save_model
+
+        save_model(self, filepath, overwrite=overwrite)
+
+    def save_weights(self, filepath, overwrite=True):
+        """Saves the weights to a `.weights.h5` file in Keras 3's layout."""
+        from lamina.saving import save_weights
+
+        save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        """Loads weights from a `.weights.h5` file or a `.keras` archive."""
+        from lamina.saving import load_weights
+
+        load_weights(self, filepath, skip_mismatch=skip_mismatch)
+
+    def to_json(self, **kwargs):
+        """The model's Keras config as a JSON string (see `lamina.models.model_from_json`)."""
+        from lamina.saving import model_to_json
+
+        return model_to_json(self, **kwargs)
+
 
 def _merge_shape_structures(first, second):
     if isinstance(first, tuple) and isinstance(second, tuple) and all(

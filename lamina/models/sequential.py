@@ -35,6 +35,7 @@ class Sequential(Model):
         self._input_layer = None
         self._symbolic_input = None
         self._symbolic_output = None
+        self._graph_has_masks = False  # some layer output carries a Keras mask: pass masks explicitly
         for layer in layers or []:
             self.add(layer, rebuild=False)
         self._maybe_build_graph()
@@ -82,6 +83,8 @@ class Sequential(Model):
         if self._symbolic_output is not None:
             # Extend the existing graph instead of rebuilding it (no duplicate nodes).
             self._symbolic_output = self._call_symbolic(layer, self._symbolic_output)
+            self._graph_has_masks = self._graph_has_masks or \
+                getattr(self._symbolic_output, "_keras_mask", None) is not None
         elif rebuild:
             self._maybe_build_graph()
 
@@ -119,8 +122,11 @@ class Sequential(Model):
         self._input_layer = input_layer
         x = input_layer._input_tensor
         self._symbolic_input = x
+        has_masks = False
         for layer in self._stack:
             x = self._call_symbolic(layer, x)
+            has_masks = has_masks or getattr(x, "_keras_mask", None) is not None
+        self._graph_has_masks = has_masks
         self._symbolic_output = x
         self._build_shapes = input_layer.batch_shape
         self.built = True
@@ -217,9 +223,21 @@ class Sequential(Model):
     # ------------------------------------------------------------------ calling
 
     def call(self, inputs, training=None, mask=None):
+        if self._graph_has_masks:
+            return self._call_with_masks_explicit(inputs, mask)
         x = inputs
         for layer in self._stack:
             x = layer(x)
+        return x
+
+    def _call_with_masks_explicit(self, x, mask):
+        """The loop for graphs that carry masks (Embedding(mask_zero), Masking): each mask is
+        computed and handed to the next layer explicitly (also under torch.compile)."""
+        for layer in self._stack:
+            y = layer(x, mask=mask) if mask is not None and layer._call_has_mask_arg else layer(x)
+            mask = layer.compute_mask(x, mask) if (layer.supports_masking or layer._overrides_compute_mask) \
+                else None
+            x = y
         return x
 
     def get_config(self):

@@ -1,12 +1,313 @@
-"""`Trainer`: the training half of `Model` (compile/fit/evaluate/predict)."""
+"""`Trainer`: the training half of `Model` (compile, train/test/predict steps, *_on_batch).
+
+The epoch loops of fit/evaluate/predict live in `lamina.trainers.loops`. The
+default `train_step` is plain torch autograd: forward with `training=True`,
+the compiled loss (+ regularization and `add_loss` terms), `backward`, the
+optimizer's (fused) step, constraints, and on-device metric updates. All
+structure resolution happens once (first batch); a step does no validation.
+"""
+
+import os
+
+import torch
+
+from lamina.layers.layer import _LOSS_TRACKER, Layer
+from lamina.trainers import resolve
+from lamina.trainers.compile_state import CompileState
+from lamina.trainers.trackers import LazyLogs, logs_to_floats
 
 __all__ = ["Trainer"]
 
 
+def _batch_size_of(x):
+    while not isinstance(x, torch.Tensor):
+        x = next(iter(x.values())) if isinstance(x, dict) else x[0]
+    return x.shape[0]
+
+
 class Trainer:
-    """Mixin holding the training state of a model."""
+    """Mixin giving `Model` the Keras training API (see `compile`, `fit`, `evaluate`, `predict`)."""
 
     def _init_training_state(self):
         self.optimizer = None
         self.compiled = False
         self.stop_training = False
+        self.history = None
+        self._compile_state = None
+        self._train_ready = False
+        self._initial_epoch = None
+
+    # ------------------------------------------------------------------ compile
+
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
+                run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True):
+        """Configures the model for training.
+
+        Args:
+            optimizer: name (`"adam"`), optimizer instance, or a `torch.optim.Optimizer`.
+            loss: loss name/object/callable; a list (output order) or dict (output
+                name) for several outputs.
+            loss_weights: scalar factors of each output's loss (list or dict).
+            metrics: metric names/objects per output; `"accuracy"` becomes binary,
+                categorical or sparse categorical accuracy from the loss and shapes.
+            weighted_metrics: metrics that also receive `sample_weight`.
+            run_eagerly: accepted for Keras compatibility (steps always run eagerly
+                unless `jit_compile=True`).
+            steps_per_execution: accepted for Keras compatibility.
+            jit_compile: True compiles the forward + loss with `torch.compile`;
+                `"auto"`/False run eagerly (as Keras on the torch backend).
+
+        Example:
+            >>> model.compile(optimizer="adam", loss={"sentiment": "binary_crossentropy",
+            ...               "topic": "sparse_categorical_crossentropy"},
+            ...               loss_weights={"sentiment": 1.0, "topic": 0.5},
+            ...               metrics={"sentiment": "accuracy", "topic": "accuracy"})
+        """
+        self.optimizer = resolve.get_optimizer(optimizer)
+        self._compile_state = CompileState(loss, loss_weights, metrics, weighted_metrics)
+        self._compile_args = dict(optimizer=optimizer, loss=loss, loss_weights=loss_weights, metrics=metrics,
+                                  weighted_metrics=weighted_metrics, run_eagerly=run_eagerly,
+                                  steps_per_execution=steps_per_execution, jit_compile=jit_compile)
+        self.run_eagerly = run_eagerly
+        self.steps_per_execution = steps_per_execution
+        self.jit_compile = jit_compile is True
+        self._jit_fn = None
+        self._train_ready = False
+        self.compiled = True
+
+    def _assert_compiled(self, caller):
+        if not self.compiled:
+            raise RuntimeError(
+                f"You must call compile() on model '{self.name}' before {caller}(), e.g. "
+                f"model.compile(optimizer='adam', loss='sparse_categorical_crossentropy')."
+            )
+
+    def get_compile_config(self):
+        """The `compile` arguments (names kept as given), as stored in `.keras` files."""
+        if not self.compiled:
+            return None
+        config = dict(self._compile_args)
+        optimizer = config["optimizer"]
+        if not isinstance(optimizer, (str, dict)) and hasattr(optimizer, "get_config"):
+            config["optimizer"] = {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
+        return config
+
+    def compile_from_config(self, config):
+        """Compiles from `get_compile_config()` output."""
+        if config:
+            self.compile(**config)
+
+    # ------------------------------------------------------------------ metrics
+
+    @property
+    def metrics(self):
+        """Loss trackers then compiled metrics (each with `name`, `result()`, `reset_state()`)."""
+        if self._compile_state is None or not self._compile_state.built:
+            return []
+        return [tracker for _, tracker in self._compile_state.trackers()]
+
+    @property
+    def metrics_names(self):
+        if self._compile_state is None or not self._compile_state.built:
+            return []
+        return [name for name, _ in self._compile_state.trackers()]
+
+    def reset_metrics(self):
+        if self._compile_state is not None:
+            self._compile_state.reset()
+
+    def get_metrics_result(self):
+        """Current metric values as Python floats."""
+        return logs_to_floats(self._compile_state.results()) if self._compile_state else {}
+
+    # ------------------------------------------------------------------ setup
+
+    def _prepare_for(self, batch, caller):
+        """Builds the model, the compiled loss/metrics and the optimizer from a first batch (once)."""
+        self._assert_compiled(caller)
+        state = self._compile_state
+        x, y, _ = batch
+        if not self.built or not state.built:
+            y_pred = self._symbolic_outputs()
+            if y_pred is None:
+                # Subclassed (or not yet built) models: one forward without gradients or randomness.
+                with torch.no_grad():
+                    y_pred = self(x, training=False)
+                Layer._clear_losses()
+            if not state.built:
+                state.build(self, y, y_pred)
+        if self._train_ready or caller not in ("fit", "train_on_batch"):
+            return
+        params = [p for p in self.parameters() if p.requires_grad]
+        if hasattr(self.optimizer, "build") and not getattr(self.optimizer, "built", False):
+            self.optimizer.build(params)
+        self._params = params
+        self._regularized = []
+        self._constrained = []
+        for module in self.modules():
+            for name, spec in getattr(module, "_weight_specs", {}).items():
+                param = module._parameters.get(name)
+                if param is None:
+                    continue
+                if spec.get("regularizer") is not None:
+                    self._regularized.append((param, spec["regularizer"]))
+                if spec.get("constraint") is not None and param.requires_grad:
+                    self._constrained.append((param, spec["constraint"]))
+        step = getattr(self.optimizer, "step", None)
+        self._optimizer_step = step if step is not None else self._apply_gradients_step
+        if self.jit_compile and self._jit_fn is None:
+            self._jit_fn = torch.compile(self._forward_and_loss, backend=os.environ.get("LAMINA_JIT_BACKEND", "inductor"))
+        self._train_ready = True
+
+    def _symbolic_outputs(self):
+        """The output KerasTensors of a built functional graph (shapes only, no compute), else None."""
+        from lamina.graph.keras_tensor import KerasTensor
+
+        if not self.built:
+            return None
+        try:
+            outputs = self.output
+        except (AttributeError, ValueError):
+            return None
+        leaves = list(outputs.values()) if isinstance(outputs, dict) else \
+            (list(outputs) if isinstance(outputs, (list, tuple)) else [outputs])
+        return outputs if leaves and all(isinstance(t, KerasTensor) for t in leaves) else None
+
+    def _apply_gradients_step(self):
+        pairs = [(p.grad, p) for p in self._params if p.grad is not None]
+        self.optimizer.apply_gradients(pairs)
+
+    # ------------------------------------------------------------------ loss
+
+    def _extra_losses(self):
+        """Weight-regularization penalties and `add_loss` values of the current call."""
+        if not self._train_ready:
+            return self.losses
+        extra = [reg(param) for param, reg in self._regularized]
+        for layer in _LOSS_TRACKER:
+            extra.extend(layer._losses)
+        return extra
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The total loss of a batch: compiled losses (weighted) + regularization + `add_loss` terms.
+
+        Args:
+            x: the inputs (unused by the default; available to overrides).
+            y: targets in the model's output structure.
+            y_pred: the model's predictions.
+            sample_weight: optional weights (one array, or per output).
+            training: whether this is a training step.
+
+        Returns:
+            A scalar tensor. Per-output values (`<output>_loss` logs) are kept on
+            the compile state for the trackers.
+        """
+        state = self._compile_state
+        total, values = state.loss_terms(y, y_pred, sample_weight)
+        state.last_values = values
+        for extra in self._extra_losses():
+            total = total + extra
+        return total
+
+    def _forward_and_loss(self, x, y, sample_weight):
+        y_pred = self(x, training=True)
+        return self.compute_loss(x, y, y_pred, sample_weight, training=True), y_pred
+
+    # ------------------------------------------------------------------ steps
+
+    def train_step(self, data):
+        """One optimization step on `(x, y, sample_weight)`; returns the (lazy) running logs.
+
+        Override it for custom training (plain torch autograd inside): compute
+        the loss, `loss.backward()`, `self.optimizer.step()`, update
+        `self.metrics`, and return a dict of results.
+        """
+        x, y, sample_weight = data
+        if _LOSS_TRACKER:
+            Layer._clear_losses()
+        self.optimizer.zero_grad(set_to_none=True)
+        if self._jit_fn is not None:
+            loss, y_pred = self._jit_fn(x, y, sample_weight)
+        else:
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
+        loss.backward()
+        self._optimizer_step()
+        if self._constrained:
+            with torch.no_grad():
+                for param, constraint in self._constrained:
+                    param.copy_(constraint(param))
+        return self._track(loss, x, y, y_pred, sample_weight)
+
+    def _track(self, loss, x, y, y_pred, sample_weight):
+        state = self._compile_state
+        size = _batch_size_of(x)
+        state.loss_tracker.update_state(loss, size)
+        if state.output_loss_trackers:
+            state.update_loss_trackers(state.last_values, size)
+        state.update_metrics(y, y_pred, sample_weight)
+        return LazyLogs(state.results)
+
+    def test_step(self, data):
+        """Loss and metrics of one batch with `training=False` (no gradients)."""
+        x, y, sample_weight = data
+        if _LOSS_TRACKER:
+            Layer._clear_losses()
+        y_pred = self(x, training=False)
+        loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
+        return self._track(loss, x, y, y_pred, sample_weight)
+
+    def predict_step(self, data):
+        """The model's outputs for one batch (`training=False`)."""
+        x, _, _ = data
+        return self(x, training=False)
+
+    # ------------------------------------------------------------------ on batch
+
+    def _single_batch(self, x, y, sample_weight, class_weight, caller):
+        from lamina.trainers.data_adapters.structure import class_weight_to_sample_weight, convert_structure
+        from lamina.trainers.loops import model_device
+
+        device = model_device(self)
+        if class_weight is not None:
+            sample_weight = class_weight_to_sample_weight(convert_structure(y), class_weight)
+        batch = tuple(convert_structure(v, device) for v in (x, y, sample_weight))
+        if caller != "predict_on_batch":
+            self._prepare_for(batch, caller)
+        return batch
+
+    def _results(self, logs, return_dict):
+        logs = logs_to_floats(logs)
+        if return_dict:
+            return logs
+        values = [logs[name] for name in self.metrics_names if name in logs] or list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        """One training step on one batch; returns the loss (and metrics) as floats."""
+        from lamina.trainers.loops import training_mode
+
+        batch = self._single_batch(x, y, sample_weight, class_weight, "train_on_batch")
+        with training_mode(self, True):
+            logs = self.train_step(batch)
+        return self._results(logs, return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        """Loss (and metrics) of one batch in inference mode, as floats."""
+        from lamina.trainers.loops import training_mode
+
+        batch = self._single_batch(x, y, sample_weight, None, "test_on_batch")
+        with training_mode(self, False), torch.no_grad():
+            logs = self.test_step(batch)
+        return self._results(logs, return_dict)
+
+    def predict_on_batch(self, x):
+        """The model's outputs for one batch, as NumPy arrays in the output structure."""
+        from lamina.trainers.loops import to_numpy, training_mode
+
+        batch = self._single_batch(x, None, None, None, "predict_on_batch")
+        with training_mode(self, False), torch.inference_mode():
+            return to_numpy(self.predict_step(batch))
+
+    # fit/evaluate/predict are defined in lamina.trainers.loops and attached below.
+    from lamina.trainers.loops import evaluate, fit, predict  # noqa: E402  (methods)

@@ -74,6 +74,7 @@ class BaseConv(Layer):
         self.bias_constraint = constraints.get(bias_constraint)
         self.input_spec = InputSpec(min_ndim=rank + 2)
         self._channel_axis = -1 if self.data_format == "channels_last" else 1
+        self._same_plan = {}  # spatial input size -> "same" padding plan (no per-call arithmetic)
 
     # -- shapes -----------------------------------------------------------------
 
@@ -131,6 +132,7 @@ class BaseConv(Layer):
             _torch_perm=(rank + 1, rank, *range(rank)))
         self._build_bias(self.filters)
         self.input_spec = InputSpec(min_ndim=rank + 2, axes={self._channel_axis: channels})
+        self.built = True
 
     def _build_bias(self, size):
         if self.use_bias:
@@ -148,17 +150,25 @@ class BaseConv(Layer):
             return x, 0
         if self.padding == "causal":
             return F.pad(x, ((self.kernel_size[0] - 1) * self.dilation_rate[0], 0)), 0
-        if max(self.strides) == 1:
-            # Stride 1: torch's "same" puts the odd extra pad at the end, exactly like Keras.
-            return x, "same"
+        spatial = tuple(x.shape[2:])
+        plan = self._same_plan.get(spatial)
+        if plan is None:
+            plan = self._same_plan[spatial] = self._plan_same(spatial)
+        symmetric, flat = plan
+        return (x, symmetric) if flat is None else (F.pad(x, flat), 0)
+
+    def _plan_same(self, spatial):
+        """(torch padding, None) when symmetric, else (0, F.pad amounts); cached per input size."""
         pads = [same_pads(length, k, s, d) for length, k, s, d in
-                zip(x.shape[2:], self.kernel_size, self.strides, self.dilation_rate)]
+                zip(spatial, self.kernel_size, self.strides, self.dilation_rate)]
         if all(a == b for a, b in pads):
-            return x, tuple(a for a, _ in pads)
+            # Symmetric: torch pads inside the conv kernel, no padded copy of the input.
+            return tuple(a for a, _ in pads), None
+        # Asymmetric (even effective kernel, or strides): the extra pad goes at the end, as in Keras.
         flat = []
         for before, after in reversed(pads):  # F.pad lists the last dimension first
             flat.extend((before, after))
-        return F.pad(x, flat), 0
+        return 0, tuple(flat)
 
     def _conv(self, x, weight, bias, groups):
         x, padding = self._pad_and_padding(x)
@@ -193,6 +203,7 @@ class BaseConv(Layer):
             "bias_initializer": initializers.serialize(self.bias_initializer),
             "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
             "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
             "kernel_constraint": constraints.serialize(self.kernel_constraint),
             "bias_constraint": constraints.serialize(self.bias_constraint),
         })

@@ -68,9 +68,12 @@ class BaseConvTranspose(BaseConv):
         pass  # a transposed conv grows its input; any kernel size is valid
 
     def _output_spatial(self, input_shape):
+        return self._output_lengths(self._spatial(input_shape))
+
+    def _output_lengths(self, spatial):
         ops = self.output_padding or (None,) * self.rank
         return tuple(transpose_output_length(length, k, self.padding, op, s, d) for length, k, op, s, d in
-                     zip(self._spatial(input_shape), self.kernel_size, ops, self.strides, self.dilation_rate))
+                     zip(spatial, self.kernel_size, ops, self.strides, self.dilation_rate))
 
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
@@ -86,16 +89,16 @@ class BaseConvTranspose(BaseConv):
         self._torch_padding = tuple(
             (k - 1) * d - _left_pad(k, self.padding, op, s, d)
             for k, op, s, d in zip(self.kernel_size, ops, self.strides, self.dilation_rate))
+        self.built = True
 
     def call(self, inputs):
         x = self._to_channels_first(inputs)
         rank = self.rank
-        targets = self._output_spatial((None, None) + tuple(x.shape[2:]))
-        # Torch's own output length with output_padding=0, to see what the end needs.
-        natural = [(n - 1) * s - 2 * p + (k - 1) * d + 1 for n, s, p, k, d in
-                   zip(x.shape[2:], self.strides, self._torch_padding, self.kernel_size, self.dilation_rate)]
-        extra = [t - n for t, n in zip(targets, natural)]
-        direct = all(0 <= e < max(s, d) for e, s, d in zip(extra, self.strides, self.dilation_rate))
+        spatial = tuple(x.shape[2:])
+        plan = self._same_plan.get(spatial)
+        if plan is None:
+            plan = self._same_plan[spatial] = self._plan_end_fix(spatial)
+        direct, extra = plan
         if direct:
             outputs = _CONV_T_FNS[rank](x, self.kernel, self.bias, self.strides, self._torch_padding,
                                         tuple(extra), 1, self.dilation_rate)
@@ -112,6 +115,16 @@ class BaseConvTranspose(BaseConv):
         if self._activation_fn is not None:
             outputs = self._activation_fn(outputs)
         return outputs
+
+    def _plan_end_fix(self, spatial):
+        """(torch can do it alone, extra length at the end of each axis); cached per input size."""
+        targets = self._output_lengths(spatial)
+        # Torch's own output length with output_padding=0, to see what the end needs.
+        natural = [(n - 1) * s - 2 * p + (k - 1) * d + 1 for n, s, p, k, d in
+                   zip(spatial, self.strides, self._torch_padding, self.kernel_size, self.dilation_rate)]
+        extra = tuple(t - n for t, n in zip(targets, natural))
+        direct = all(0 <= e < max(s, d) for e, s, d in zip(extra, self.strides, self.dilation_rate))
+        return direct, extra
 
     def get_config(self):
         config = super().get_config()

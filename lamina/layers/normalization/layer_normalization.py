@@ -1,0 +1,107 @@
+"""`LayerNormalization`: per-sample normalization over the given axes (optionally RMS scaling)."""
+
+import torch
+import torch.nn.functional as F
+
+from lamina import constraints, initializers, regularizers
+from lamina.layers.layer import Layer
+
+__all__ = ["LayerNormalization"]
+
+
+class LayerNormalization(Layer):
+    """Normalizes each sample over `axis`: `gamma * (x - mean) / sqrt(var + epsilon) + beta`.
+
+    Args:
+        axis: int or list of ints (default -1); config stores a list as Keras does.
+        epsilon: added to the variance (default 1e-3).
+        center: learn `beta` (default True; not created with rms_scaling).
+        scale: learn `gamma` (default True).
+        rms_scaling: RMS normalization `gamma * x / sqrt(mean(x**2) + epsilon)`.
+        beta_initializer, gamma_initializer, beta_regularizer, gamma_regularizer,
+        beta_constraint, gamma_constraint: for the weights.
+
+    Weights: gamma, beta, each of the normalized axes' shape.
+
+    Example:
+        >>> LayerNormalization()(torch.ones(2, 3, 8)).shape
+        torch.Size([2, 3, 8])
+    """
+
+    supports_masking = True
+
+    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False,
+                 beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
+                 gamma_regularizer=None, beta_constraint=None, gamma_constraint=None, **kwargs):
+        super().__init__(**kwargs)
+        axes = [axis] if isinstance(axis, int) else list(axis) if isinstance(axis, (list, tuple)) else None
+        if not axes or not all(isinstance(a, int) and not isinstance(a, bool) for a in axes):
+            raise ValueError(f"LayerNormalization layer '{self.name}': `axis` must be an int or a list of "
+                             f"ints, received axis={axis!r}.")
+        self.axis = axes
+        self.epsilon = float(epsilon)
+        self.center = center
+        self.scale = scale
+        self.rms_scaling = rms_scaling
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
+
+    def build(self, input_shape):
+        ndim = len(input_shape)
+        if any(not -ndim <= a < ndim for a in self.axis):
+            raise ValueError(f"LayerNormalization layer '{self.name}': axis={self.axis} is out of range for "
+                             f"inputs of shape {tuple(input_shape)}.")
+        axes = sorted(a % ndim for a in self.axis)
+        shape = tuple(input_shape[a] for a in axes)
+        if None in shape:
+            raise ValueError(f"LayerNormalization layer '{self.name}': the normalized axes must be known, "
+                             f"received input shape {tuple(input_shape)}.")
+        self._axes = axes
+        # Trailing contiguous axes: F.layer_norm (fused) applies directly.
+        self._fused = axes == list(range(ndim - len(axes), ndim))
+        self._param_shape = [input_shape[d] if d in axes else 1 for d in range(ndim)]
+        self.gamma = self.add_weight(shape=shape, initializer=self.gamma_initializer, name="gamma",
+                                     regularizer=self.gamma_regularizer, constraint=self.gamma_constraint) \
+            if self.scale else None
+        self.beta = self.add_weight(shape=shape, initializer=self.beta_initializer, name="beta",
+                                    regularizer=self.beta_regularizer, constraint=self.beta_constraint) \
+            if self.center and not self.rms_scaling else None
+        self.built = True
+
+    def call(self, inputs):
+        if self.rms_scaling:
+            if self._fused:
+                return F.rms_norm(inputs, inputs.shape[self._axes[0]:], self.gamma, self.epsilon)
+            inv = torch.rsqrt(torch.mean(inputs * inputs, dim=self._axes, keepdim=True) + self.epsilon)
+            out = inputs * inv
+            return out if self.gamma is None else out * self.gamma.reshape(self._param_shape)
+        if self._fused:
+            return F.layer_norm(inputs, inputs.shape[self._axes[0]:], self.gamma, self.beta, self.epsilon)
+        var, mean = torch.var_mean(inputs, dim=self._axes, keepdim=True, correction=0)
+        out = (inputs - mean) * torch.rsqrt(var + self.epsilon)
+        if self.gamma is not None:
+            out = out * self.gamma.reshape(self._param_shape)
+        if self.beta is not None:
+            out = out + self.beta.reshape(self._param_shape)
+        return out
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "axis": list(self.axis), "epsilon": self.epsilon, "center": self.center, "scale": self.scale,
+            "rms_scaling": self.rms_scaling,
+            "beta_initializer": initializers.serialize(self.beta_initializer),
+            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
+            "beta_constraint": constraints.serialize(self.beta_constraint),
+            "gamma_constraint": constraints.serialize(self.gamma_constraint),
+        })
+        return config

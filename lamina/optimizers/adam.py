@@ -1,0 +1,127 @@
+"""Adam and AdamW, on `torch.optim.Adam` (fused where available)."""
+
+import math
+
+import torch
+
+from lamina.optimizers.optimizer import Optimizer, scalar_dtype
+
+__all__ = ["Adam", "AdamW"]
+
+
+def _check_unit_interval(value, arg, cls_name):
+    if not 0.0 <= value < 1.0:
+        raise ValueError(f"Argument `{arg}` of {cls_name} must be in [0, 1), but received {arg}={value!r}.")
+
+
+def _adam_state(param, fused, amsgrad):
+    # Mirrors torch.optim.Adam's lazy state, created eagerly (Keras builds all
+    # slots at `build`): the step lives on the device for fused kernels, else on CPU.
+    device = param.device if fused else "cpu"
+    step = torch.zeros((), dtype=scalar_dtype(fused), device=device)
+    state = {
+        "step": step,
+        "exp_avg": torch.zeros_like(param, memory_format=torch.preserve_format),
+        "exp_avg_sq": torch.zeros_like(param, memory_format=torch.preserve_format),
+    }
+    if amsgrad:
+        state["max_exp_avg_sq"] = torch.zeros_like(param, memory_format=torch.preserve_format)
+    return state
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba, 2014), with Keras's epsilon placement.
+
+    Keras computes `w -= lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps)`,
+    i.e. epsilon is added before the bias correction; torch adds it after
+    (`sqrt(v) / sqrt(1 - b2^t) + eps`). Setting torch's `eps` to
+    `epsilon / sqrt(1 - b2^t)` at every step makes the two identical.
+
+    Args:
+        learning_rate: float, schedule or callable. Defaults to 0.001.
+        beta_1: decay of the first moment, in [0, 1). Defaults to 0.9.
+        beta_2: decay of the second moment, in [0, 1). Defaults to 0.999.
+        epsilon: stability constant. Defaults to 1e-7.
+        amsgrad: use the AMSGrad variant.
+        **kwargs: the common optimizer arguments (see `Optimizer`), e.g.
+            `weight_decay` (decoupled, as in Keras), `clipnorm`, `name`.
+
+    Example:
+        >>> opt = Adam(learning_rate=0.01)
+        >>> opt.apply_gradients([(torch.ones(3), torch.nn.Parameter(torch.zeros(3)))])
+        1
+    """
+
+    _fused_supported = True
+    _torch_decoupled_decay = True
+    _slot_keys = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+    _counter_keys = ("step",)
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False,
+                 weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False,
+                 ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
+                 gradient_accumulation_steps=None, name="adam", **kwargs):
+        super().__init__(learning_rate=learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
+                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, use_ema=use_ema,
+                         ema_momentum=ema_momentum, ema_overwrite_frequency=ema_overwrite_frequency,
+                         loss_scale_factor=loss_scale_factor,
+                         gradient_accumulation_steps=gradient_accumulation_steps, name=name, **kwargs)
+        _check_unit_interval(beta_1, "beta_1", type(self).__name__)
+        _check_unit_interval(beta_2, "beta_2", type(self).__name__)
+        if epsilon < 0:
+            raise ValueError(f"Argument `epsilon` of {type(self).__name__} must be >= 0, but received epsilon={epsilon}.")
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.amsgrad = amsgrad
+
+    def _make_torch_optimizer(self, param_groups, impl):
+        return torch.optim.Adam(param_groups, lr=self._current_lr(), betas=(float(self.beta_1), float(self.beta_2)),
+                                eps=float(self.epsilon), amsgrad=self.amsgrad, decoupled_weight_decay=True, **impl)
+
+    def _initial_state(self, param, group, impl):
+        return _adam_state(param, group.get("fused", False), self.amsgrad)
+
+    def _before_torch_step(self, params, lr):
+        t = self._real_iterations() + 1
+        eps = self.epsilon / math.sqrt(1.0 - self.beta_2 ** t)
+        for group in self._torch.param_groups:
+            group["eps"] = eps
+        return True
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon, amsgrad=self.amsgrad)
+        return config
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter, 2019).
+
+    Same update as `Adam`, with `weight_decay` required (default 0.004): before
+    each update `w -= w * weight_decay * lr`.
+
+    Args:
+        learning_rate: float, schedule or callable. Defaults to 0.001.
+        weight_decay: the decoupled decay rate. Defaults to 0.004.
+        beta_1, beta_2, epsilon, amsgrad: see `Adam`.
+        **kwargs: the common optimizer arguments (see `Optimizer`).
+
+    Example:
+        >>> opt = AdamW(learning_rate=0.01, weight_decay=0.05)
+    """
+
+    def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                 amsgrad=False, clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False,
+                 ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
+                 gradient_accumulation_steps=None, name="adamw", **kwargs):
+        if weight_decay is None:
+            raise ValueError(
+                "Argument `weight_decay` of AdamW must be a float, but received "
+                "weight_decay=None. Use Adam for no weight decay."
+            )
+        super().__init__(learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
+                         amsgrad=amsgrad, weight_decay=weight_decay, clipnorm=clipnorm, clipvalue=clipvalue,
+                         global_clipnorm=global_clipnorm, use_ema=use_ema, ema_momentum=ema_momentum,
+                         ema_overwrite_frequency=ema_overwrite_frequency, loss_scale_factor=loss_scale_factor,
+                         gradient_accumulation_steps=gradient_accumulation_steps, name=name, **kwargs)

@@ -1,0 +1,622 @@
+"""The `Optimizer` base class: Keras 3 semantics on top of `torch.optim` kernels.
+
+Each optimizer owns one `torch.optim` optimizer (fused or foreach where torch has
+those kernels for the parameters' device) and adds what Keras does around the
+update: learning-rate schedules, clipping, decoupled weight decay, EMA, gradient
+accumulation and loss scaling, plus the exact Keras formula where torch's differs
+(see each subclass).
+
+Trainer-facing API:
+    - `build(params)`: create the state for a list of parameters (or
+      `(name, param)` pairs, whose names drive `exclude_from_weight_decay`).
+    - `step()`: update from each parameter's `.grad` (the fast path).
+    - `apply(grads=None, trainable_variables=None)` and
+      `apply_gradients(grads_and_vars)`: Keras style, with explicit gradients.
+    - `zero_grad(set_to_none=True)`, `learning_rate` (settable float),
+      `iterations`, `state_dict()` / `load_state_dict()`.
+"""
+
+import re
+import warnings
+
+import torch
+
+from lamina.optimizers import _clipping
+from lamina.optimizers._values import IterationCount, LearningRateValue
+from lamina.optimizers.schedules.schedule import LearningRateSchedule
+from lamina.optimizers.schedules.schedule import deserialize as deserialize_schedule
+from lamina.optimizers.schedules.schedule import serialize as serialize_schedule
+
+__all__ = ["Optimizer", "scalar_dtype"]
+
+_FOREACH_DEVICES = {"cuda", "xpu"}
+
+
+def _fused_devices():
+    try:
+        from torch.utils._foreach_utils import _get_fused_kernels_supported_devices
+
+        return set(_get_fused_kernels_supported_devices())
+    except ImportError:  # older torch
+        return {"cuda", "cpu"}
+
+
+def scalar_dtype(fused=False):
+    """The dtype torch.optim uses for its per-parameter `step` counters."""
+    if fused:
+        return torch.float32
+    return torch.float64 if torch.get_default_dtype() == torch.float64 else torch.float32
+
+
+def _as_float(value, arg):
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"Argument `{arg}` should be a float, a LearningRateSchedule or a callable "
+            f"returning the learning rate, but received {arg}={value!r}."
+        ) from None
+    if out < 0:
+        raise ValueError(f"Argument `{arg}` must be >= 0, but received {arg}={value!r}.")
+    return out
+
+
+class Optimizer:
+    """Base class for lamina optimizers (Keras 3 `keras.optimizers.Optimizer`).
+
+    Args:
+        learning_rate: a float, a `LearningRateSchedule` (called with the step
+            count), or a callable taking no argument.
+        weight_decay: if set, decoupled weight decay `w -= w * weight_decay * lr`
+            applied before every update (Keras semantics, for every optimizer).
+        clipnorm: clip each gradient to this L2 norm.
+        clipvalue: clip each gradient element to `[-clipvalue, clipvalue]`.
+        global_clipnorm: clip all gradients together to this joint L2 norm.
+            At most one of the three clipping arguments may be set.
+        use_ema: keep an exponential moving average of the parameters.
+        ema_momentum: EMA momentum, in [0, 1]. Defaults to 0.99.
+        ema_overwrite_frequency: copy the EMA into the parameters every this many
+            steps; otherwise call `finalize_variable_values()` at the end.
+        loss_scale_factor: gradients are divided by it before use (pair with
+            `scale_loss(loss)`).
+        gradient_accumulation_steps: update every this many calls (>= 2), with the
+            mean of the accumulated gradients.
+        name: the optimizer name.
+
+    Example:
+        >>> model = torch.nn.Linear(3, 1)
+        >>> opt = lamina.optimizers.Adam(learning_rate=1e-3)
+        >>> opt.build(model.parameters())
+        >>> model(torch.randn(8, 3)).pow(2).mean().backward()
+        >>> opt.step(); opt.zero_grad()
+    """
+
+    # Subclass settings.
+    _fused_supported = False  # torch has a fused kernel for this optimizer
+    _fused_device_types = None  # restrict fused to these device types (None: torch's list)
+    _torch_decoupled_decay = False  # the torch optimizer applies `w *= 1 - lr * wd` itself
+    _slot_keys = ()  # torch state keys listed in `variables`, per parameter
+    _counter_keys = ()  # per-parameter torch step counters that Keras keeps global
+
+    def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
+                 use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
+                 gradient_accumulation_steps=None, name=None, **kwargs):
+        if kwargs.pop("decay", None) is not None:
+            warnings.warn("Argument `decay` is no longer supported and will be ignored.")
+        if kwargs:
+            raise ValueError(
+                f"Argument(s) not recognized: {kwargs}. Valid optimizer arguments are the "
+                "constructor's, e.g. learning_rate, weight_decay, clipnorm, clipvalue, "
+                "global_clipnorm, use_ema, gradient_accumulation_steps."
+            )
+        if sum(a is not None for a in (clipnorm, clipvalue, global_clipnorm)) > 1:
+            raise ValueError(
+                "Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. "
+                f"Received: clipnorm={clipnorm}, clipvalue={clipvalue}, global_clipnorm={global_clipnorm}"
+            )
+        if gradient_accumulation_steps is not None and (
+                not isinstance(gradient_accumulation_steps, int) or gradient_accumulation_steps < 2):
+            raise ValueError(
+                "`gradient_accumulation_steps` must be an integer >= 2. Received: "
+                f"gradient_accumulation_steps={gradient_accumulation_steps}"
+            )
+        if use_ema:
+            if not 0 <= ema_momentum <= 1:
+                raise ValueError(f"`ema_momentum` must be in the range [0, 1]. Received: ema_momentum={ema_momentum}")
+            if ema_overwrite_frequency is not None and (
+                    not isinstance(ema_overwrite_frequency, int) or ema_overwrite_frequency < 1):
+                raise ValueError(
+                    "`ema_overwrite_frequency` must be an integer >= 1 or None. Received: "
+                    f"ema_overwrite_frequency={ema_overwrite_frequency}"
+                )
+        if weight_decay is not None and weight_decay < 0:
+            raise ValueError(f"Argument `weight_decay` must be >= 0 or None, but received weight_decay={weight_decay}.")
+        self.name = name or re.sub(r"(?<!^)(?=[A-Z])", "_", type(self).__name__).lower()
+        self.weight_decay = weight_decay
+        self.clipnorm = clipnorm
+        self.clipvalue = clipvalue
+        self.global_clipnorm = global_clipnorm
+        self.use_ema = use_ema
+        self.ema_momentum = ema_momentum
+        self.ema_overwrite_frequency = ema_overwrite_frequency
+        self.loss_scale_factor = loss_scale_factor
+        self.gradient_accumulation_steps = gradient_accumulation_steps
+        self._learning_rate = self._check_learning_rate(learning_rate)
+        self._iterations = 0
+        self._exclude_ids = set()
+        self._exclude_pattern = None
+        self.built = False
+        self._params = []
+        self._index = {}
+        self._torch = None
+        self._ema = []
+        self._accumulators = []
+        self._counters_diverged = False
+
+    # ----------------------------------------------------------------- hooks
+    def _make_torch_optimizer(self, param_groups, impl):
+        """Returns the `torch.optim.Optimizer` doing the update (subclasses)."""
+        raise NotImplementedError
+
+    def _initial_state(self, param, group, impl):
+        """Optionally returns the torch state to pre-create for `param`."""
+        return None
+
+    def _before_torch_step(self, params, lr):
+        """Sets per-step hyperparameters; returns False to skip the torch step."""
+        return True
+
+    def _after_torch_step(self, params, lr):
+        """Runs after the torch step (state fix-ups)."""
+
+    def _sync_counters(self, params):
+        """Sets the torch step counters of `params` to the global step count.
+
+        Keras bias-corrects every variable with the optimizer's global step,
+        torch with the parameter's own number of updates. They agree while all
+        parameters update together; after a step in which some had no gradient,
+        the counters of the updated ones are reset to the global count (two
+        multi-tensor kernels) before every torch step.
+        """
+        steps = self._state_list("step", params)
+        torch._foreach_zero_(steps)
+        torch._foreach_add_(steps, float(self._real_iterations()))
+
+    def _extra_state(self):
+        return {}
+
+    def _load_extra_state(self, state):
+        pass
+
+    # -------------------------------------------------------- learning rate
+    @staticmethod
+    def _check_learning_rate(learning_rate):
+        if isinstance(learning_rate, LearningRateSchedule) or callable(learning_rate):
+            return learning_rate
+        return _as_float(learning_rate, "learning_rate")
+
+    def _current_lr(self):
+        lr = self._learning_rate
+        if isinstance(lr, LearningRateSchedule):
+            return float(lr(self._iterations))
+        if callable(lr):
+            return float(lr())
+        return lr
+
+    @property
+    def learning_rate(self):
+        """The current learning rate as a float (a schedule is evaluated at the
+        current step). Settable with a float or a new schedule."""
+        return LearningRateValue(self._current_lr(), self)
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        if not (isinstance(value, LearningRateSchedule) or callable(value)) and isinstance(
+                self._learning_rate, LearningRateSchedule):
+            raise TypeError(
+                "This optimizer was created with a `LearningRateSchedule` object as its "
+                "`learning_rate` constructor argument, hence its learning rate is not "
+                "settable. If you need the learning rate to be settable, you should "
+                "instantiate the optimizer with a float `learning_rate` argument."
+            )
+        self._learning_rate = self._check_learning_rate(value)
+
+    @property
+    def iterations(self):
+        """Number of updates applied (micro-steps // accumulation steps)."""
+        return IterationCount(self._real_iterations(), self)
+
+    @iterations.setter
+    def iterations(self, value):
+        self._iterations = int(value) * (self.gradient_accumulation_steps or 1)
+        self._counters_diverged = True
+
+    def _real_iterations(self):
+        steps = self.gradient_accumulation_steps
+        return self._iterations // steps if steps else self._iterations
+
+    # ----------------------------------------------------------------- build
+    def exclude_from_weight_decay(self, var_list=None, var_names=None):
+        """Excludes parameters from weight decay; call before `build`.
+
+        Args:
+            var_list: parameters to exclude.
+            var_names: substrings (regex fragments); a parameter whose name (given
+                to `build` as `(name, param)` pairs, or its `.path` / `.name`)
+                contains one of them is excluded, e.g. `["bias"]`.
+        """
+        if self.built:
+            raise ValueError("`exclude_from_weight_decay()` can only be configured before the optimizer is built.")
+        self._exclude_ids = {id(v) for v in (var_list or [])}
+        self._exclude_pattern = re.compile("|".join(set(var_names))) if var_names else None
+
+    def _uses_weight_decay(self, param, name):
+        if id(param) in self._exclude_ids:
+            return False
+        if self._exclude_pattern is not None and name and self._exclude_pattern.search(name):
+            return False
+        return True
+
+    def build(self, var_list):
+        """Creates the optimizer state for `var_list`.
+
+        Args:
+            var_list: iterable of parameters (e.g. `model.parameters()`), or of
+                `(name, parameter)` pairs / a dict (e.g. `model.named_parameters()`).
+                Frozen parameters may be included; they are skipped while frozen.
+        """
+        if self.built:
+            return
+        items = list(var_list.items()) if isinstance(var_list, dict) else list(var_list)
+        params, names, seen = [], {}, set()
+        for item in items:
+            name, p = item if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str) else (None, item)
+            if not isinstance(p, torch.Tensor):
+                raise ValueError(
+                    f"Optimizer.build expects torch tensors or Parameters (or (name, "
+                    f"parameter) pairs), but received an item of type {type(p).__name__}. "
+                    "Pass `model.parameters()` or `model.named_parameters()`."
+                )
+            if not p.is_leaf:
+                raise ValueError("Optimizer.build: can't optimize a non-leaf tensor; pass the model's parameters.")
+            if id(p) not in seen:
+                seen.add(id(p))
+                params.append(p)
+                names[id(p)] = name or getattr(p, "path", None) or getattr(p, "name", None)
+        self._params = params
+        self._index = {id(p): i for i, p in enumerate(params)}
+        self._decay_ids = {id(p) for p in params if self._uses_weight_decay(p, names[id(p)])}
+        self._all_decay = len(self._decay_ids) == len(params)
+        if params:
+            self._torch = self._create_torch_optimizer(params)
+        if self.use_ema:
+            self._ema = [torch.zeros_like(p) for p in params]
+        if self.gradient_accumulation_steps:
+            self._accumulators = [torch.zeros_like(p) for p in params]
+        self.built = True
+
+    def _impl(self, params):
+        types = {p.device.type for p in params}
+        allowed = self._fused_device_types or _fused_devices()
+        if self._fused_supported and types <= set(allowed) and all(p.is_floating_point() for p in params):
+            return {"fused": True}
+        if types <= _FOREACH_DEVICES:
+            return {"foreach": True}
+        return {}  # torch's default choice (its per-tensor loop on CPU)
+
+    def _create_torch_optimizer(self, params):
+        impl = self._impl(params)
+        if self.weight_decay and self._torch_decoupled_decay:
+            decay = [p for p in params if id(p) in self._decay_ids]
+            keep = [p for p in params if id(p) not in self._decay_ids]
+            groups = [{"params": decay, "weight_decay": float(self.weight_decay)}] if decay else []
+            groups += [{"params": keep, "weight_decay": 0.0}] if keep else []
+        else:
+            groups = [{"params": params}]
+        opt = self._make_torch_optimizer(groups, impl)
+        for group in opt.param_groups:
+            for p in group["params"]:
+                state = self._initial_state(p, group, impl)
+                if state is not None:
+                    opt.state[p] = state
+        return opt
+
+    @property
+    def torch_optimizer(self):
+        """The underlying `torch.optim.Optimizer` (e.g. for `GradScaler.unscale_`)."""
+        return self._torch
+
+    @property
+    def param_groups(self):
+        """The torch optimizer's parameter groups (empty before `build`)."""
+        return self._torch.param_groups if self._torch is not None else []
+
+    # ---------------------------------------------------------------- update
+    def _require_built(self, what):
+        if not self.built:
+            raise ValueError(
+                f"The optimizer must be built before calling `{what}()`: call "
+                "`optimizer.build(model.parameters())` first (or use "
+                "`apply_gradients([(grad, param), ...])`, which builds it)."
+            )
+
+    def step(self, closure=None):
+        """Applies one update from each built parameter's `.grad` (the fast path).
+
+        Parameters with `.grad` None or `requires_grad=False` are left unchanged.
+
+        Args:
+            closure: optional callable re-evaluating the loss (torch convention).
+
+        Returns:
+            The closure's loss, or None.
+        """
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        self._require_built("step")
+        active, frozen = [], []
+        for p in self._params:
+            if p.grad is not None:
+                if p.requires_grad:
+                    active.append(p)
+                else:
+                    frozen.append((p, p.grad))
+                    p.grad = None
+        try:
+            if not active:
+                raise ValueError(
+                    "No gradients provided for any variable: every parameter's `.grad` is "
+                    "None. Call `loss.backward()` before `step()`, and check that the loss "
+                    "depends on the trainable parameters."
+                )
+            self._apply_core(active, [p.grad for p in active])
+        finally:
+            for p, g in frozen:
+                p.grad = g
+        return loss
+
+    def apply_gradients(self, grads_and_vars):
+        """Applies `[(gradient, parameter), ...]` (Keras API); builds on first use.
+
+        Returns:
+            The iteration count after the update.
+        """
+        pairs = list(grads_and_vars)
+        if not pairs:
+            return self.iterations
+        grads, variables = zip(*pairs)
+        self.apply(list(grads), list(variables))
+        return self.iterations
+
+    def apply(self, grads=None, trainable_variables=None):
+        """Applies gradients (Keras API).
+
+        Args:
+            grads: list of gradients aligned with `trainable_variables` (or with the
+                built parameters); `None` entries are skipped. `grads=None` uses each
+                parameter's `.grad`, like `step()`.
+            trainable_variables: the parameters; builds the optimizer on first use.
+        """
+        if grads is None:
+            self.step()
+            return
+        grads = list(grads)
+        if not grads:
+            return
+        if trainable_variables is None:
+            self._require_built("apply")
+            if len(grads) != len(self._params):
+                raise ValueError(
+                    "When passing `grads` without `trainable_variables`, they must match the "
+                    f"optimizer's {len(self._params)} built parameters one-to-one, but received "
+                    f"{len(grads)} gradients."
+                )
+            variables = self._params
+        else:
+            variables = list(trainable_variables)
+            if len(variables) != len(grads):
+                raise ValueError(
+                    f"Received {len(grads)} gradients for {len(variables)} variables; pass one "
+                    "gradient (or None) per variable."
+                )
+            if not self.built:
+                self.build(variables)
+            unknown = [i for i, v in enumerate(variables) if id(v) not in self._index]
+            if unknown:
+                raise ValueError(
+                    f"Unknown variable at position(s) {unknown}: this optimizer can only be "
+                    "called for the variables it was originally built with. When working with "
+                    "a new set of variables, create a new optimizer instance."
+                )
+        missing = [i for i, g in enumerate(grads) if g is None]
+        if missing:
+            warnings.warn(f"Gradients do not exist for the variables at positions {missing}; they are not updated.")
+        copy = (self.loss_scale_factor is not None or self.gradient_accumulation_steps
+                or self.clipnorm or self.clipvalue or self.global_clipnorm)
+        active, new_grads = [], []
+        for g, v in zip(grads, variables):
+            if g is None or not v.requires_grad:
+                continue
+            g = torch.as_tensor(g).detach().to(device=v.device, dtype=v.dtype)
+            if g.shape != v.shape:
+                raise ValueError(
+                    f"Gradient of shape {tuple(g.shape)} does not match its variable of shape "
+                    f"{tuple(v.shape)} (variable #{self._index[id(v)]})."
+                )
+            active.append(v)
+            new_grads.append(g.clone() if copy else g)
+        if not active:
+            raise ValueError("No gradients provided for any variable.")
+        saved = [(p, p.grad) for p in self._params]
+        try:
+            for p in self._params:
+                p.grad = None
+            for p, g in zip(active, new_grads):
+                p.grad = g
+            self._apply_core(active, new_grads)
+        finally:
+            for p, g in saved:
+                p.grad = g
+
+    def _apply_core(self, active, grads):
+        with torch.no_grad():
+            if self.loss_scale_factor is not None:
+                torch._foreach_div_(grads, self.loss_scale_factor)
+            steps = self.gradient_accumulation_steps
+            if steps:
+                accs = [self._accumulators[self._index[id(p)]] for p in active]
+                if (self._iterations + 1) % steps != 0:
+                    torch._foreach_add_(accs, grads)
+                    self._finish_iteration()
+                    return
+                torch._foreach_add_(grads, accs)
+                torch._foreach_div_(grads, steps)
+                torch._foreach_zero_(self._accumulators)
+            lr = self._current_lr()
+            if self.clipnorm and self.clipnorm > 0:
+                _clipping.clip_by_norm_(grads, self.clipnorm)
+            elif self.global_clipnorm and self.global_clipnorm > 0:
+                _clipping.clip_by_global_norm_(grads, self.global_clipnorm)
+            elif self.clipvalue and self.clipvalue > 0:
+                _clipping.clip_by_value_(grads, self.clipvalue)
+            if self.weight_decay and not self._torch_decoupled_decay:
+                decay = active if self._all_decay else [p for p in active if id(p) in self._decay_ids]
+                if decay:
+                    # Keras `_apply_weight_decay`: w -= w * wd * lr, before the update.
+                    torch._foreach_mul_(decay, 1.0 - lr * self.weight_decay)
+            for group in self._torch.param_groups:
+                group["lr"] = lr
+            if self._counter_keys and (self._counters_diverged or len(active) != len(self._params)):
+                self._counters_diverged = True
+                self._sync_counters(active)
+            if self._before_torch_step(active, lr) is not False:
+                self._torch.step()
+            self._after_torch_step(active, lr)
+            self._finish_iteration()
+
+    def _finish_iteration(self):
+        if self.use_ema:
+            it = self._real_iterations()
+            momentum = self.ema_momentum if it != 0 else 0.0
+            torch._foreach_lerp_(self._ema, self._params, 1.0 - momentum)
+            if self.ema_overwrite_frequency and (it + 1) % self.ema_overwrite_frequency == 0:
+                torch._foreach_copy_(self._params, self._ema)
+        self._iterations += 1
+
+    def _state_list(self, key, params):
+        state = self._torch.state
+        return [state[p][key] for p in params]
+
+    def zero_grad(self, set_to_none=True):
+        """Clears the gradients of the built parameters."""
+        if self._torch is not None:
+            self._torch.zero_grad(set_to_none=set_to_none)
+
+    def scale_loss(self, loss):
+        """Multiplies the loss by `loss_scale_factor` (if set) before `backward()`."""
+        return loss * self.loss_scale_factor if self.loss_scale_factor is not None else loss
+
+    def finalize_variable_values(self, var_list=None):
+        """With `use_ema`, copies the moving averages into the parameters."""
+        if self.use_ema and self._ema:
+            with torch.no_grad():
+                torch._foreach_copy_(self._params, self._ema)
+
+    # ----------------------------------------------------------------- state
+    @property
+    def variables(self):
+        """Optimizer state tensors, Keras-style: iterations, learning rate (when a
+        float), then each parameter's slots, EMA averages and gradient accumulators.
+
+        The first two are snapshots; the others are the live tensors.
+        """
+        out = [torch.tensor(self._real_iterations(), dtype=torch.int64)]
+        if isinstance(self._learning_rate, float):
+            out.append(torch.tensor(self._learning_rate, dtype=torch.float32))
+        if self._torch is not None:
+            for p in self._params:
+                state = self._torch.state.get(p, {})
+                out.extend(state[k] for k in self._slot_keys if k in state)
+        return out + list(self._ema) + list(self._accumulators)
+
+    def state_dict(self):
+        """Everything needed to resume exactly: step count, learning rate, the
+        torch optimizer's state (moments, per-parameter steps), EMA and
+        accumulators. Tensors are live references, as with `torch.optim`."""
+        return {
+            "class_name": type(self).__name__,
+            "iterations": self._iterations,
+            "learning_rate": self._learning_rate if isinstance(self._learning_rate, float) else None,
+            "torch": self._torch.state_dict() if self._torch is not None else None,
+            "ema": list(self._ema),
+            "accumulators": list(self._accumulators),
+            "counters_diverged": self._counters_diverged,
+            "extra": self._extra_state(),
+        }
+
+    def load_state_dict(self, state_dict):
+        """Restores `state_dict()`'s output; the optimizer must be built on the same
+        parameters, in the same order."""
+        self._require_built("load_state_dict")
+        if state_dict.get("class_name") != type(self).__name__:
+            raise ValueError(
+                f"Cannot load the state of a {state_dict.get('class_name')} optimizer into "
+                f"a {type(self).__name__}; create the same optimizer class as was saved."
+            )
+        self._iterations = int(state_dict["iterations"])
+        self._counters_diverged = bool(state_dict.get("counters_diverged", True))
+        if state_dict.get("learning_rate") is not None and isinstance(self._learning_rate, float):
+            self._learning_rate = float(state_dict["learning_rate"])
+        if self._torch is not None and state_dict.get("torch") is not None:
+            self._torch.load_state_dict(state_dict["torch"])
+        with torch.no_grad():
+            for dst_list, key in ((self._ema, "ema"), (self._accumulators, "accumulators")):
+                src_list = state_dict.get(key) or []
+                if len(src_list) != len(dst_list):
+                    raise ValueError(f"Saved state has {len(src_list)} {key} tensors, expected {len(dst_list)}.")
+                for dst, src in zip(dst_list, src_list):
+                    dst.copy_(src)
+        self._load_extra_state(state_dict.get("extra") or {})
+
+    # ---------------------------------------------------------------- config
+    def get_config(self):
+        """Returns the constructor arguments (Keras 3 keys) as a dict."""
+        lr = self._learning_rate
+        if isinstance(lr, LearningRateSchedule):
+            lr = serialize_schedule(lr)
+        elif callable(lr):
+            from lamina.losses._serialization import serialize_object
+
+            lr = serialize_object(lr, "keras.optimizers")
+        return {
+            "name": self.name,
+            "learning_rate": lr,
+            "weight_decay": self.weight_decay,
+            "clipnorm": self.clipnorm,
+            "global_clipnorm": self.global_clipnorm,
+            "clipvalue": self.clipvalue,
+            "use_ema": self.use_ema,
+            "ema_momentum": self.ema_momentum,
+            "ema_overwrite_frequency": self.ema_overwrite_frequency,
+            "loss_scale_factor": self.loss_scale_factor,
+            "gradient_accumulation_steps": self.gradient_accumulation_steps,
+        }
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """Creates an optimizer from `get_config`'s output."""
+        config = dict(config)
+        lr = config.get("learning_rate")
+        if isinstance(lr, dict):
+            if lr.get("class_name") == "function":
+                from lamina.losses._serialization import deserialize_object
+
+                config["learning_rate"] = deserialize_object(lr, {}, custom_objects, kind="learning rate")
+            else:
+                config["learning_rate"] = deserialize_schedule(lr, custom_objects)
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name} learning_rate={self._learning_rate}>"

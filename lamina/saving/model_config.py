@@ -1,0 +1,363 @@
+"""Model configs in Keras 3's format: Functional, Sequential and subclassed, both ways.
+
+`functional_to_config` writes exactly what Keras's `Functional.get_config`
+writes (layers with `name` and `inbound_nodes`, `input_layers` /
+`output_layers` in the structure of the model's inputs and outputs, node
+indices of nested Functional models shifted by +1 because a Keras Functional
+model owns one node from its own construction). `model_from_config` rebuilds
+models from such configs, whether lamina or Keras wrote them.
+"""
+
+import inspect
+import json
+
+from lamina.saving.class_registry import builtin_classes, find_missing_classes, resolve_class
+from lamina.saving.errors import LoadError, SavingError
+from lamina.saving.node_config import deserialize_node_value, serialize_node_value
+from lamina.saving.ops_config import is_op_entry, op_call_args, serialize_torch_op, torch_op_from_entry
+from lamina.saving.registration import get_registered_name
+
+__all__ = ["functional_to_config", "sequential_to_config", "serialize_layer", "deserialize_layer",
+           "model_from_config", "MAX_LAYERS"]
+
+MAX_LAYERS = 100_000  # far above any real model; bounds the work a hostile config can request
+
+
+def _jsonable(value):
+    """Tuples to lists (as JSON would), so configs compare equal before and after a file."""
+    return json.loads(json.dumps(value))
+
+
+def _class_identity(layer):
+    """(module, class_name, registered_name) as Keras records them."""
+    from lamina.models.functional import Functional
+    from lamina.models.sequential import Sequential
+
+    cls = type(layer)
+    if cls is Functional:
+        return "keras.src.models.functional", "Functional", "Functional"
+    if cls is Sequential:
+        return "keras", "Sequential", None
+    if builtin_classes().get(cls.__name__) is cls:
+        return "keras.layers", cls.__name__, None
+    module = cls.__module__
+    return (None if module == "__main__" else module), cls.__name__, get_registered_name(cls)
+
+
+def serialize_layer(layer) -> dict:
+    """`{"module", "class_name", "config", "registered_name", "build_config"?}` of a layer or model."""
+    from lamina.layers.core.torch_op import TorchOp
+    from lamina.models.functional import Functional
+
+    if isinstance(layer, TorchOp):
+        return serialize_torch_op(layer)
+    module, class_name, registered = _class_identity(layer)
+    try:
+        config = layer.get_config()
+    except NotImplementedError as error:
+        raise SavingError(f"Cannot save layer '{layer.name}' ({class_name}): {error}") from error
+    entry = {"module": module, "class_name": class_name, "config": _jsonable(config),
+             "registered_name": registered}
+    if isinstance(layer, Functional):
+        entry["build_config"] = {"input_shape": None}
+    else:
+        build_config = layer.get_build_config()
+        if build_config is not None:
+            build_config = _jsonable(build_config)
+            if isinstance(build_config.get("shapes_dict"), dict):
+                # Keras records only the tensor arguments actually passed (no `key_shape: None`).
+                build_config["shapes_dict"] = {k: v for k, v in build_config["shapes_dict"].items()
+                                               if v is not None}
+            entry["build_config"] = build_config
+    return entry
+
+
+def functional_to_config(model) -> dict:
+    """The `config` of a Functional model, as Keras 3 writes it."""
+    from lamina.models.functional import Functional
+
+    model_nodes = {id(node) for node in model._graph_nodes}
+    reindex = {}
+    for layer in model.layers:
+        kept = 1 if isinstance(layer, Functional) else 0
+        for node in layer._inbound_nodes:
+            if id(node) in model_nodes:
+                reindex[id(node)] = kept
+                kept += 1
+
+    def tensor_config(tensor):
+        history = tensor._keras_history
+        node = history.operation._inbound_nodes[history.node_index]
+        return [history.operation.name, reindex[id(node)], history.tensor_index]
+
+    layer_configs = []
+    for layer in model.layers:
+        entry = serialize_layer(layer)
+        entry["name"] = layer.name
+        nodes = []
+        for node in layer._inbound_nodes:
+            if id(node) not in model_nodes or node.is_input:
+                continue
+            where = f"layer '{layer.name}' in model '{model.name}'"
+            args = op_call_args(layer, node.call_args) if entry["module"].startswith("keras.src.ops") \
+                else node.call_args
+            nodes.append({"args": serialize_node_value(list(args), tensor_config, where),
+                          "kwargs": serialize_node_value(node.call_kwargs, tensor_config, where)})
+        entry["inbound_nodes"] = nodes
+        layer_configs.append(entry)
+
+    def structure(value):
+        if isinstance(value, dict):
+            return {k: structure(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [structure(v) for v in value]
+        return tensor_config(value)
+
+    return {"name": model.name, "trainable": model.trainable, "layers": layer_configs,
+            "input_layers": structure(model._inputs_struct), "output_layers": structure(model._outputs_struct)}
+
+
+def sequential_to_config(model) -> dict:
+    """The `config` of a Sequential model, as Keras 3 writes it (InputLayer first when known)."""
+    from lamina.layers.layer import Layer
+
+    config = Layer.get_config(model)
+    config.pop("activity_regularizer", None)
+    layers = ([model._input_layer] if model._input_layer is not None else []) + list(model.layers)
+    config["layers"] = [serialize_layer(layer) for layer in layers]
+    if model._input_layer is not None:
+        config["build_input_shape"] = list(model._input_layer.batch_shape)
+    return _jsonable(config)
+
+
+# ---------------------------------------------------------------------------- loading
+
+def _call_from_config(cls, config, custom_objects, safe_mode):
+    """`cls.from_config(config)`, passing custom_objects/safe_mode to loaders that accept them."""
+    from_config = cls.from_config
+    try:
+        params = inspect.signature(from_config).parameters
+    except (TypeError, ValueError):
+        params = {}
+    kwargs = {}
+    if "custom_objects" in params:
+        kwargs["custom_objects"] = custom_objects
+    if "safe_mode" in params:
+        kwargs["safe_mode"] = safe_mode
+    return from_config(config, **kwargs)
+
+
+def deserialize_layer(entry, custom_objects=None, safe_mode=True):
+    """Rebuilds one layer (or model) from its config entry, building it from `build_config`."""
+    from lamina.layers.layer import Layer
+    from lamina.models.functional import Functional
+    from lamina.models.sequential import Sequential
+
+    if not isinstance(entry, dict) or not isinstance(entry.get("class_name"), str):
+        raise LoadError(f"A layer entry in the config is malformed (expected a dict with 'class_name'): "
+                        f"{str(entry)[:200]}.")
+    if is_op_entry(entry):
+        return torch_op_from_entry(entry)
+    class_name = entry["class_name"]
+    config = entry.get("config")
+    if not isinstance(config, dict):
+        raise LoadError(f"The config of layer class {class_name!r} must be a dict, received "
+                        f"{type(config).__name__}.")
+    cls = resolve_class(entry.get("module"), class_name, entry.get("registered_name"), custom_objects)
+    if cls is None:
+        find_missing_classes({"layers": [entry]}, custom_objects)
+        raise LoadError(f"Unknown layer class {class_name!r} (module {entry.get('module')!r}).")
+    if not (inspect.isclass(cls) and issubclass(cls, Layer)):
+        raise LoadError(f"{class_name!r} resolves to {cls!r}, which is not a lamina Layer or Model.")
+    name = config.get("name", class_name)
+    try:
+        if cls is Functional or (issubclass(cls, Functional) and "layers" in config
+                                 and "from_config" not in cls.__dict__):
+            return functional_from_config(config, custom_objects, safe_mode, cls=Functional)
+        if cls is Sequential:
+            layer = sequential_from_config(config, custom_objects, safe_mode)
+        else:
+            layer = _call_from_config(cls, dict(config), custom_objects, safe_mode)
+        build_config = entry.get("build_config")
+        if isinstance(build_config, dict) and not layer.built:
+            layer.build_from_config(_shapes(build_config))
+    except LoadError:
+        raise
+    except Exception as error:  # any failure of user/third-party code becomes one clear error
+        raise LoadError(
+            f"Could not rebuild layer '{name}' ({class_name}) from its config: "
+            f"{type(error).__name__}: {error}"
+        ) from error
+    return layer
+
+
+def _shapes(build_config):
+    """build_config shapes validated as ints/None (absurd or negative sizes are refused)."""
+    def check(value, depth=0):
+        if depth > 32:
+            raise LoadError("A build_config shape is nested too deeply; the file is corrupt.")
+        if isinstance(value, dict):
+            return {k: check(v, depth + 1) for k, v in value.items()}
+        if isinstance(value, list):
+            return [check(v, depth + 1) for v in value]
+        if value is None or (isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2 ** 31):
+            return value
+        raise LoadError(f"Invalid dimension {value!r} in build_config {build_config!r}.")
+    return check(build_config)
+
+
+class _NotReady(Exception):
+    """The tensor's producing node has not been rebuilt yet (processed in a later pass)."""
+
+
+def _is_tensor_leaf(value) -> bool:
+    return isinstance(value, list) and len(value) == 3 and isinstance(value[0], str) \
+        and isinstance(value[1], int) and isinstance(value[2], int)
+
+
+def functional_from_config(config, custom_objects=None, safe_mode=True, cls=None):
+    """Rebuilds a Functional model: layers, then their calls in dependency order."""
+    from lamina.models.functional import Functional
+
+    entries = config.get("layers")
+    if not isinstance(entries, list) or len(entries) > MAX_LAYERS:
+        raise LoadError(f"A Functional config needs a 'layers' list (of at most {MAX_LAYERS}); received "
+                        f"{type(entries).__name__}.")
+    find_missing_classes({"layers": entries}, custom_objects)
+    created, order = {}, []
+    for entry in entries:
+        layer = deserialize_layer(entry, custom_objects, safe_mode)
+        name = entry.get("name", layer.name)
+        if not isinstance(name, str) or name in created:
+            raise LoadError(f"Layer name {name!r} appears twice (or is not a string) in the config.")
+        created[name] = layer
+        nodes = entry.get("inbound_nodes", [])
+        if not isinstance(nodes, list):
+            raise LoadError(f"'inbound_nodes' of layer '{name}' must be a list.")
+        order.append((name, layer, nodes))
+
+    def get_tensor(name, node_index, tensor_index):
+        layer = created.get(name)
+        if layer is None:
+            raise LoadError(f"The config refers to a layer named {name!r}, which is not in its 'layers'.")
+        if isinstance(layer, Functional):
+            node_index -= 1  # Keras's Functional models own a node from their construction
+        if node_index < 0:
+            raise LoadError(f"The config refers to node {node_index} of layer {name!r}, which cannot exist.")
+        if node_index >= len(layer._inbound_nodes):
+            raise _NotReady(name)
+        outputs = layer._inbound_nodes[node_index].flat_outputs
+        if not 0 <= tensor_index < len(outputs):
+            raise LoadError(f"The config refers to output {tensor_index} of layer {name!r}, which has "
+                            f"{len(outputs)} output(s).")
+        return outputs[tensor_index]
+
+    done = {name: 0 for name, _, _ in order}
+    remaining = sum(len(nodes) for _, _, nodes in order)
+    while remaining:
+        progress = False
+        for name, layer, nodes in order:
+            while done[name] < len(nodes):
+                node = nodes[done[name]]
+                if not isinstance(node, dict):
+                    raise LoadError(f"Node {done[name]} of layer '{name}' is malformed: {str(node)[:200]}.")
+                try:
+                    args = deserialize_node_value(node.get("args", []), get_tensor)
+                    kwargs = deserialize_node_value(node.get("kwargs", {}), get_tensor)
+                except _NotReady:
+                    break
+                if not isinstance(args, list) or not isinstance(kwargs, dict):
+                    raise LoadError(f"Node {done[name]} of layer '{name}' has malformed args/kwargs.")
+                try:
+                    layer(*args, **kwargs)
+                except Exception as error:
+                    raise LoadError(f"Could not call layer '{name}' while rebuilding the graph: "
+                                    f"{type(error).__name__}: {error}") from error
+                done[name] += 1
+                remaining -= 1
+                progress = True
+        if not progress:
+            stuck = [n for n, _, nodes in order if done[n] < len(nodes)]
+            raise LoadError(f"The graph in the config cannot be rebuilt: the inputs of layer(s) {stuck} are never "
+                            f"produced (a cycle or a reference to a missing node).")
+
+    def structure(value, depth=0):
+        if depth > 32:
+            raise LoadError("input_layers/output_layers are nested too deeply.")
+        if _is_tensor_leaf(value):
+            try:
+                return get_tensor(*value)
+            except _NotReady:
+                raise LoadError(f"The model's inputs/outputs refer to {value!r}, a node that is never built.") \
+                    from None
+        if isinstance(value, dict):
+            return {k: structure(v, depth + 1) for k, v in value.items()}
+        if isinstance(value, list):
+            return [structure(v, depth + 1) for v in value]
+        raise LoadError(f"Malformed input_layers/output_layers entry {value!r}.")
+
+    inputs = structure(config.get("input_layers"))
+    outputs = structure(config.get("output_layers"))
+    try:
+        return (cls or Functional)(inputs=inputs, outputs=outputs, name=config.get("name"),
+                                   trainable=config.get("trainable", True))
+    except Exception as error:
+        raise LoadError(f"Could not assemble model {config.get('name')!r}: {type(error).__name__}: {error}") \
+            from error
+
+
+def sequential_from_config(config, custom_objects=None, safe_mode=True):
+    from lamina.models.sequential import Sequential
+
+    entries = config.get("layers", [])
+    if not isinstance(entries, list) or len(entries) > MAX_LAYERS:
+        raise LoadError("A Sequential config needs a 'layers' list.")
+    find_missing_classes({"layers": entries}, custom_objects)
+    layers = [deserialize_layer(entry, custom_objects, safe_mode) for entry in entries]
+    model = Sequential(layers=layers, name=config.get("name"), trainable=config.get("trainable", True))
+    shape = config.get("build_input_shape")
+    if not model.built and isinstance(shape, list) and shape:
+        model.build(tuple(_shapes({"s": shape})["s"]))
+    return model
+
+
+def model_from_config(config, custom_objects=None, safe_mode=True):
+    """Rebuilds a model (or layer) from a Keras-format config entry.
+
+    Args:
+        config: `{"module", "class_name", "config", ...}` as in a `.keras`
+            file's `config.json` (a bare Functional config is accepted too).
+        custom_objects: `{"Name": class_or_function}` for custom classes.
+        safe_mode: refuse Lambda bytecode (see `Lambda`).
+
+    Raises:
+        MissingClassError: listing every class that cannot be found.
+        LoadError: any other problem, naming the layer.
+    """
+    if not isinstance(config, dict):
+        raise LoadError(f"A model config must be a dict, received {type(config).__name__}.")
+    if "class_name" not in config and "layers" in config:
+        config = {"module": "keras.src.models.functional", "class_name": "Functional", "config": config,
+                  "registered_name": "Functional"}
+    from lamina.saving.registration import CustomObjectScope
+
+    try:
+        find_missing_classes(config, custom_objects)
+    except LoadError:
+        raise
+    except Exception as error:
+        raise LoadError(f"The model config is malformed: {type(error).__name__}: {error}") from error
+
+    with CustomObjectScope(dict(custom_objects or {})):
+        try:
+            return deserialize_layer(config, custom_objects, safe_mode)
+        except LoadError:
+            raise
+        except Exception as error:  # a malformed config reaching code that trusted it
+            raise LoadError(f"The model config is malformed: {type(error).__name__}: {error}") from error
+
+
+def sequential_class():
+    from lamina.models.sequential import Sequential
+
+    return Sequential

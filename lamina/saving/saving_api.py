@@ -1,0 +1,187 @@
+"""`save_model` / `load_model` / weights files / JSON configs, in Keras 3's formats.
+
+A `.keras` path gets a zip holding `metadata.json`, `config.json` and
+`model.weights.h5`; any other path gets the same three files in a folder.
+Loading accepts both, written by lamina or by Keras 3. Nothing is ever
+unpickled; Lambda bytecode is refused unless `safe_mode=False`.
+"""
+
+import datetime
+import io
+import json
+import os
+
+from lamina.saving import archive
+from lamina.saving.errors import CorruptFileError, LoadError, SavingError
+from lamina.saving.model_config import model_from_config, serialize_layer
+from lamina.saving.optimizer_state import load_optimizer_state, save_optimizer_state
+from lamina.saving.weights_store import load_weights_from_h5, save_weights_to_h5
+
+__all__ = ["save_model", "load_model", "save_weights", "load_weights", "model_to_config", "model_to_json",
+           "model_from_json", "clone_model", "KERAS_VERSION"]
+
+KERAS_VERSION = "3.15.1"  # the Keras release whose format these files follow
+
+
+def model_to_config(model) -> dict:
+    """The full `config.json` entry of a model (with build_config and compile_config)."""
+    entry = serialize_layer(model)
+    compile_config = None
+    get_compile_config = getattr(model, "get_compile_config", None)
+    if callable(get_compile_config):
+        compile_config = get_compile_config()
+    entry["compile_config"] = compile_config if compile_config is not None else {}
+    return entry
+
+
+def _weights_bytes(model, include_optimizer=False) -> bytes:
+    import h5py
+
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as h5file:
+        save_weights_to_h5(model, h5file)
+        if include_optimizer:
+            save_optimizer_state(model, h5file)
+    return buffer.getvalue()
+
+
+def save_model(model, filepath, overwrite=True):
+    """Saves architecture, weights and compile config in Keras 3's `.keras` format.
+
+    Args:
+        model: a lamina model (or layer).
+        filepath: path ending in `.keras` (zip archive), or any other path
+            (the same files in a folder).
+        overwrite: if False, an existing file is an error.
+
+    The file is replaced atomically: an interrupted save leaves the old one.
+    """
+    filepath = os.fspath(filepath)
+    if not overwrite and os.path.exists(filepath):
+        raise SavingError(f"{filepath!r} already exists and overwrite=False; pass overwrite=True to replace it.")
+    if filepath.endswith(".h5") or filepath.endswith(".hdf5"):
+        raise SavingError(f"Cannot save to {filepath!r}: the legacy Keras 2 HDF5 model format is not supported. "
+                          f"Use a '.keras' path (or '.weights.h5' with save_weights for weights only).")
+    if not model.built:
+        raise SavingError(f"Model '{model.name}' is not built, so it has no weights to save. Build it first "
+                          f"(model.build(input_shape) or call it on data).")
+    try:
+        config_json = json.dumps(model_to_config(model))
+    except TypeError as error:
+        raise SavingError(f"The config of model '{model.name}' is not JSON-serializable: {error}. Make the "
+                          f"get_config() of custom layers return plain values.") from error
+    metadata = json.dumps({"keras_version": KERAS_VERSION,
+                           "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")})
+    members = {archive.METADATA: metadata.encode(), archive.CONFIG: config_json.encode(),
+               archive.WEIGHTS: _weights_bytes(model, include_optimizer=True)}
+    archive.write_archive(filepath, members, as_zip=filepath.endswith(".keras"))
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """Loads a model saved by `save_model` or by Keras 3 (`.keras` zip or folder).
+
+    Args:
+        filepath: the `.keras` file or saved-model folder.
+        custom_objects: `{"Name": class_or_function}` for custom classes.
+        compile: restore the compile config (and optimizer state) if saved.
+        safe_mode: refuse Lambda layers' Python bytecode; pass False only for
+            files from a trusted source.
+
+    Raises:
+        LoadError (a ValueError) subclasses for any problem with the file.
+    """
+    filepath = os.fspath(filepath)
+    where = repr(filepath)
+    if filepath.endswith(".weights.h5"):
+        raise LoadError(f"{where} holds weights only; build the model and call model.load_weights({where}).")
+    members = archive.read_archive(filepath)
+    archive.parse_json(members[archive.METADATA], archive.METADATA, where)
+    config = archive.parse_json(members[archive.CONFIG], archive.CONFIG, where)
+    model = model_from_config(config, custom_objects=custom_objects, safe_mode=safe_mode)
+    compile_config = config.get("compile_config")
+    if compile and compile_config and hasattr(model, "compile_from_config"):
+        try:
+            model.compile_from_config(compile_config)
+        except Exception as error:
+            # As Keras: the architecture and weights are still usable; compile again by hand.
+            import warnings
+
+            warnings.warn(f"The model in {where} was loaded but not compiled: its compile config could not be "
+                          f"restored ({type(error).__name__}: {error}). Call model.compile(...) yourself.",
+                          stacklevel=2)
+    with archive.h5_from_bytes(members[archive.WEIGHTS], where) as h5file:
+        _load_weights(model, h5file, where, skip_mismatch=False)
+        if compile and getattr(model, "compiled", False):
+            load_optimizer_state(model, h5file, where)
+    return model
+
+
+def _load_weights(model, h5file, where, skip_mismatch):
+    try:
+        skipped = load_weights_from_h5(model, h5file, where=where, skip_mismatch=skip_mismatch)
+    except LoadError:
+        raise
+    except Exception as error:  # h5py errors on damaged files
+        raise CorruptFileError(f"Could not read the weights in {where}: {type(error).__name__}: {error}") \
+            from error
+    if skipped:
+        import warnings
+
+        warnings.warn(f"load_weights skipped {len(skipped)} mismatched object(s): " + " | ".join(skipped),
+                      stacklevel=3)
+
+
+def save_weights(model, filepath, overwrite=True):
+    """Saves only the weights, to a `.weights.h5` file in Keras 3's layout (atomically)."""
+    filepath = os.fspath(filepath)
+    if not filepath.endswith(".weights.h5"):
+        raise SavingError(f"save_weights needs a path ending in '.weights.h5', received {filepath!r}. "
+                          f"Use model.save('x.keras') to save the whole model.")
+    if not overwrite and os.path.exists(filepath):
+        raise SavingError(f"{filepath!r} already exists and overwrite=False.")
+    data = _weights_bytes(model)
+    archive.atomic_write(filepath, lambda handle: handle.write(data))
+
+
+def load_weights(model, filepath, skip_mismatch=False):
+    """Loads weights from a `.weights.h5` file, a `.keras` archive or a saved-model folder.
+
+    With `skip_mismatch=True`, layers whose stored weights do not fit are left
+    as they are (with a warning) instead of failing the whole load.
+    """
+    import h5py
+
+    filepath = os.fspath(filepath)
+    where = repr(filepath)
+    if filepath.endswith(".weights.h5"):
+        if not os.path.isfile(filepath):
+            raise FileNotFoundError(f"No weights file at {where}.")
+        try:
+            h5file = h5py.File(filepath, "r")
+        except Exception as error:
+            raise CorruptFileError(f"{where} is not a valid h5 weights file: {error}") from error
+    else:
+        members = archive.read_archive(filepath, names=(archive.WEIGHTS,))
+        h5file = archive.h5_from_bytes(members[archive.WEIGHTS], where)
+    with h5file:
+        _load_weights(model, h5file, where, skip_mismatch)
+
+
+def model_to_json(model, **kwargs) -> str:
+    """The model's config entry as a JSON string (`json.dumps` keyword arguments allowed)."""
+    return json.dumps(model_to_config(model), **kwargs)
+
+
+def model_from_json(json_string, custom_objects=None, safe_mode=True):
+    """Rebuilds a model (fresh weights) from `model.to_json()` output."""
+    config = archive.parse_json(json_string.encode() if isinstance(json_string, str) else json_string,
+                                "the JSON string", "model_from_json")
+    return model_from_config(config, custom_objects=custom_objects, safe_mode=safe_mode)
+
+
+def clone_model(model, custom_objects=None):
+    """A new model with the same architecture and freshly initialised weights (as Keras's clone_model).
+
+    Lambda bytecode is accepted here: it comes from this process, not from a file.
+    """
+    return model_from_config(model_to_config(model), custom_objects=custom_objects, safe_mode=False)

@@ -1,0 +1,202 @@
+"""What `compile(loss=, loss_weights=, metrics=, weighted_metrics=)` means for each output.
+
+Resolved once, on the first batch (the shapes of labels and predictions decide
+what `"accuracy"` means, as in Keras); afterwards every step runs a flat list
+of precomputed `(output index, loss, weight)` entries with no structure checks.
+"""
+
+import torch
+
+from lamina.trainers import resolve
+from lamina.trainers.data_adapters.structure import check_keys, output_names_of
+from lamina.trainers.trackers import MeanTracker
+
+__all__ = ["CompileState"]
+
+
+def _per_output(value, names, what, model_name, default=None):
+    """One value / list (output order) / dict (output name) -> list aligned with `names`.
+
+    For metrics a flat list (`["accuracy"]`) applies to every output; a list of
+    lists (or dicts/None) gives one entry per output, as Keras.
+    """
+    if isinstance(value, dict):
+        unknown = [k for k in value if k not in names]
+        if unknown:
+            raise ValueError(
+                f"compile(): {what} has keys {unknown} that are not outputs of model '{model_name}'. "
+                f"The model's outputs are {names}."
+            )
+        return [value.get(n, default) for n in names]
+    is_metrics = what in ("metrics", "weighted_metrics")
+    per_output_list = isinstance(value, (list, tuple)) and (
+        not is_metrics or (value and all(v is None or isinstance(v, (list, tuple, dict)) for v in value)))
+    if per_output_list:
+        if len(value) != len(names):
+            raise ValueError(
+                f"compile(): {what} is a list of {len(value)} entries but model '{model_name}' has "
+                f"{len(names)} output(s) {names}; give one per output (or a dict keyed by output name)."
+            )
+        return list(value)
+    return [value] * len(names)
+
+
+def _as_list(metrics):
+    if metrics is None:
+        return []
+    if isinstance(metrics, (list, tuple)):
+        return list(metrics)
+    return [metrics]
+
+
+class CompileState:
+    """The compiled loss and metrics of a model (see `Trainer.compile`).
+
+    Args:
+        loss, loss_weights, metrics, weighted_metrics: as given to `compile`.
+    """
+
+    def __init__(self, loss, loss_weights, metrics, weighted_metrics):
+        self.config = dict(loss=loss, loss_weights=loss_weights, metrics=metrics, weighted_metrics=weighted_metrics)
+        self.built = False
+        self.loss_tracker = MeanTracker("loss")
+        self.output_loss_trackers = []
+        self.metric_entries = []  # (output index, metric, weighted?)
+        self.loss_entries = []    # (output index, loss, weight, name)
+        self.output_names = None
+
+    # ------------------------------------------------------------------ structure
+
+    def _names(self, model, y_pred):
+        if isinstance(y_pred, dict):
+            return list(y_pred)
+        count = len(y_pred) if isinstance(y_pred, (list, tuple)) else 1
+        names = output_names_of(model)
+        if names and len(names) == count:
+            return names
+        return ["output"] if count == 1 else [f"output_{i}" for i in range(count)]
+
+    def _make_flatteners(self, model, y, y_pred):
+        names, name = self.output_names, model.name
+        if isinstance(y_pred, dict):
+            pred_keys = list(y_pred)
+            self.flat_pred = lambda p: [p[k] for k in pred_keys]
+        elif isinstance(y_pred, (list, tuple)):
+            self.flat_pred = list
+        else:
+            self.flat_pred = lambda p: [p]
+        if y is None:
+            self.flat_true = lambda t: [None] * len(names)
+        elif isinstance(y, dict):
+            check_keys(y, names, "output", name)
+            self.flat_true = lambda t: [t[k] for k in names]
+        elif isinstance(y, (list, tuple)) and len(names) > 1:
+            if len(y) != len(names):
+                raise ValueError(
+                    f"Model '{name}' has {len(names)} outputs {names}, but y is a {type(y).__name__} of "
+                    f"{len(y)} arrays. Pass one target per output, in this order, or a dict keyed by output name."
+                )
+            self.flat_true = list
+        elif len(names) > 1:
+            raise ValueError(
+                f"Model '{name}' has {len(names)} outputs {names}, but y is a single "
+                f"{type(y).__name__}. Pass a list (output order) or a dict keyed by output name."
+            )
+        else:
+            self.flat_true = (lambda t: [t[0]]) if isinstance(y, (list, tuple)) else (lambda t: [t])
+
+    def build(self, model, y, y_pred):
+        """Resolves losses and metrics per output from the first batch's labels and predictions."""
+        self.output_names = names = self._names(model, y_pred)
+        self._make_flatteners(model, y, y_pred)
+        multi = len(names) > 1
+        losses = _per_output(self.config["loss"], names, "loss", model.name)
+        weights = _per_output(self.config["loss_weights"], names, "loss_weights", model.name, default=1.0)
+        if self.config["loss_weights"] is None:
+            weights = [1.0] * len(names)
+        flat_true = self.flat_true(y) if y is not None else [None] * len(names)
+        flat_pred = self.flat_pred(y_pred)
+        self.loss_entries, self.output_loss_trackers = [], []
+        for index, (loss, weight) in enumerate(zip(losses, weights)):
+            if loss is None:
+                continue
+            fn = resolve.get_loss(loss)
+            self.loss_entries.append((index, fn, 1.0 if weight is None else float(weight), names[index]))
+            if multi:
+                self.output_loss_trackers.append(MeanTracker(f"{names[index]}_loss"))
+        device = next((p.device for p in model.parameters()), torch.get_default_device())
+        loss_by_output = {index: fn for index, fn, _, _ in self.loss_entries}
+        self.metric_entries = []
+        for key, weighted in (("metrics", False), ("weighted_metrics", True)):
+            per_output = _per_output(self.config[key], names, key, model.name)
+            for index, metrics in enumerate(per_output):
+                for identifier in _as_list(metrics):
+                    if flat_true[index] is None:
+                        continue
+                    metric = resolve.get_metric(identifier, loss_by_output.get(index),
+                                                tuple(flat_true[index].shape), tuple(flat_pred[index].shape))
+                    if hasattr(metric, "to"):
+                        metric.to(device)
+                    base = getattr(metric, "name", str(identifier))
+                    display = f"{names[index]}_{base}" if multi else base
+                    self.metric_entries.append((index, metric, weighted, display))
+        self.built = True
+
+    # ------------------------------------------------------------------ per step
+
+    def loss_terms(self, y, y_pred, sample_weight):
+        """(weighted total, per-output unweighted values) for one batch."""
+        flat_true, flat_pred = self.flat_true(y), self.flat_pred(y_pred)
+        weights = self._split_weights(sample_weight)
+        total, values = None, []
+        for index, fn, weight, name in self.loss_entries:
+            try:
+                value = fn(flat_true[index], flat_pred[index], weights[index])
+            except (ValueError, IndexError, RuntimeError, TypeError) as error:
+                raise type(error)(
+                    f"Computing the loss of output '{name}' (labels of shape {tuple(flat_true[index].shape)}, "
+                    f"dtype {flat_true[index].dtype}; predictions of shape {tuple(flat_pred[index].shape)}) "
+                    f"failed: {error}"
+                ) from error
+            values.append(value)
+            term = value if weight == 1.0 else value * weight
+            total = term if total is None else total + term
+        if total is None:
+            raise ValueError("compile() was given no loss for any output; pass loss= to compile().")
+        return total, values
+
+    def _split_weights(self, sample_weight):
+        count = len(self.output_names)
+        if sample_weight is None:
+            return [None] * count
+        if isinstance(sample_weight, dict):
+            return [sample_weight.get(n) for n in self.output_names]
+        if isinstance(sample_weight, (list, tuple)):
+            return list(sample_weight)
+        return [sample_weight] * count
+
+    def update_loss_trackers(self, values, batch_size):
+        for tracker, value in zip(self.output_loss_trackers, values):
+            tracker.update_state(value, batch_size)
+
+    def update_metrics(self, y, y_pred, sample_weight):
+        if not self.metric_entries:
+            return
+        flat_true, flat_pred = self.flat_true(y), self.flat_pred(y_pred)
+        weights = self._split_weights(sample_weight)
+        with torch.no_grad():
+            for index, metric, weighted, _ in self.metric_entries:
+                metric.update_state(flat_true[index], flat_pred[index].detach(),
+                                    sample_weight=weights[index] if weighted else None)
+
+    def trackers(self):
+        """Everything that appears in the logs, in Keras order: loss, per-output losses, metrics."""
+        named = [(t.name, t) for t in [self.loss_tracker] + self.output_loss_trackers]
+        return named + [(display, metric) for _, metric, _, display in self.metric_entries]
+
+    def results(self):
+        return {name: tracker.result() for name, tracker in self.trackers()}
+
+    def reset(self):
+        for _, tracker in self.trackers():
+            tracker.reset_state()

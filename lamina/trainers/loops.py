@@ -1,0 +1,250 @@
+"""The epoch loops of `Model.fit`, `Model.evaluate` and `Model.predict`.
+
+Defined as functions taking `self` and attached to `Trainer` as methods, to
+keep the step logic (trainer.py) and the loop logic (here) in files of one idea
+each. The hot loop is: next batch, `train_step`, the bound batch hooks (no-ops
+unless a callback implements them), a `stop_training` check.
+"""
+
+import contextlib
+
+import numpy as np
+import torch
+
+from lamina.callbacks.callback_list import CallbackList
+from lamina.trainers.data_adapters import ArrayData, make_data
+from lamina.trainers.data_adapters.structure import check_keys, input_names_of
+from lamina.trainers.trackers import logs_to_floats
+
+__all__ = ["fit", "evaluate", "predict", "training_mode", "model_device", "to_numpy"]
+
+
+def model_device(model):
+    for param in model.parameters():
+        return param.device
+    return torch.get_default_device()
+
+
+@contextlib.contextmanager
+def training_mode(model, mode):
+    """Puts the model in train/eval mode and restores the previous modes of all sub-modules after."""
+    previous = [(m, m.training) for m in model.modules()]
+    model.train(mode)
+    try:
+        yield
+    finally:
+        for module, was_training in previous:
+            module.training = was_training
+
+
+def to_numpy(outputs):
+    if isinstance(outputs, torch.Tensor):
+        return outputs.detach().cpu().numpy()
+    if isinstance(outputs, dict):
+        return {k: to_numpy(v) for k, v in outputs.items()}
+    if isinstance(outputs, (list, tuple)):
+        return type(outputs)(to_numpy(v) for v in outputs)
+    return outputs
+
+
+def _check_inputs(model, x):
+    """Dict inputs must name the model's inputs exactly (checked once, before any step)."""
+    names = input_names_of(model)
+    if isinstance(x, dict) and names:
+        check_keys(x, names, "input", model.name)
+
+
+def _first_batch(data):
+    if isinstance(data, ArrayData):
+        return data._rebuild(iter([t[: data.batch_size] for t in data._leaves]))
+    return data.peek()
+
+
+def _validation(validation_data, batch_size, device):
+    if isinstance(validation_data, tuple) and len(validation_data) in (2, 3):
+        x_val, y_val = validation_data[0], validation_data[1]
+        sw_val = validation_data[2] if len(validation_data) == 3 else None
+        return make_data(x_val, y_val, sw_val, batch_size=batch_size, device=device, caller="fit(validation_data)")
+    return make_data(validation_data, batch_size=batch_size, device=device, caller="fit(validation_data)")
+
+
+def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
+        validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
+        steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1):
+    """Trains the model for `epochs` epochs; returns a `History`.
+
+    Args:
+        x: inputs: NumPy arrays / tensors (lists or dicts matched to the inputs
+            by name), a torch Dataset/DataLoader, or a generator of `(x, y)` /
+            `(x, y, sample_weight)` batches.
+        y: targets for array inputs (a dict is matched to the outputs by name).
+        batch_size: samples per step (default 32).
+        epochs: index of the last epoch (training runs `initial_epoch..epochs-1`).
+        verbose: "auto" (bar on a terminal, one plain line per epoch elsewhere), 0, 1 or 2.
+        callbacks: list of `lamina.callbacks.Callback`.
+        validation_split: fraction of the array data (taken from the end) to validate on.
+        validation_data: `(x_val, y_val[, sw_val])` or an iterable of batches.
+        shuffle: reshuffle array data every epoch.
+        class_weight: `{class_id: weight}` multiplying each sample's loss.
+        sample_weight: per-sample weights (array, or per-output list/dict).
+        initial_epoch: epoch to start from (to resume training).
+        steps_per_epoch: batches per epoch (default: one pass over the data).
+        validation_steps: batches per validation (default: one pass).
+        validation_batch_size: batch size of validation array data.
+        validation_freq: validate every N epochs (int) or at the listed epochs (1-based).
+
+    Example:
+        >>> history = model.fit(x, y, epochs=2, batch_size=32, validation_split=0.2)
+        >>> sorted(history.history)
+        ['loss', 'val_loss']
+    """
+    self._assert_compiled("fit")
+    device = model_device(self)
+    _check_inputs(model=self, x=x)
+    data = make_data(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle, class_weight=class_weight,
+                     device=device, caller="fit")
+    val_data = None
+    if validation_data is not None:
+        val_data = _validation(validation_data, validation_batch_size or batch_size, device)
+    elif validation_split:
+        if not isinstance(data, ArrayData):
+            raise ValueError("fit(): validation_split is only supported for array data; pass validation_data instead.")
+        data, val_data = data.split(validation_split)
+    self._prepare_for(_first_batch(data), "fit")
+    steps = steps_per_epoch or data.num_batches
+    callback_list = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,
+                                 epochs=epochs, steps=steps, verbose=verbose, in_fit=True)
+    self.stop_training = False
+    self._initial_epoch = None
+    self._interrupted = True
+    train_step = self.train_step
+    on_batch_begin, on_batch_end = callback_list.on_train_batch_begin, callback_list.on_train_batch_end
+    has_batch_begin = callback_list.has_on_train_batch_begin
+    with training_mode(self, True):
+        try:
+            callback_list.on_train_begin()
+            start = self._initial_epoch if self._initial_epoch is not None else initial_epoch
+            for epoch in range(start, epochs):
+                self.reset_metrics()
+                callback_list.on_epoch_begin(epoch)
+                logs = None
+                for step, batch in enumerate(data.epoch(steps_per_epoch)):
+                    if has_batch_begin:
+                        on_batch_begin(step)
+                    logs = train_step(batch)
+                    on_batch_end(step, logs)
+                    if self.stop_training:
+                        break
+                if logs is None:
+                    if getattr(data, "exhausted", False):
+                        print("Your input ran out of data; interrupting training. Make sure the dataset or "
+                              "generator can produce at least steps_per_epoch * epochs batches.")
+                        break
+                    raise ValueError("fit(): the training data produced no batches.")
+                epoch_logs = logs_to_floats(logs)
+                if val_data is not None and _validate_now(validation_freq, epoch):
+                    val_logs = _run_test(self, val_data, validation_steps, callback_list)
+                    epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
+                callback_list.on_epoch_end(epoch, epoch_logs)
+                if self.stop_training:
+                    break
+            self._interrupted = False
+            callback_list.on_train_end()
+        finally:
+            self.optimizer.zero_grad(set_to_none=True)
+    return callback_list.history
+
+
+def _validate_now(validation_freq, epoch):
+    if isinstance(validation_freq, int):
+        return (epoch + 1) % validation_freq == 0
+    return (epoch + 1) in validation_freq
+
+
+def _run_test(self, data, steps, callback_list):
+    """One pass of test steps in eval mode without gradients; returns float logs."""
+    self.reset_metrics()
+    callback_list.on_test_begin()
+    logs = None
+    on_batch_end = callback_list.on_test_batch_end
+    has_begin = callback_list.has_on_test_batch_begin
+    with training_mode(self, False), torch.no_grad():
+        for step, batch in enumerate(data.epoch(steps)):
+            if has_begin:
+                callback_list.on_test_batch_begin(step)
+            logs = self.test_step(batch)
+            on_batch_end(step, logs)
+    logs = logs_to_floats(logs)
+    callback_list.on_test_end(logs)
+    return logs
+
+
+def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
+             callbacks=None, return_dict=False):
+    """Loss and metrics of the model on data, in inference mode (`training=False`).
+
+    Args:
+        x, y, sample_weight: as for `fit`.
+        batch_size: samples per batch (default 32).
+        verbose: "auto", 0, 1 or 2.
+        steps: number of batches (default: all).
+        callbacks: callbacks receiving the `on_test_*` hooks.
+        return_dict: return `{name: value}` instead of a list (or a scalar for loss only).
+
+    Example:
+        >>> model.evaluate(x_test, y_test, return_dict=True)
+        {'accuracy': 0.97, 'loss': 0.11}
+    """
+    self._assert_compiled("evaluate")
+    _check_inputs(self, x)
+    data = make_data(x, y, sample_weight, batch_size=batch_size, device=model_device(self), caller="evaluate")
+    self._prepare_for(_first_batch(data), "evaluate")
+    callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self, steps=steps or data.num_batches,
+                                 verbose=verbose)
+    logs = _run_test(self, data, steps, callback_list)
+    return self._results(logs, return_dict)
+
+
+def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+    """The model's outputs for `x` as NumPy arrays (in the model's output structure).
+
+    Runs under `torch.inference_mode()` with `training=False`.
+
+    Args:
+        x: inputs (as for `fit`; batches from a loader/generator may include targets).
+        batch_size: samples per batch (default 32).
+        verbose: "auto", 0, 1 or 2.
+        steps: number of batches (default: all).
+        callbacks: callbacks receiving the `on_predict_*` hooks.
+
+    Example:
+        >>> model.predict(x_test).shape
+        (360, 10)
+    """
+    _check_inputs(self, x)
+    data = make_data(x, batch_size=batch_size, device=model_device(self), caller="predict")
+    callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self, steps=steps or data.num_batches,
+                                 verbose=verbose)
+    callback_list.on_predict_begin()
+    outputs = []
+    with training_mode(self, False), torch.inference_mode():
+        for step, batch in enumerate(data.epoch(steps)):
+            callback_list.on_predict_batch_begin(step)
+            out = self.predict_step(batch)
+            outputs.append(out)
+            callback_list.on_predict_batch_end(step, {"outputs": out})
+    callback_list.on_predict_end()
+    if not outputs:
+        raise ValueError("predict(): the data produced no batches.")
+    return to_numpy(_concatenate(outputs))
+
+
+def _concatenate(batches):
+    first = batches[0]
+    if isinstance(first, torch.Tensor):
+        return torch.cat(batches) if len(batches) > 1 else first
+    if isinstance(first, dict):
+        return {k: _concatenate([b[k] for b in batches]) for k in first}
+    if isinstance(first, (list, tuple)):
+        return type(first)(_concatenate([b[i] for b in batches]) for i in range(len(first)))
+    return np.asarray(batches)

@@ -1,0 +1,146 @@
+"""Turns compile() identifiers (strings, classes, objects) into losses, metrics and optimizers.
+
+This is the one place where the trainer meets `lamina.losses`, `lamina.metrics`
+and `lamina.optimizers`. While one of those packages does not yet expose a
+`get()`, the minimal torch-backed stand-ins of `lamina.trainers.fallbacks` are
+used instead, so the two can evolve independently.
+"""
+
+import importlib
+
+import torch
+
+from lamina.trainers import fallbacks
+
+__all__ = ["get_loss", "get_metric", "get_optimizer", "resolve_accuracy", "is_optimizer"]
+
+_ACCURACY_NAMES = ("accuracy", "acc")
+_CROSSENTROPY = {"bce": "binary_crossentropy", "cce": "categorical_crossentropy",
+                 "scce": "sparse_categorical_crossentropy"}
+
+
+def _package_get(package):
+    try:
+        module = importlib.import_module(f"lamina.{package}")
+    except ImportError:
+        return None
+    return getattr(module, "get", None)
+
+
+def get_loss(identifier):
+    """A loss callable `loss(y_true, y_pred, sample_weight=None) -> scalar tensor`.
+
+    Args:
+        identifier: a name (`"mse"`, `"sparse_categorical_crossentropy"`), a Loss
+            instance or class, or any callable `fn(y_true, y_pred)`.
+
+    Example:
+        >>> get_loss("mse")(torch.zeros(2, 1), torch.ones(2, 1))
+        tensor(1.)
+    """
+    if identifier is None:
+        return None
+    if isinstance(identifier, type):
+        identifier = identifier()
+    if isinstance(identifier, str):
+        identifier = _CROSSENTROPY.get(identifier, identifier)
+        package_get = _package_get("losses")
+        identifier = package_get(identifier) if package_get is not None else fallbacks.loss_by_name(identifier)
+        if isinstance(identifier, type):
+            identifier = identifier()
+    if callable(identifier):
+        if hasattr(identifier, "reduction") or _accepts_sample_weight(identifier):
+            return identifier
+        return fallbacks.wrap_loss_function(identifier)
+    raise ValueError(f"Could not interpret loss identifier {identifier!r}: pass a loss name, a Loss or a callable.")
+
+
+def _accepts_sample_weight(fn):
+    import inspect
+
+    try:
+        return "sample_weight" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def loss_name(loss) -> str:
+    """The Keras name of a resolved loss (`binary_crossentropy`, ...), for accuracy resolution."""
+    name = getattr(loss, "name", None) or getattr(getattr(loss, "fn", None), "__name__", None) \
+        or getattr(loss, "__name__", "") or type(loss).__name__
+    return str(name).lower()
+
+
+def resolve_accuracy(name, loss, y_true_shape, y_pred_shape, metric_name=None):
+    """Keras's choice for `"accuracy"`: binary, sparse categorical or categorical.
+
+    Binary when the output has one unit or the loss is binary crossentropy; sparse
+    when the labels have one dimension less than the predictions (or a trailing
+    1 against several classes) or the loss is the sparse one; else categorical.
+    """
+    lname = loss_name(loss) if loss is not None else ""
+    if "binary" in lname or (y_pred_shape and y_pred_shape[-1] == 1):
+        kind = "binary_accuracy"
+    elif "sparse" in lname or len(y_true_shape) < len(y_pred_shape) or (
+            len(y_true_shape) == len(y_pred_shape) and y_true_shape[-1] == 1):
+        kind = "sparse_categorical_accuracy"
+    else:
+        kind = "categorical_accuracy"
+    return _metric_from_name(kind, metric_name or name)
+
+
+def _metric_from_name(kind, display_name):
+    package_get = _package_get("metrics")
+    if package_get is not None:
+        try:
+            metric = package_get(kind)
+        except ValueError:
+            metric = None
+        if metric is not None:
+            if isinstance(metric, type):
+                metric = metric(name=display_name)
+            elif callable(metric) and not hasattr(metric, "update_state"):
+                metric = fallbacks.FunctionMean(metric, display_name)
+            else:
+                metric.name = display_name
+            return metric
+    return fallbacks.metric_by_name(kind, display_name)
+
+
+def get_metric(identifier, loss, y_true_shape, y_pred_shape):
+    """A metric object with `update_state(y_true, y_pred, sample_weight)`, `result()`, `reset_state()`."""
+    if isinstance(identifier, str) and identifier.lower() in _ACCURACY_NAMES:
+        return resolve_accuracy(identifier, loss, y_true_shape, y_pred_shape)
+    if isinstance(identifier, type):
+        identifier = identifier()
+    if hasattr(identifier, "update_state"):
+        return identifier
+    if isinstance(identifier, str):
+        return _metric_from_name(identifier, identifier)
+    if callable(identifier):
+        return fallbacks.FunctionMean(identifier, getattr(identifier, "__name__", "metric"))
+    raise ValueError(f"Could not interpret metric identifier {identifier!r}.")
+
+
+def is_optimizer(value) -> bool:
+    return isinstance(value, torch.optim.Optimizer) or (hasattr(value, "apply_gradients") or hasattr(value, "step")) \
+        and not isinstance(value, (str, dict))
+
+
+def get_optimizer(identifier):
+    """An optimizer with `build(params)`, `step()`, `zero_grad()`, `learning_rate`, `iterations`.
+
+    A `torch.optim.Optimizer` (already holding the parameters) is accepted as is.
+    """
+    if isinstance(identifier, type):
+        identifier = identifier()
+    if isinstance(identifier, torch.optim.Optimizer):
+        return fallbacks.TorchOptimizer(identifier)
+    if isinstance(identifier, (str, dict)):
+        package_get = _package_get("optimizers")
+        if package_get is not None:
+            return package_get(identifier)
+        return fallbacks.optimizer_by_name(identifier)
+    if hasattr(identifier, "step") or hasattr(identifier, "apply_gradients"):
+        return identifier
+    raise ValueError(f"Could not interpret optimizer identifier {identifier!r}: pass a name such as 'adam' or an optimizer.")

@@ -1,0 +1,91 @@
+"""On-device running means for the loss logs, and logs that are read only when needed.
+
+Values stay tensors during the epoch; the single `.item()`-like sync happens
+when a log is actually read (epoch end, a progress-bar refresh, a callback).
+"""
+
+from collections.abc import Mapping
+
+import torch
+
+__all__ = ["MeanTracker", "LazyLogs", "logs_to_floats"]
+
+
+class MeanTracker:
+    """Weighted mean of scalar tensors (`loss` and `<output>_loss` in the logs).
+
+    Args:
+        name: log key.
+
+    Example:
+        >>> t = MeanTracker("loss"); t.update_state(torch.tensor(2.0), 3); t.update_state(torch.tensor(4.0), 1)
+        >>> float(t.result())
+        2.5
+    """
+
+    def __init__(self, name):
+        self.name = name
+        self.reset_state()
+
+    def reset_state(self):
+        self._total = 0.0
+        self._count = 0
+
+    def update_state(self, value, sample_weight=1):
+        # Detached so the running sum never keeps an autograd graph alive.
+        self._total = self._total + value.detach() * sample_weight
+        self._count = self._count + sample_weight
+
+    def result(self):
+        if self._count == 0:
+            return torch.tensor(0.0)
+        return self._total / self._count
+
+
+def _to_float(value):
+    if isinstance(value, torch.Tensor):
+        return float(value.detach().float().mean()) if value.numel() != 1 else float(value.detach())
+    if isinstance(value, (int, float)):
+        return float(value)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return value
+
+
+def logs_to_floats(logs):
+    """A plain dict of Python floats from metric results / tensors / a `LazyLogs`."""
+    if logs is None:
+        return {}
+    return {k: _to_float(v) for k, v in dict(logs).items()}
+
+
+class LazyLogs(Mapping):
+    """Read-only logs whose values are computed (one device sync) on first access.
+
+    Args:
+        compute: no-argument callable returning `{name: tensor or float}`.
+    """
+
+    __slots__ = ("_compute", "_values")
+
+    def __init__(self, compute):
+        self._compute = compute
+        self._values = None
+
+    def _materialize(self):
+        if self._values is None:
+            self._values = logs_to_floats(self._compute())
+        return self._values
+
+    def __getitem__(self, key):
+        return self._materialize()[key]
+
+    def __iter__(self):
+        return iter(self._materialize())
+
+    def __len__(self):
+        return len(self._materialize())
+
+    def __repr__(self):
+        return repr(self._materialize())

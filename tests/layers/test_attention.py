@@ -1,0 +1,150 @@
+"""Attention layers: MultiHeadAttention, Attention, AdditiveAttention (formulas, masks, errors)."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import lamina as keras
+from lamina import layers
+
+
+def _x(*shape, seed=0):
+    return torch.randn(*shape, generator=torch.Generator().manual_seed(seed))
+
+
+def _mha_reference(layer, query, value, mask=None):
+    """Keras's MHA einsums from Keras-layout weights, with the -1e9 softmax mask."""
+    wq, bq, wk, bk, wv, bv, wo, bo = [torch.from_numpy(w) for w in layer.get_weights()]
+    q = torch.einsum("btd,dhk->bthk", query, wq) + bq
+    k = torch.einsum("bsd,dhk->bshk", value, wk) + bk
+    v = torch.einsum("bsd,dhk->bshk", value, wv) + bv
+    q = q / math.sqrt(layer.key_dim)
+    scores = torch.einsum("bshk,bthk->bhts", k, q)
+    if mask is not None:
+        scores = scores + (1.0 - mask[:, None].float()) * -1e9
+    probs = torch.softmax(scores, -1)
+    out = torch.einsum("bhts,bshk->bthk", probs, v)
+    return torch.einsum("bthk,hko->bto", out, wo) + bo, probs
+
+
+def test_mha_value_dim_output_shape_and_weights():
+    layer = layers.MultiHeadAttention(num_heads=3, key_dim=4, value_dim=6, output_shape=5,
+                                      bias_initializer="glorot_uniform")
+    query, value = _x(2, 7, 8), _x(2, 4, 10, seed=1)
+    out, scores = layer(query, value, return_attention_scores=True)
+    assert out.shape == (2, 7, 5) and scores.shape == (2, 3, 7, 4)
+    assert layer.compute_output_shape((None, 7, 8), (None, 4, 10)) == (None, 7, 5)
+    shapes = [w.shape for w in layer.get_weights()]
+    assert shapes == [(8, 3, 4), (3, 4), (10, 3, 4), (3, 4), (10, 3, 6), (3, 6), (3, 6, 5), (5,)]
+    ref, ref_probs = _mha_reference(layer, query, value)
+    torch.testing.assert_close(out, ref, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(scores, ref_probs, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(layer(query, value), out, rtol=1e-5, atol=1e-5)  # SDPA path
+
+
+def test_mha_masks_match_keras_semantics():
+    layer = layers.MultiHeadAttention(num_heads=2, key_dim=3)
+    query, value = _x(2, 5, 6), _x(2, 4, 6, seed=1)
+    attention_mask = torch.rand(2, 5, 4, generator=torch.Generator().manual_seed(3)) > 0.4
+    attention_mask[0, 0] = False  # a fully masked row attends uniformly, as in Keras
+    out = layer(query, value, attention_mask=attention_mask)
+    torch.testing.assert_close(out, _mha_reference(layer, query, value, attention_mask)[0], rtol=1e-5, atol=1e-5)
+    value_mask = torch.tensor([[True, True, False, False], [True, True, True, False]])
+    out = layer(query, value, value_mask=value_mask)
+    ref = _mha_reference(layer, query, value, value_mask[:, None, :].expand(2, 5, 4))[0]
+    torch.testing.assert_close(out, ref, rtol=1e-5, atol=1e-5)
+    _, scores = layer(query, query, use_causal_mask=True, return_attention_scores=True)
+    assert torch.all(scores.triu(1) == 0)
+    causal = layer(query, query, use_causal_mask=True)
+    torch.testing.assert_close(causal, _mha_reference(layer, query, query, torch.ones(5, 5).tril()[None])[0],
+                               rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match=r"must broadcast to \(batch, query_len, value_len\)"):
+        layer(query, value, attention_mask=torch.ones(2, 5, 3, dtype=torch.bool))
+
+
+def test_mha_uses_embedding_masks_in_functional_model():
+    tokens = keras.Input(shape=(5,), dtype="int32")
+    embedded = layers.Embedding(10, 8, mask_zero=True)(tokens)
+    mha = layers.MultiHeadAttention(num_heads=2, key_dim=4)
+    model = keras.Model(tokens, mha(embedded, embedded))
+    ids = torch.tensor([[3, 4, 5, 0, 0], [1, 2, 3, 4, 5]])
+    emb = model.layers[1](ids)
+    mask = ids != 0
+    expected = mha(emb, emb, query_mask=mask, value_mask=mask)
+    with torch.no_grad():
+        torch.testing.assert_close(model(ids), expected)
+    plain = emb.clone()  # no `_keras_mask` attribute: no implicit masks
+    assert not torch.allclose(expected, mha(plain, plain))
+    torch.testing.assert_close(mha(emb, emb), expected)  # eager masks are picked up from the inputs
+
+
+def test_mha_attention_axes_2d():
+    layer = layers.MultiHeadAttention(num_heads=2, key_dim=3, attention_axes=(1, 2))
+    x = _x(2, 3, 4, 5)
+    out, scores = layer(x, x, return_attention_scores=True)
+    assert out.shape == (2, 3, 4, 5) and scores.shape == (2, 2, 3, 4, 3, 4)
+    out_spec, scores_spec = layer(keras.Input(shape=(3, 4, 5)), keras.Input(shape=(3, 4, 5)),
+                                  return_attention_scores=True)
+    assert out_spec.shape == (None, 3, 4, 5) and scores_spec.shape == (None, 2, 3, 4, 3, 4)
+    assert layer.compute_output_shape((None, 3, 4, 5), (None, 3, 4, 5)) == (None, 3, 4, 5)
+    torch.testing.assert_close(layer(x, x), out, rtol=1e-5, atol=1e-5)
+    assert layer.get_config()["attention_axes"] == [1, 2]
+
+
+def test_mha_config_and_errors():
+    layer = layers.MultiHeadAttention(num_heads=2, key_dim=4)
+    layer(_x(1, 3, 8), _x(1, 3, 8))
+    config = layer.get_config()
+    assert config["value_dim"] == 4 and config["attention_axes"] == [1]
+    assert layers.MultiHeadAttention.from_config(config).get_config() == config
+    with pytest.raises(ValueError, match="`num_heads` must be a positive int"):
+        layers.MultiHeadAttention(num_heads=0, key_dim=4)
+    with pytest.raises(ValueError, match="`dropout` must be a float between 0 and 1"):
+        layers.MultiHeadAttention(num_heads=2, key_dim=4, dropout=2.0)
+
+
+def test_dot_attention_masks_scale_and_concat():
+    query, value = _x(2, 3, 4), _x(2, 5, 4, seed=1)
+    q_mask = torch.tensor([[True, True, False], [True, True, True]])
+    v_mask = torch.tensor([[True, True, True, False, False], [True] * 5])
+    layer = layers.Attention()
+    out, weights = layer([query, value], mask=[q_mask, v_mask], return_attention_scores=True)
+    assert torch.all(weights[0, :, 3:] < 1e-6) and torch.all(out[0, 2] == 0)
+    scores = query @ value.transpose(1, 2) - 1e9 * (~v_mask[:, None]).float()
+    torch.testing.assert_close(out, (torch.softmax(scores, -1) @ value) * q_mask[..., None])
+    assert layer.compute_output_shape([(None, 3, 4), (None, 5, 7)]) == (None, 3, 7)
+    q_in, v_in = keras.Input(shape=(3, 4)), keras.Input(shape=(5, 4))
+    out_spec, scores_spec = layer([q_in, v_in], return_attention_scores=True)
+    assert out_spec.shape == (None, 3, 4) and scores_spec.shape == (None, 3, 5)
+    _, causal = layer([query, value], use_causal_mask=True, return_attention_scores=True)
+    assert torch.all(causal.triu(1) == 0)
+
+    scaled = layers.Attention(use_scale=True, score_mode="concat")
+    scaled([query, value])
+    assert [w.shape for w in scaled.get_weights()] == [(), ()]
+    scaled.set_weights([np.float32(0.5), np.float32(2.0)])
+    concat_scores = 2.0 * torch.tanh(0.5 * (query[:, :, None] + value[:, None])).sum(-1)
+    torch.testing.assert_close(scaled([query, value]), torch.softmax(concat_scores, -1) @ value)
+
+
+def test_additive_attention_formula():
+    query, value, key = _x(2, 3, 4), _x(2, 5, 4, seed=1), _x(2, 5, 4, seed=2)
+    layer = layers.AdditiveAttention()
+    out = layer([query, value, key])
+    (scale,) = layer.get_weights()
+    scores = (torch.from_numpy(scale) * torch.tanh(query[:, :, None] + key[:, None])).sum(-1)
+    torch.testing.assert_close(out, torch.softmax(scores, -1) @ value)
+    assert "score_mode" not in layer.get_config() and layer.get_config()["use_scale"] is True
+
+
+def test_attention_errors():
+    with pytest.raises(ValueError, match="Expected one of {'dot', 'concat'}. Received: score_mode=bad"):
+        layers.Attention(score_mode="bad")
+    with pytest.raises(ValueError, match="must be called on a list of inputs"):
+        layers.Attention()(_x(2, 3, 4))
+    with pytest.raises(ValueError, match="accepts inputs list of length 2 or 3"):
+        layers.Attention()([_x(2, 3, 4)])
+    with pytest.raises(ValueError, match="mask must be a list"):
+        layers.Attention()([_x(2, 3, 4), _x(2, 3, 4)], mask=torch.ones(2, 3, dtype=torch.bool))

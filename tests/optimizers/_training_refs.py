@@ -1,0 +1,44 @@
+"""Loads the Keras 3.15.1 reference values (`training_refs.json` + `.npz`).
+
+The files live in the shared fixtures folder; set LAMINA_TRAINING_REFS to the
+folder holding them when running from elsewhere.
+"""
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+_REPO = Path(__file__).resolve().parents[2]
+_CANDIDATES = [
+    os.environ.get("LAMINA_TRAINING_REFS"),
+    _REPO / "shared" / "fixtures" / "training",
+    _REPO / "tests" / "fixtures" / "training",
+    _REPO.parent / "shared" / "fixtures" / "training",
+]
+
+
+def _folder():
+    for candidate in _CANDIDATES:
+        if candidate and (Path(candidate) / "training_refs.json").is_file():
+            return Path(candidate)
+    raise FileNotFoundError(
+        "training_refs.json not found; looked in "
+        f"{[str(c) for c in _CANDIDATES if c]}. Set LAMINA_TRAINING_REFS to its folder."
+    )
+
+
+_FOLDER = _folder()
+CASES = json.loads((_FOLDER / "training_refs.json").read_text())["cases"]
+ARRAYS = dict(np.load(_FOLDER / "training_refs.npz"))
+
+
+def cases(kind, classes=None):
+    """The reference cases of one kind ("loss", "metric", "optimizer", "schedule")."""
+    return [c for c in CASES if c["kind"] == kind and (classes is None or c["class"] in classes)]
+
+
+def case_id(case):
+    args = ",".join(f"{k}={v}" for k, v in case["args"].items())
+    return f"{case['class']}({args})"

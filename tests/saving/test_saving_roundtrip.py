@@ -1,0 +1,279 @@
+"""Seed models round-trip through `.keras` files, folders, weights files and JSON."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+import lamina as keras
+from lamina import layers
+from lamina.saving import (WeightMismatchError, clone_model, load_model, load_weights, model_from_json,
+                           save_model)
+from lamina.saving.saving_api import model_to_config
+
+sys.path.insert(0, os.path.dirname(__file__))
+import seed_models  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _flat(outputs):
+    if isinstance(outputs, dict):
+        return [outputs[k] for k in sorted(outputs)]
+    if isinstance(outputs, (list, tuple)):
+        return list(outputs)
+    return [outputs]
+
+
+def _assert_same_outputs(a, b, inputs):
+    with torch.no_grad():
+        for x, y in zip(_flat(a(inputs)), _flat(b(inputs))):
+            torch.testing.assert_close(x, y, rtol=0, atol=0)
+
+
+def _h5_layout(path):
+    import io
+    import zipfile
+
+    import h5py
+
+    with zipfile.ZipFile(path) as archive:
+        with h5py.File(io.BytesIO(archive.read("model.weights.h5")), "r") as h5:
+            items = []
+            h5.visititems(lambda key, obj: items.append(
+                (key, dict(obj.attrs), np.asarray(obj[()]).tolist() if isinstance(obj, h5py.Dataset) else None)))
+            return items
+
+
+@pytest.mark.parametrize("name", sorted(seed_models.BUILDERS))
+def test_save_load_save_is_identical(name, tmp_path):
+    model = seed_models.BUILDERS[name]()
+    inputs = seed_models.sample_inputs(name)
+    model.save(tmp_path / "a.keras")
+    loaded = load_model(tmp_path / "a.keras")
+    _assert_same_outputs(model, loaded, inputs)
+    loaded.save(tmp_path / "b.keras")
+    assert model_to_config(loaded) == model_to_config(model)
+    first, second = _h5_layout(tmp_path / "a.keras"), _h5_layout(tmp_path / "b.keras")
+    if name == "subclassed":  # sub-layers created in __init__ get fresh automatic names (as in Keras)
+        first, second = [(k, v) for k, _, v in first], [(k, v) for k, _, v in second]
+    assert first == second
+    state, state_loaded = model.state_dict(), loaded.state_dict()
+    assert list(state) == list(state_loaded)
+    for key in state:
+        torch.testing.assert_close(state[key], state_loaded[key], rtol=0, atol=0)
+
+
+_CHILD = """
+import sys, numpy as np, torch
+sys.path.insert(0, {here!r})
+import seed_models
+from lamina.saving import load_model
+for name in {names!r}:
+    model = load_model({folder!r} + "/" + name + ".keras")
+    with torch.no_grad():
+        out = model(seed_models.sample_inputs(name))
+    if isinstance(out, dict):
+        out = [out[k] for k in sorted(out)]
+    elif not isinstance(out, (list, tuple)):
+        out = [out]
+    np.savez({folder!r} + "/" + name + ".npz", *[o.numpy() for o in out])
+"""
+
+
+def test_round_trip_in_a_fresh_process(tmp_path):
+    """Every seed model loads in a new interpreter (no classes pre-imported) with identical outputs."""
+    names = sorted(seed_models.BUILDERS)
+    models = {name: seed_models.BUILDERS[name]() for name in names}
+    for name, model in models.items():
+        model.save(tmp_path / f"{name}.keras")
+    code = _CHILD.format(here=HERE, names=names, folder=str(tmp_path))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    for name, model in models.items():
+        with torch.no_grad():
+            expected = _flat(model(seed_models.sample_inputs(name)))
+        got = np.load(tmp_path / f"{name}.npz")
+        for index, want in enumerate(expected):
+            np.testing.assert_array_equal(got[f"arr_{index}"], want.numpy(), err_msg=name)
+
+
+def test_nested_model_node_indices_are_shifted_as_keras_does():
+    config = model_to_config(seed_models.nested())["config"]
+    concat = next(entry for entry in config["layers"] if entry["class_name"] == "Concatenate")
+    histories = [arg["config"]["keras_history"] for arg in concat["inbound_nodes"][0]["args"][0]]
+    assert histories == [["inner", 1, 0], ["inner", 2, 0]]
+
+
+def test_dict_model_keeps_input_and_output_structure():
+    config = model_to_config(seed_models.multi_input_dict())["config"]
+    assert config["input_layers"] == {"a": ["a", 0, 0], "b": ["b", 0, 0]}
+    assert config["output_layers"] == {"score": ["score", 0, 0], "aux": ["aux", 0, 0]}
+
+
+def test_folder_format_for_paths_without_keras_suffix(tmp_path):
+    model = seed_models.residual()
+    save_model(model, tmp_path / "saved_model")
+    assert sorted(os.listdir(tmp_path / "saved_model")) == ["config.json", "metadata.json", "model.weights.h5"]
+    _assert_same_outputs(model, load_model(tmp_path / "saved_model"), seed_models.sample_inputs("residual"))
+    save_model(model, tmp_path / "saved_model")  # overwriting a folder works too
+
+
+def test_metadata_is_keras_compatible(tmp_path):
+    import zipfile
+
+    seed_models.residual().save(tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as archive:
+        assert archive.namelist() == ["metadata.json", "config.json", "model.weights.h5"]
+        metadata = json.loads(archive.read("metadata.json"))
+    assert metadata["keras_version"].startswith("3.") and "@" in metadata["date_saved"]
+
+
+def test_overwrite_false_refuses(tmp_path):
+    model = seed_models.residual()
+    model.save(tmp_path / "m.keras")
+    with pytest.raises(ValueError, match="overwrite=False"):
+        save_model(model, tmp_path / "m.keras", overwrite=False)
+
+
+def test_weights_file_round_trip_and_mismatch(tmp_path):
+    model = seed_models.residual()
+    model.save_weights(tmp_path / "w.weights.h5")
+    other = seed_models.residual()
+    other.load_weights(tmp_path / "w.weights.h5")
+    _assert_same_outputs(model, other, seed_models.sample_inputs("residual"))
+    # Weights can be read from a whole-model archive as well.
+    model.save(tmp_path / "m.keras")
+    third = seed_models.residual()
+    load_weights(third, tmp_path / "m.keras")
+    _assert_same_outputs(model, third, seed_models.sample_inputs("residual"))
+    with pytest.raises(ValueError, match=r"\.weights\.h5"):
+        model.save_weights(tmp_path / "w.h5")
+
+
+def test_load_weights_into_a_different_architecture_fails_cleanly_or_skips(tmp_path):
+    model = seed_models.sequential_mlp()
+    model.save_weights(tmp_path / "w.weights.h5")
+    wider = keras.Sequential([keras.Input(shape=(20,)), layers.Dense(33, activation="relu"), layers.Dropout(0.2),
+                              layers.Dense(10, activation="softmax")])
+    before = [w.detach().clone() for w in wider.weights]
+    with pytest.raises(WeightMismatchError, match=r"holds shape \(20, 32\).*expects \(20, 33\)"):
+        wider.load_weights(tmp_path / "w.weights.h5")
+    for old, new in zip(before, wider.weights):  # nothing was half-loaded
+        torch.testing.assert_close(old, new.detach())
+    with pytest.warns(UserWarning, match="skipped"):
+        wider.load_weights(tmp_path / "w.weights.h5", skip_mismatch=True)
+
+
+def test_json_and_clone(tmp_path):
+    model = seed_models.siamese()
+    rebuilt = model_from_json(model.to_json())
+    assert json.loads(rebuilt.to_json()) == json.loads(model.to_json())
+    clone = keras.models.clone_model(model)
+    assert clone is not model and [w.shape for w in clone.weights] == [w.shape for w in model.weights]
+    assert all(a is not b for a, b in zip(clone.weights, model.weights))
+    assert clone_model is keras.models.clone_model
+
+
+def test_sequential_without_input_saves_after_build(tmp_path):
+    model = keras.Sequential([layers.Dense(4), layers.Dense(2)])
+    with pytest.raises(ValueError, match="not built"):
+        model.save(tmp_path / "m.keras")
+    model.build((None, 3))
+    model.save(tmp_path / "m.keras")
+    _assert_same_outputs(model, load_model(tmp_path / "m.keras"), torch.randn(2, 3))
+
+
+def test_unsupported_tensor_op_names_the_fix(tmp_path):
+    x = keras.Input(shape=(4,))
+    model = keras.Model(x, layers.Dense(2)(x.mean(dim=1, keepdim=True)))
+    with pytest.raises(ValueError, match="Wrap the computation in a Layer subclass"):
+        model.save(tmp_path / "m.keras")
+    assert not os.path.exists(tmp_path / "m.keras")
+
+
+def test_compiled_model_resumes_training_exactly(tmp_path):
+    torch.manual_seed(0)
+    model = seed_models.residual()
+    model.compile(optimizer="adam", loss="mse")
+    x, y = torch.randn(32, 12), torch.randn(32, 4)
+    model.fit(x, y, epochs=2, batch_size=8, verbose=0, shuffle=False)
+    model.save(tmp_path / "m.keras")
+    loaded = load_model(tmp_path / "m.keras")
+    assert loaded.compiled and loaded.get_compile_config() == model.get_compile_config()
+    assert int(loaded.optimizer.iterations) == int(model.optimizer.iterations) == 8
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0, shuffle=False)
+    loaded.fit(x, y, epochs=1, batch_size=8, verbose=0, shuffle=False)
+    for a, b in zip(model.weights, loaded.weights):
+        torch.testing.assert_close(a.detach(), b.detach(), rtol=0, atol=0)
+    # compile=False gives an uncompiled model with the same weights.
+    plain = load_model(tmp_path / "m.keras", compile=False)
+    assert not plain.compiled
+
+
+def test_optimizer_state_layout_follows_keras(tmp_path):
+    import io
+    import zipfile
+
+    import h5py
+
+    model = seed_models.sequential_mlp()
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(torch.randn(8, 20), torch.randn(8, 10), epochs=1, batch_size=4, verbose=0)
+    model.save(tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as archive:
+        with h5py.File(io.BytesIO(archive.read("model.weights.h5")), "r") as h5:
+            assert int(h5["optimizer/vars/0"][()]) == 2  # iterations first, as Keras
+            assert "optimizer/lamina_state" in h5
+
+
+def test_adapted_normalization_and_batch_norm_statistics_survive(tmp_path):
+    data = torch.randn(50, 4) * 3 + 1
+    norm = layers.Normalization()
+    norm.adapt(data)
+    x = keras.Input((4,))
+    model = keras.Model(x, layers.BatchNormalization()(layers.Dense(2)(norm(x))))
+    with torch.no_grad():
+        model.layers[-1].moving_mean += 2.0
+    model.save(tmp_path / "n.keras")
+    _assert_same_outputs(model, load_model(tmp_path / "n.keras"), data)
+
+
+def test_sequential_inside_functional_and_functional_inside_sequential(tmp_path):
+    inner = keras.Sequential([keras.Input((3,)), layers.Dense(4)], name="seq_inner")
+    x = keras.Input((3,))
+    functional = keras.Model(x, layers.Dense(2)(inner(x)), name="func")
+    outer = keras.Sequential([keras.Input((3,)), functional, layers.Dense(1)], name="outer_seq")
+    outer.save(tmp_path / "s.keras")
+    _assert_same_outputs(outer, load_model(tmp_path / "s.keras"), torch.randn(2, 3))
+
+
+class Counter(layers.Layer):
+    """Non-weight state saved through the per-layer hooks (as Keras's save_own_variables)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.seen = 0
+
+    def call(self, x):
+        return x + self.seen
+
+    def save_own_variables(self, store):
+        store["0"] = np.asarray(self.seen, dtype="int64")
+
+    def load_own_variables(self, store):
+        self.seen = int(store["0"])
+
+
+def test_per_layer_save_and_load_hooks(tmp_path):
+    x = keras.Input((2,))
+    counter = Counter(name="counter")
+    model = keras.Model(x, counter(x))
+    counter.seen = 7
+    model.save(tmp_path / "c.keras")
+    loaded = load_model(tmp_path / "c.keras", custom_objects={"Counter": Counter})
+    assert loaded.get_layer("counter").seen == 7

@@ -1,0 +1,213 @@
+"""fit/evaluate/predict behaviour: training flags, data kinds, validation, progress output, seeds, jit."""
+
+import io
+import re
+
+import numpy as np
+import pytest
+import torch
+
+import lamina as keras
+from lamina.callbacks import ProgbarLogger
+
+
+def mlp(dropout=0.3):
+    return keras.Sequential([keras.Input(shape=(8,)), keras.layers.Dense(16, activation="relu"),
+                             keras.layers.Dropout(dropout), keras.layers.Dense(3, activation="softmax")])
+
+
+def data(n=64, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((n, 8)).astype("float32"), rng.integers(0, 3, n)
+
+
+class FlagRecorder(keras.layers.Layer):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.seen = []
+
+    def call(self, x, training=None):
+        self.seen.append(training)
+        return x
+
+
+def test_training_flag_and_mode_restored():
+    recorder = FlagRecorder()
+    model = keras.Sequential([keras.Input(shape=(8,)), recorder, keras.layers.Dense(3, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy")
+    model.eval()
+    x, y = data(16)
+    recorder.seen.clear()
+    model.fit(x, y, batch_size=8, verbose=0)
+    assert recorder.seen and all(flag is True for flag in recorder.seen)
+    assert model.training is False and recorder.training is False
+    recorder.seen.clear()
+    model.evaluate(x, y, verbose=0)
+    model.predict(x, verbose=0)
+    assert recorder.seen and all(flag is False for flag in recorder.seen)
+    model.train()
+    model.predict(x, verbose=0)
+    assert model.training is True
+
+
+@pytest.mark.parametrize("kind", ["tensor", "dataset", "loader", "generator", "iterable"])
+def test_data_kinds(kind):
+    from torch.utils.data import DataLoader, TensorDataset
+
+    x, y = data(32)
+    model = mlp()
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+    if kind == "tensor":
+        history = model.fit(xt, yt, batch_size=8, epochs=2, verbose=0)
+    elif kind == "dataset":
+        history = model.fit(TensorDataset(xt, yt), batch_size=8, epochs=2, verbose=0)
+    elif kind == "loader":
+        history = model.fit(DataLoader(TensorDataset(xt, yt), batch_size=8), epochs=2, verbose=0)
+    elif kind == "generator":
+        gen = ((x[i:i + 8], y[i:i + 8]) for _ in range(2) for i in range(0, 32, 8))
+        history = model.fit(gen, epochs=2, steps_per_epoch=4, verbose=0)
+    else:
+        class Batches:  # any re-iterable object of (x, y) batches
+            def __iter__(self):
+                return iter([(x[i:i + 8], y[i:i + 8]) for i in range(0, 32, 8)])
+
+        history = model.fit(Batches(), epochs=2, verbose=0)
+    assert len(history.history["loss"]) == 2 and "accuracy" in history.history
+
+
+def test_validation_split_and_data_keys():
+    x, y = data(50)
+    model = mlp()
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    h = model.fit(x, y, validation_split=0.2, epochs=2, verbose=0)
+    assert sorted(h.history) == ["accuracy", "loss", "val_accuracy", "val_loss"]
+    h = model.fit(x, y, validation_data=(x[:10], y[:10]), epochs=3, validation_freq=2, verbose=0)
+    assert len(h.history["loss"]) == 3 and len(h.history["val_loss"]) == 1
+
+
+def test_non_tty_progress_is_one_plain_line_per_epoch():
+    x, y = data(40)
+    model = mlp()
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    stream = io.StringIO()
+    model.fit(x, y, batch_size=8, epochs=3, callbacks=[ProgbarLogger(stream=stream)], verbose="auto")
+    text = stream.getvalue()
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", text)  # no \r, no ANSI escapes
+    lines = text.splitlines()
+    assert len(lines) == 3
+    assert re.fullmatch(r"Epoch 1/3 - 5/5 - \d+s - \d+(us|ms|s)/step - accuracy: \d\.\d{4} - loss: \d\.\d{4}", lines[0])
+
+
+def test_tty_progress_bar_format():
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    x, y = data(40)
+    model = mlp()
+    model.compile("adam", "sparse_categorical_crossentropy")
+    stream = Tty()
+    model.fit(x, y, batch_size=8, epochs=2, callbacks=[ProgbarLogger(stream=stream)], verbose="auto")
+    plain = re.sub(r"\x1b\[\d+m", "", stream.getvalue())
+    assert "Epoch 1/2\n" in plain and "Epoch 2/2\n" in plain
+    assert re.search(r"5/5 ━{20} \d+s \d+(us|ms|s)/step - loss: \d\.\d{4}", plain)
+
+
+def test_verbose_zero_and_two(capsys):
+    x, y = data(16)
+    model = mlp()
+    model.compile("adam", "sparse_categorical_crossentropy")
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0)
+    assert capsys.readouterr().out == ""
+    model.fit(x, y, batch_size=8, epochs=1, verbose=2)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Epoch 1/1" and re.fullmatch(r"2/2 - \d+s - \d+(us|ms|s)/step - loss: \d\.\d{4}", lines[1])
+
+
+def train_once(seed):
+    keras.utils.set_random_seed(seed)
+    x, y = data(64, seed=3)
+    model = mlp(dropout=0.5)
+    model.compile("adam", "sparse_categorical_crossentropy")
+    history = model.fit(x, y, batch_size=16, epochs=2, verbose=0)
+    return history.history["loss"], [w.copy() for w in model.get_weights()]
+
+
+def test_set_random_seed_makes_training_bit_for_bit_repeatable():
+    loss_a, weights_a = train_once(42)
+    loss_b, weights_b = train_once(42)
+    assert loss_a == loss_b
+    assert all(np.array_equal(a, b) for a, b in zip(weights_a, weights_b))
+    loss_c, _ = train_once(7)
+    assert loss_c != loss_a
+
+
+def test_custom_train_step_override():
+    class Custom(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = keras.layers.Dense(1)
+            self.calls = 0
+
+        def call(self, x):
+            return self.dense(x)
+
+        def train_step(self, data):
+            x, y, _ = data
+            self.calls += 1
+            self.optimizer.zero_grad()
+            loss = torch.nn.functional.mse_loss(self(x, training=True), y)
+            loss.backward()
+            self.optimizer.step()
+            return {"custom_loss": loss.detach()}
+
+    model = Custom()
+    model.compile("sgd", "mse")
+    history = model.fit(np.ones((8, 2), "float32"), np.ones((8, 1), "float32"), batch_size=4, epochs=2, verbose=0)
+    assert model.calls == 4 and list(history.history) == ["custom_loss"]
+
+
+def test_predict_and_on_batch_methods():
+    x, y = data(10)
+    model = mlp()
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    out = model.predict(x, batch_size=4, verbose=0)
+    assert isinstance(out, np.ndarray) and out.shape == (10, 3)
+    np.testing.assert_allclose(model.predict_on_batch(x), out, rtol=1e-5, atol=1e-6)
+    loss, acc = model.train_on_batch(x, y)
+    assert np.isfinite(loss) and 0 <= acc <= 1
+    assert set(model.test_on_batch(x, y, return_dict=True)) == {"loss", "accuracy"}
+
+
+def test_keyboard_interrupt_keeps_history_consistent():
+    class Interrupt(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 2:
+                raise KeyboardInterrupt
+
+    x, y = data(16)
+    model = mlp()
+    model.compile("adam", "sparse_categorical_crossentropy")
+    model.eval()
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(x, y, epochs=5, callbacks=[Interrupt()], verbose=0)
+    assert model.history.epoch == [0, 1] and len(model.history.history["loss"]) == 2
+    assert model.training is False
+    assert all(p.grad is None for p in model.parameters())
+
+
+def test_jit_compile_matches_eager():
+    def run(jit):
+        keras.utils.set_random_seed(5)
+        x, y = data(32)
+        model = mlp(dropout=0.0)
+        model.compile("sgd", "sparse_categorical_crossentropy", jit_compile=jit)
+        history = model.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+        return history.history["loss"], model.get_weights()
+
+    eager_loss, eager_weights = run(False)
+    jit_loss, jit_weights = run(True)
+    np.testing.assert_allclose(jit_loss, eager_loss, rtol=1e-5)
+    for a, b in zip(jit_weights, eager_weights):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

@@ -1,0 +1,82 @@
+"""sample_weight / class_weight / regularizers / add_loss / constraints, checked against hand computations."""
+
+import numpy as np
+import pytest
+import torch
+
+import lamina as keras
+
+
+def linear_model(**dense_kwargs):
+    model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(1, kernel_initializer="ones",
+                                                                          bias_initializer="zeros", **dense_kwargs)])
+    return model
+
+
+X = np.array([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0], [3.0, 0.0]], "float32")
+Y = np.array([[0.0], [1.0], [1.0], [2.0]], "float32")
+W = np.array([1.0, 2.0, 0.5, 0.0], "float32")
+
+
+def test_sample_weight_mse_matches_keras_formula():
+    model = linear_model()
+    model.compile("sgd", "mse")
+    pred = X.sum(1, keepdims=True)
+    per_sample = ((pred - Y) ** 2).mean(1)
+    # Keras sum_over_batch_size: weighted sum divided by the number of samples (not by the weight sum).
+    expected = (per_sample * W).sum() / len(W)
+    got = model.evaluate(X, Y, sample_weight=W, batch_size=4, verbose=0)
+    assert got == pytest.approx(expected, rel=1e-6)
+    assert model.evaluate(X, Y, batch_size=4, verbose=0) == pytest.approx(per_sample.mean(), rel=1e-6)
+
+
+def test_class_weight_weights_each_sample_by_its_label():
+    model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(3, kernel_initializer="zeros")])
+    model.compile(keras.optimizers.SGD(learning_rate=0.0) if hasattr(keras.optimizers, "SGD") else "sgd",
+                  keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    labels = np.array([0, 1, 2, 2])
+    # Zero kernel -> uniform logits -> every per-sample loss is log(3).
+    weights = {0: 1.0, 1: 3.0, 2: 0.5}
+    expected = np.log(3) * (1.0 + 3.0 + 0.5 + 0.5) / 4
+    model.optimizer.learning_rate = 0.0
+    got = model.train_on_batch(X, labels, class_weight=weights)
+    assert got == pytest.approx(expected, rel=1e-5)
+
+
+def test_regularizer_and_add_loss_join_the_loss():
+    class AddPenalty(keras.layers.Layer):
+        def call(self, x):
+            self.add_loss(torch.tensor(0.25))
+            return x
+
+    model = keras.Sequential([keras.Input(shape=(2,)), AddPenalty(),
+                              keras.layers.Dense(1, kernel_initializer="ones", kernel_regularizer=keras.regularizers.L2(0.1))])
+    model.compile("sgd", "mse")
+    model.optimizer.learning_rate = 0.0
+    pred = X.sum(1, keepdims=True)
+    data_loss = ((pred - Y) ** 2).mean()
+    expected = data_loss + 0.1 * 2.0 + 0.25  # L2: 0.1 * sum(kernel**2) with a (2, 1) kernel of ones
+    assert model.train_on_batch(X, Y) == pytest.approx(expected, rel=1e-5)
+    assert model.test_on_batch(X, Y) == pytest.approx(expected, rel=1e-5)
+
+
+def test_constraints_applied_after_each_step():
+    model = linear_model(kernel_constraint=keras.constraints.NonNeg())
+    model.compile("sgd", "mse")
+    model.optimizer.learning_rate = 10.0
+    model.fit(X, -100 * np.ones((4, 1), "float32"), epochs=2, batch_size=2, verbose=0)
+    assert (model.layers[-1].kernel.detach() >= 0).all()
+
+
+def test_loss_weights_list_and_per_output_logs():
+    a = keras.Input(shape=(2,), name="a")
+    o1 = keras.layers.Dense(1, name="first", kernel_initializer="ones")(a)
+    o2 = keras.layers.Dense(1, name="second", kernel_initializer="ones")(a)
+    model = keras.Model(a, [o1, o2])
+    model.compile("sgd", ["mse", "mae"], loss_weights=[2.0, 0.5])
+    logs = model.evaluate(X, [Y, Y], batch_size=4, verbose=0, return_dict=True)
+    pred = X.sum(1, keepdims=True)
+    mse, mae = ((pred - Y) ** 2).mean(), np.abs(pred - Y).mean()
+    assert logs["first_loss"] == pytest.approx(mse, rel=1e-6)
+    assert logs["second_loss"] == pytest.approx(mae, rel=1e-6)
+    assert logs["loss"] == pytest.approx(2.0 * mse + 0.5 * mae, rel=1e-6)
