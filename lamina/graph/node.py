@@ -29,6 +29,8 @@ class Node:
         self.input_tensors = [t for t in tree.flatten([list(self.call_args), self.call_kwargs])
                               if isinstance(t, KerasTensor)]
         self.is_input = not self.input_tensors and not self.call_args
+        # The symbolic mask the layer receives as `mask=` without the user passing it.
+        self.implicit_mask = None
         operation._inbound_nodes.append(self)
         self.node_index = len(operation._inbound_nodes) - 1
         for index, tensor in enumerate(self.flat_outputs):

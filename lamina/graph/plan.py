@@ -79,8 +79,11 @@ class Plan:
         for node in ordered:
             args = tree.map_structure(lambda v: _Slot(slot_of(v)) if isinstance(v, KerasTensor) else v,
                                       list(node.call_args))
+            call_kwargs = dict(node.call_kwargs)
+            if node.implicit_mask is not None:
+                call_kwargs["mask"] = node.implicit_mask
             kwargs = tree.map_structure(lambda v: _Slot(slot_of(v)) if isinstance(v, KerasTensor) else v,
-                                        dict(node.call_kwargs))
+                                        call_kwargs)
             out_slots = [slot_of(t) for t in node.flat_outputs]
             mask_slots = [slot_of(t._keras_mask) if getattr(t, "_keras_mask", None) is not None else None
                           for t in node.flat_outputs]
@@ -169,7 +172,8 @@ def _topological(nodes, inputs):
         progressed = False
         remaining = []
         for node in pending:
-            needed = list(node.input_tensors)
+            needed = list(node.input_tensors) + [
+                t for t in tree.flatten(node.implicit_mask) if isinstance(t, KerasTensor)]
             if all(id(t) in available for t in needed):
                 ordered.append(node)
                 available.update(id(t) for t in node.flat_outputs)

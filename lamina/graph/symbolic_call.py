@@ -53,8 +53,6 @@ def _propagate_masks(layer, args, kwargs):
         return None
     mask = masks[0] if not tree.is_nested(first) else tree.pack_like(first, [
         getattr(t, "_keras_mask", None) if isinstance(t, KerasTensor) else None for t in tree.flatten(first)])
-    if layer._call_has_mask_arg and kwargs.get("mask") is None:
-        kwargs["mask"] = mask
     return mask
 
 
@@ -70,6 +68,14 @@ def symbolic_call(layer, args, kwargs):
     if not layer._call_has_mask_arg:
         kwargs.pop("mask", None)
     input_mask = _propagate_masks(layer, args, kwargs)
+    # Masks travel beside the tensors: the trace sees `mask=`, the recorded node does not (its
+    # config stays the user's call); the plan passes the runtime mask to the layer.
+    implicit_mask = None
+    node_kwargs = kwargs
+    if input_mask is not None and layer._call_has_mask_arg and kwargs.get("mask") is None:
+        node_kwargs = dict(kwargs)
+        kwargs = dict(kwargs, mask=input_mask)
+        implicit_mask = input_mask
     first = _first_input(args, kwargs)
     try:
         if not layer.built and layer._build_is_overridden():
@@ -90,7 +96,8 @@ def symbolic_call(layer, args, kwargs):
             f"inputs; a layer in a Functional model must return a tensor or a structure of tensors."
         )
     _attach_output_masks(layer, first, input_mask, outputs)
-    Node(layer, args, kwargs, outputs)
+    node = Node(layer, args, node_kwargs, outputs)
+    node.implicit_mask = implicit_mask
     return outputs
 
 

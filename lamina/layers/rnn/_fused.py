@@ -106,8 +106,10 @@ def run(layer, runner, inputs, states, training, mask):
         return None
     if mask is None:
         return runner(inputs, states, layer.cell)
-    if is_tracing():
-        return None  # shape inference on fake tensors: the lengths are not known
+    if is_tracing() or torch.compiler.is_compiling():
+        # Shape inference on fake tensors, or a torch.compile graph: the lengths are data that
+        # cannot steer Python control flow, so the (branch-free) step loop runs instead.
+        return None
     steps = mask.shape[1]
     lengths = mask.sum(dim=1)
     right_padded = torch.arange(steps, device=mask.device) < lengths[:, None]
