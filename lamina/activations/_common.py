@@ -22,7 +22,8 @@ def as_tensor(x) -> torch.Tensor:
     return tensor
 
 
-def attach_logits(output: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
+def attach_logits(output: torch.Tensor, logits: torch.Tensor, activation: str = None,
+                  axis: int = -1) -> torch.Tensor:
     """Records the pre-activation `logits` on `output` as `output._keras_logits`.
 
     Keras does this in `softmax` and `sigmoid` so that a crossentropy loss given
@@ -35,6 +36,10 @@ def attach_logits(output: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
         return output
     try:
         output._keras_logits = logits
+        # Which activation made the probabilities, so a loss only trusts the logits where the
+        # maths matches (sigmoid with binary, softmax over the class axis with categorical).
+        output._keras_activation = activation
+        output._keras_activation_axis = axis
     except (AttributeError, TypeError, RuntimeError):
         pass
     return output

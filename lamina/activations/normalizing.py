@@ -54,7 +54,8 @@ def softmax(x, axis=-1):
         out = F.softmax(x, dim=axes)
     else:
         out = torch.exp(x - torch.logsumexp(x, dim=axes, keepdim=True))
-    return attach_logits(out, x)
+        return attach_logits(out, x, "softmax", tuple(axes))
+    return attach_logits(out, x, "softmax", axes)
 
 
 def log_softmax(x, axis=-1):

@@ -31,7 +31,7 @@ def sigmoid(x):
         tensor([0.5000])
     """
     x = as_tensor(x)
-    return attach_logits(torch.sigmoid(x), x)
+    return attach_logits(torch.sigmoid(x), x, "sigmoid")
 
 
 def hard_sigmoid(x):

@@ -26,5 +26,8 @@ def unique_name(prefix: str) -> str:
 
 
 def clear_session() -> None:
-    """Resets the automatic name counters (`dense`, `dense_1`, ... start again)."""
+    """Resets the automatic name counters (`dense`, `dense_1`, ... and metric names) to zero."""
     _COUNTERS.clear()
+    from lamina.metrics import reset_name_counters
+
+    reset_name_counters()
