@@ -58,7 +58,15 @@ class ProgbarLogger(Callback):
         else:
             self._start_bar(self.params.get("steps"), prefix=header + " - ")
 
-    def on_train_batch_end(self, batch, logs=None):
+    def set_params(self, params):
+        super().set_params(params)
+        # Bound only when a bar is drawn, so plain-line and silent modes cost nothing per step.
+        if self._mode() == "bar":
+            self.on_train_batch_end = self._on_train_batch_end
+        else:
+            self.__dict__.pop("on_train_batch_end", None)
+
+    def _on_train_batch_end(self, batch, logs=None):
         self._seen = batch + 1
         if self._bar is not None:
             self._bar.update(batch + 1, (lambda: logs) if logs is not None else None)
@@ -67,6 +75,7 @@ class ProgbarLogger(Callback):
         if self._bar is not None:
             self._bar.finish(dict(logs or {}), current=self._seen or self.params.get("steps"))
             self._bar = None
+        self._seen = 0
 
     # evaluate()/predict() called directly (not from fit) show their own bar.
     def on_test_begin(self, logs=None):
@@ -75,7 +84,7 @@ class ProgbarLogger(Callback):
 
     def on_test_batch_end(self, batch, logs=None):
         if not self.params.get("in_fit"):
-            self.on_train_batch_end(batch, logs)
+            self._on_train_batch_end(batch, logs)
 
     def on_test_end(self, logs=None):
         if not self.params.get("in_fit") and self._bar is not None:

@@ -33,6 +33,7 @@ def serialize_object(obj, public_module):
         The serialized dict, or `None` when `obj` is `None`.
 
     Example:
+        >>> from lamina.losses import mean_squared_error
         >>> serialize_object(mean_squared_error, "keras.losses")["config"]
         'mean_squared_error'
     """

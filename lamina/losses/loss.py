@@ -81,7 +81,8 @@ def apply_mask(sample_weight, mask, dtype, reduction):
 
 def reduce_values(values, sample_weight=None, reduction="sum_over_batch_size"):
     """Reduces (already weighted) loss values to a scalar per `reduction`."""
-    if reduction is None or reduction == "none" or values.dim() == 0 or tuple(values.shape) == (0,):
+    ndim = values.dim()
+    if reduction is None or reduction == "none" or ndim == 0 or (ndim == 1 and values.shape[0] == 0):
         return values
     loss = values.sum()
     if reduction in ("sum_over_batch_size", "mean", "mean_with_sample_weight"):
@@ -190,7 +191,11 @@ class Loss:
         else:
             mask = in_mask if in_mask is not None else out_mask
         if sample_weight is None and mask is None:
-            # Fast path: the common training step has neither.
+            # Fast path: the common training step has neither; one fused mean
+            # (sum / count, the Keras reduction) instead of sum then divide.
+            if self.reduction in ("sum_over_batch_size", "mean", "mean_with_sample_weight") \
+                    and isinstance(losses, torch.Tensor) and losses.numel() > 0:
+                return losses.mean()
             return reduce_values(as_tensor(losses, dtype=dtype), None, self.reduction)
         return reduce_weighted_values(losses, sample_weight, mask, self.reduction, dtype)
 

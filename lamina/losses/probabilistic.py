@@ -224,8 +224,11 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
         # Keras: renormalize, clip to [eps, 1 - eps], log, pick the label's entry.
         p = y_pred / y_pred.sum(dim=ax, keepdim=True)
         scores, fn = p.clamp(EPSILON, 1.0 - EPSILON).log(), F.nll_loss
-    scores = scores.movedim(ax, -1).reshape(-1, num_classes)
-    target = y_true.reshape(-1)
+    if ax != scores.dim() - 1:
+        scores = scores.movedim(ax, -1)
+    if scores.dim() != 2:
+        scores = scores.reshape(-1, num_classes)
+    target = y_true if y_true.dim() == 1 else y_true.reshape(-1)
     ignore_index = -100 if ignore_class is None else int(ignore_class)
     if target.device.type == "cpu":
         try:
@@ -242,7 +245,8 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
             bad = bad & (target != ignore_index)
         loss = fn(scores, torch.where(bad, 0, target), reduction="none", ignore_index=ignore_index)
         loss = torch.where(bad, float("nan"), loss)
-    loss = loss.reshape(y_true.shape)
+    if loss.shape != y_true.shape:
+        loss = loss.reshape(y_true.shape)
     if ignore_class is not None:
         loss._keras_mask = y_true != ignore_index
     return loss
@@ -291,7 +295,7 @@ class BinaryCrossentropy(LossFunctionWrapper):
     Example:
         >>> bce = BinaryCrossentropy(from_logits=True)
         >>> bce(torch.tensor([[0., 1.]]), torch.tensor([[-2.0, 3.0]]))
-        tensor(0.0877)
+        tensor(0.0878)
     """
 
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1,

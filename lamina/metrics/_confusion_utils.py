@@ -167,6 +167,13 @@ def update_confusion_matrix_variables(variables, y_true, y_pred, thresholds, top
     y_pred = as_tensor(y_pred, dtype=dtype)
     y_true = as_tensor(y_true, dtype=dtype, device=y_pred.device)
     y_pred, y_true = squeeze_or_expand_to_same_rank(y_pred, y_true)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(
+            "AUC, Precision, Recall and the confusion-count metrics expect one 0/1 label "
+            "per predicted score: y_true must have the shape of y_pred, but received "
+            f"y_true.shape={tuple(y_true.shape)} and y_pred.shape={tuple(y_pred.shape)}. "
+            "One-hot encode integer class labels (and use `class_id` to score one class)."
+        )
     if sample_weight is not None:
         sample_weight = as_tensor(sample_weight, dtype=dtype, device=y_pred.device).unsqueeze(-1)
         _, sample_weight = squeeze_or_expand_to_same_rank(y_true, sample_weight, expand_rank_1=False)

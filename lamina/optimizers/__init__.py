@@ -1,10 +1,12 @@
 """Keras 3 optimizers running on `torch.optim` kernels.
 
 Example:
-    >>> import lamina.optimizers as optimizers
+    >>> import torch, lamina.optimizers as optimizers
+    >>> model = torch.nn.Linear(3, 1)
     >>> opt = optimizers.get("adam")
     >>> opt.build(model.parameters())
-    >>> loss.backward(); opt.step(); opt.zero_grad()
+    >>> model(torch.randn(4, 3)).pow(2).mean().backward()
+    >>> opt.step(); opt.zero_grad()
 """
 
 import inspect

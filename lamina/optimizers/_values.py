@@ -14,8 +14,12 @@ class LearningRateValue(float):
     """A float learning rate that can be `.assign()`-ed back to its optimizer.
 
     Example:
+        >>> from lamina.optimizers import SGD
+        >>> optimizer = SGD(learning_rate=0.1)
         >>> lr = optimizer.learning_rate
-        >>> lr.assign(float(lr) * 0.1)  # same as `optimizer.learning_rate = ...`
+        >>> lr.assign(float(lr) * 0.5)  # same as `optimizer.learning_rate = 0.05`
+        >>> optimizer.learning_rate
+        0.05
     """
 
     def __new__(cls, value, optimizer):

@@ -4,7 +4,8 @@ import math
 
 import torch
 
-from lamina.optimizers.optimizer import Optimizer, scalar_dtype
+from lamina.optimizers._arguments import scalar_dtype
+from lamina.optimizers.optimizer import Optimizer
 
 __all__ = ["Adam", "AdamW"]
 

@@ -2,7 +2,8 @@
 
 import torch
 
-from lamina.optimizers.optimizer import Optimizer, scalar_dtype
+from lamina.optimizers._arguments import scalar_dtype
+from lamina.optimizers.optimizer import Optimizer
 
 __all__ = ["Nadam"]
 

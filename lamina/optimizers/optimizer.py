@@ -22,12 +22,12 @@ import warnings
 import torch
 
 from lamina.optimizers import _clipping
+from lamina.optimizers._arguments import as_learning_rate_float, check_arguments
+from lamina.optimizers._persistence import OptimizerPersistence
 from lamina.optimizers._values import IterationCount, LearningRateValue
 from lamina.optimizers.schedules.schedule import LearningRateSchedule
-from lamina.optimizers.schedules.schedule import deserialize as deserialize_schedule
-from lamina.optimizers.schedules.schedule import serialize as serialize_schedule
 
-__all__ = ["Optimizer", "scalar_dtype"]
+__all__ = ["Optimizer"]
 
 _FOREACH_DEVICES = {"cuda", "xpu"}
 
@@ -41,27 +41,7 @@ def _fused_devices():
         return {"cuda", "cpu"}
 
 
-def scalar_dtype(fused=False):
-    """The dtype torch.optim uses for its per-parameter `step` counters."""
-    if fused:
-        return torch.float32
-    return torch.float64 if torch.get_default_dtype() == torch.float64 else torch.float32
-
-
-def _as_float(value, arg):
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"Argument `{arg}` should be a float, a LearningRateSchedule or a callable "
-            f"returning the learning rate, but received {arg}={value!r}."
-        ) from None
-    if out < 0:
-        raise ValueError(f"Argument `{arg}` must be >= 0, but received {arg}={value!r}.")
-    return out
-
-
-class Optimizer:
+class Optimizer(OptimizerPersistence):
     """Base class for lamina optimizers (Keras 3 `keras.optimizers.Optimizer`).
 
     Args:
@@ -84,8 +64,9 @@ class Optimizer:
         name: the optimizer name.
 
     Example:
+        >>> from lamina.optimizers import Adam
         >>> model = torch.nn.Linear(3, 1)
-        >>> opt = lamina.optimizers.Adam(learning_rate=1e-3)
+        >>> opt = Adam(learning_rate=1e-3)
         >>> opt.build(model.parameters())
         >>> model(torch.randn(8, 3)).pow(2).mean().backward()
         >>> opt.step(); opt.zero_grad()
@@ -101,36 +82,8 @@ class Optimizer:
     def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
                  use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
                  gradient_accumulation_steps=None, name=None, **kwargs):
-        if kwargs.pop("decay", None) is not None:
-            warnings.warn("Argument `decay` is no longer supported and will be ignored.")
-        if kwargs:
-            raise ValueError(
-                f"Argument(s) not recognized: {kwargs}. Valid optimizer arguments are the "
-                "constructor's, e.g. learning_rate, weight_decay, clipnorm, clipvalue, "
-                "global_clipnorm, use_ema, gradient_accumulation_steps."
-            )
-        if sum(a is not None for a in (clipnorm, clipvalue, global_clipnorm)) > 1:
-            raise ValueError(
-                "Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. "
-                f"Received: clipnorm={clipnorm}, clipvalue={clipvalue}, global_clipnorm={global_clipnorm}"
-            )
-        if gradient_accumulation_steps is not None and (
-                not isinstance(gradient_accumulation_steps, int) or gradient_accumulation_steps < 2):
-            raise ValueError(
-                "`gradient_accumulation_steps` must be an integer >= 2. Received: "
-                f"gradient_accumulation_steps={gradient_accumulation_steps}"
-            )
-        if use_ema:
-            if not 0 <= ema_momentum <= 1:
-                raise ValueError(f"`ema_momentum` must be in the range [0, 1]. Received: ema_momentum={ema_momentum}")
-            if ema_overwrite_frequency is not None and (
-                    not isinstance(ema_overwrite_frequency, int) or ema_overwrite_frequency < 1):
-                raise ValueError(
-                    "`ema_overwrite_frequency` must be an integer >= 1 or None. Received: "
-                    f"ema_overwrite_frequency={ema_overwrite_frequency}"
-                )
-        if weight_decay is not None and weight_decay < 0:
-            raise ValueError(f"Argument `weight_decay` must be >= 0 or None, but received weight_decay={weight_decay}.")
+        check_arguments(kwargs, clipnorm, clipvalue, global_clipnorm, gradient_accumulation_steps, use_ema,
+                        ema_momentum, ema_overwrite_frequency, weight_decay)
         self.name = name or re.sub(r"(?<!^)(?=[A-Z])", "_", type(self).__name__).lower()
         self.weight_decay = weight_decay
         self.clipnorm = clipnorm
@@ -193,7 +146,7 @@ class Optimizer:
     def _check_learning_rate(learning_rate):
         if isinstance(learning_rate, LearningRateSchedule) or callable(learning_rate):
             return learning_rate
-        return _as_float(learning_rate, "learning_rate")
+        return as_learning_rate_float(learning_rate)
 
     def _current_lr(self):
         lr = self._learning_rate
@@ -283,6 +236,12 @@ class Optimizer:
                 seen.add(id(p))
                 params.append(p)
                 names[id(p)] = name or getattr(p, "path", None) or getattr(p, "name", None)
+        if self._exclude_pattern is not None and params and not any(names.values()):
+            warnings.warn(
+                "exclude_from_weight_decay(var_names=...) has no effect: the parameters given "
+                "to build() have no names. Pass `model.named_parameters()` (or (name, param) "
+                "pairs) to build()."
+            )
         self._params = params
         self._index = {id(p): i for i, p in enumerate(params)}
         self._decay_ids = {id(p) for p in params if self._uses_weight_decay(p, names[id(p)])}
@@ -523,100 +482,6 @@ class Optimizer:
         if self.use_ema and self._ema:
             with torch.no_grad():
                 torch._foreach_copy_(self._params, self._ema)
-
-    # ----------------------------------------------------------------- state
-    @property
-    def variables(self):
-        """Optimizer state tensors, Keras-style: iterations, learning rate (when a
-        float), then each parameter's slots, EMA averages and gradient accumulators.
-
-        The first two are snapshots; the others are the live tensors.
-        """
-        out = [torch.tensor(self._real_iterations(), dtype=torch.int64)]
-        if isinstance(self._learning_rate, float):
-            out.append(torch.tensor(self._learning_rate, dtype=torch.float32))
-        if self._torch is not None:
-            for p in self._params:
-                state = self._torch.state.get(p, {})
-                out.extend(state[k] for k in self._slot_keys if k in state)
-        return out + list(self._ema) + list(self._accumulators)
-
-    def state_dict(self):
-        """Everything needed to resume exactly: step count, learning rate, the
-        torch optimizer's state (moments, per-parameter steps), EMA and
-        accumulators. Tensors are live references, as with `torch.optim`."""
-        return {
-            "class_name": type(self).__name__,
-            "iterations": self._iterations,
-            "learning_rate": self._learning_rate if isinstance(self._learning_rate, float) else None,
-            "torch": self._torch.state_dict() if self._torch is not None else None,
-            "ema": list(self._ema),
-            "accumulators": list(self._accumulators),
-            "counters_diverged": self._counters_diverged,
-            "extra": self._extra_state(),
-        }
-
-    def load_state_dict(self, state_dict):
-        """Restores `state_dict()`'s output; the optimizer must be built on the same
-        parameters, in the same order."""
-        self._require_built("load_state_dict")
-        if state_dict.get("class_name") != type(self).__name__:
-            raise ValueError(
-                f"Cannot load the state of a {state_dict.get('class_name')} optimizer into "
-                f"a {type(self).__name__}; create the same optimizer class as was saved."
-            )
-        self._iterations = int(state_dict["iterations"])
-        self._counters_diverged = bool(state_dict.get("counters_diverged", True))
-        if state_dict.get("learning_rate") is not None and isinstance(self._learning_rate, float):
-            self._learning_rate = float(state_dict["learning_rate"])
-        if self._torch is not None and state_dict.get("torch") is not None:
-            self._torch.load_state_dict(state_dict["torch"])
-        with torch.no_grad():
-            for dst_list, key in ((self._ema, "ema"), (self._accumulators, "accumulators")):
-                src_list = state_dict.get(key) or []
-                if len(src_list) != len(dst_list):
-                    raise ValueError(f"Saved state has {len(src_list)} {key} tensors, expected {len(dst_list)}.")
-                for dst, src in zip(dst_list, src_list):
-                    dst.copy_(src)
-        self._load_extra_state(state_dict.get("extra") or {})
-
-    # ---------------------------------------------------------------- config
-    def get_config(self):
-        """Returns the constructor arguments (Keras 3 keys) as a dict."""
-        lr = self._learning_rate
-        if isinstance(lr, LearningRateSchedule):
-            lr = serialize_schedule(lr)
-        elif callable(lr):
-            from lamina.losses._serialization import serialize_object
-
-            lr = serialize_object(lr, "keras.optimizers")
-        return {
-            "name": self.name,
-            "learning_rate": lr,
-            "weight_decay": self.weight_decay,
-            "clipnorm": self.clipnorm,
-            "global_clipnorm": self.global_clipnorm,
-            "clipvalue": self.clipvalue,
-            "use_ema": self.use_ema,
-            "ema_momentum": self.ema_momentum,
-            "ema_overwrite_frequency": self.ema_overwrite_frequency,
-            "loss_scale_factor": self.loss_scale_factor,
-            "gradient_accumulation_steps": self.gradient_accumulation_steps,
-        }
-
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        """Creates an optimizer from `get_config`'s output."""
-        config = dict(config)
-        lr = config.get("learning_rate")
-        if isinstance(lr, dict):
-            if lr.get("class_name") == "function":
-                from lamina.losses._serialization import deserialize_object
-
-                config["learning_rate"] = deserialize_object(lr, {}, custom_objects, kind="learning rate")
-            else:
-                config["learning_rate"] = deserialize_schedule(lr, custom_objects)
-        return cls(**config)
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name} learning_rate={self._learning_rate}>"

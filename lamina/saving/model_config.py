@@ -34,6 +34,10 @@ def _class_identity(layer):
     from lamina.models.sequential import Sequential
 
     cls = type(layer)
+    if issubclass(cls, Functional) and cls.__bases__[-1] is Functional and len(cls.__bases__) == 2:
+        # `class M(Model)` calling Model.__init__(inputs, outputs) becomes a made-up subclass of
+        # (M, Functional) at run time; the file must name M itself.
+        cls = cls.__bases__[0]
     if cls is Functional:
         return "keras.src.models.functional", "Functional", "Functional"
     if cls is Sequential:

@@ -28,16 +28,19 @@ class MeanTracker:
         self.reset_state()
 
     def reset_state(self):
-        self._total = 0.0
+        self._total = None
         self._count = 0
 
     def update_state(self, value, sample_weight=1):
-        # Detached so the running sum never keeps an autograd graph alive.
-        self._total = self._total + value.detach() * sample_weight
-        self._count = self._count + sample_weight
+        # Detached so the running sum never keeps an autograd graph alive; in place after the first.
+        if self._total is None:
+            self._total = value.detach().float() * sample_weight
+        else:
+            self._total.add_(value.detach(), alpha=sample_weight)
+        self._count += sample_weight
 
     def result(self):
-        if self._count == 0:
+        if self._total is None:
             return torch.tensor(0.0)
         return self._total / self._count
 

@@ -148,3 +148,16 @@ def test_attention_errors():
         layers.Attention()([_x(2, 3, 4)])
     with pytest.raises(ValueError, match="mask must be a list"):
         layers.Attention()([_x(2, 3, 4), _x(2, 3, 4)], mask=torch.ones(2, 3, dtype=torch.bool))
+
+
+def test_dot_attention_uses_embedding_masks_in_functional_model():
+    tokens = keras.Input(shape=(5,), dtype="int32")
+    embedding, attention = layers.Embedding(10, 4, mask_zero=True), layers.Attention()
+    embedded = embedding(tokens)
+    model = keras.Model(tokens, attention([embedded, embedded]))
+    ids = torch.tensor([[3, 4, 0, 0, 0], [1, 2, 3, 4, 5]])
+    with torch.no_grad():
+        plain = embedding(ids).clone()
+        expected = attention([plain, plain], mask=[ids != 0, ids != 0])
+        torch.testing.assert_close(model(ids), expected)
+    assert torch.all(expected[0, 2:] == 0)

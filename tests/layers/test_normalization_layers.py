@@ -131,3 +131,12 @@ def test_normalization_state_survives_state_dict():
 def test_bad_arguments(factory, match):
     with pytest.raises(ValueError, match=match):
         factory()
+
+
+def test_batch_norm_half_inputs_compute_in_float32():
+    layer = L.BatchNormalization()
+    x = torch.randn(4, 5, 3)
+    out = layer(x.to(torch.bfloat16), training=True)
+    assert out.dtype == torch.bfloat16 and layer.moving_mean.dtype == torch.float32
+    torch.testing.assert_close(out.float(), L.BatchNormalization()(x.to(torch.bfloat16).float(), training=True),
+                               rtol=1e-2, atol=1e-2)

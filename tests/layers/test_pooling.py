@@ -88,3 +88,9 @@ def test_global_pooling_keepdims_and_data_format():
 def test_bad_arguments(factory, match):
     with pytest.raises(ValueError, match=match):
         factory()
+
+
+def test_pool_larger_than_valid_input_fails_at_build():
+    with pytest.raises(ValueError, match=r"MaxPooling2D layer 'pool': pool_size=\(3, 3\).*\(2, 5\).*'valid'"):
+        L.MaxPooling2D(3, name="pool")(keras.Input(shape=(2, 5, 1)))
+    assert tuple(L.MaxPooling2D(3, padding="same")(keras.Input(shape=(2, 5, 1))).shape) == (None, 1, 2, 1)

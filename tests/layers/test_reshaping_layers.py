@@ -1,6 +1,5 @@
 """Permute, RepeatVector, UpSampling, ZeroPadding, Cropping: values, shapes, configs, errors."""
 
-import numpy as np
 import pytest
 import torch
 

@@ -1,16 +1,10 @@
 """Parity of the embedding, recurrent, attention and merge layers with Keras 3 fixtures."""
 
-import sys
-from pathlib import Path
-
-import numpy as np
 import pytest
 import torch
 
-sys.path.insert(0, str(Path(__file__).parent))
-from fixture_utils import assert_close, load_fixture  # noqa: E402
-
-import lamina as keras  # noqa: E402
+import lamina as keras
+from fixture_utils import assert_close, load_fixture
 
 
 def _layer(fx, index=0):

@@ -105,6 +105,8 @@ def test_auc_keras_docstring_example_and_errors():
         metrics.AUC(num_thresholds=1)
     with pytest.raises(ValueError, match="summation_method"):
         metrics.AUC(summation_method="trapezoid")
+    with pytest.raises(ValueError, match=r"y_true must have the shape of y_pred.*\(4,\).*\(4, 3\).*One-hot encode"):
+        metrics.AUC().update_state(torch.tensor([0, 1, 2, 1]), torch.rand(4, 3))
     with pytest.raises(ValueError, match="must have rank 2 when `multi_label=True`"):
         metrics.AUC(multi_label=True).update_state(torch.ones(4), torch.ones(4))
 

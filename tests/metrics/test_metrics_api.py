@@ -88,3 +88,13 @@ def test_get_metric_names_and_wraps():
     m.update_state(torch.zeros(2, 1), torch.tensor([[1.0], [0.0]]))
     assert float(m.result()) == pytest.approx(float(torch.log(torch.tensor(2.0)) ** 2 / 2), rel=1e-6)
     assert metrics.is_binary_or_sparse_categorical((8,), (8, 3)) == (False, True)
+
+
+def test_every_keras_metric_case_has_a_parametrized_test():
+    from . import test_accuracy
+    from ._training_refs import cases
+
+    covered = set(test_accuracy.ACCURACY) | {"AUC", "Precision", "Recall"} | {
+        "MeanAbsoluteError", "MeanSquaredError", "RootMeanSquaredError"}
+    assert {c["class"] for c in cases("metric")} <= covered
+    assert len(cases("metric")) == 12

@@ -198,6 +198,10 @@ def test_weight_decay_exclusion_by_name_and_variable():
     assert [g["weight_decay"] for g in adam.param_groups] == [0.5, 0.0]
     with pytest.raises(ValueError, match="can only be configured before the optimizer is built"):
         adam.exclude_from_weight_decay(var_names=["bias"])
+    unnamed = optimizers.SGD(weight_decay=0.1)
+    unnamed.exclude_from_weight_decay(var_names=["bias"])
+    with pytest.warns(UserWarning, match=r"has no effect.*model.named_parameters\(\)"):
+        unnamed.build(model.parameters())
 
 
 def test_ema_finalize_and_loss_scale():

@@ -104,6 +104,7 @@ def sample_inputs(name, seed=0):
         "nested": lambda: rand(3, 6),
         "subclassed": lambda: rand(3, 7),
         "unregistered_custom": lambda: rand(3, 3),
+        "functional_subclass": lambda: rand(3, 3),
     }[name]()
 
 
@@ -124,3 +125,23 @@ def with_unregistered_layer():
 
 
 BUILDERS["unregistered_custom"] = with_unregistered_layer
+
+
+@register_serializable(package="lamina_tests")
+class FunctionalSubclass(keras.Model):
+    """A Model subclass whose __init__ builds a graph (Keras's "functional subclass" pattern)."""
+
+    def __init__(self, width=4, **kwargs):
+        x = keras.Input(shape=(3,))
+        super().__init__(x, layers.Dense(width)(x), **kwargs)
+        self.width = width
+
+    def get_config(self):
+        return {"width": self.width, "name": self.name}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+BUILDERS["functional_subclass"] = lambda: FunctionalSubclass(width=5, name="fsub")

@@ -51,17 +51,25 @@ def _params():
     return out
 
 
-def _no_build_config(name):
-    """Layers that Keras saves with a build_config but whose lamina class records none (no build())."""
+def _build_config_differences(name):
+    """Layers whose lamina class records a build_config exactly when Keras does not, or vice versa.
+
+    lamina records one when `build` is overridden; Keras when its layer class has a `build`.
+    Either difference is harmless for loading (both sides build layers by calling them) but
+    shows in the config, so such fixtures are strict xfails naming the layer until it is aligned.
+    """
     from lamina.layers.layer import Layer
+    from lamina.layers.input_layer import InputLayer
 
     known = builtin_classes()
     out = set()
     for entry in layer_entries(_config(name)):
         cls = known.get(entry["class_name"])
-        if cls is not None and "build_config" in entry and not cls._build_is_overridden() \
-                and cls.get_build_config is Layer.get_build_config:
-            out.add(entry["class_name"])
+        if cls is None or issubclass(cls, InputLayer) or cls.get_build_config is not Layer.get_build_config:
+            continue
+        if ("build_config" in entry) != cls._build_is_overridden():
+            out.add(f"{entry['class_name']} ({'Keras has' if 'build_config' in entry else 'Keras has no'} "
+                    f"build_config, lamina's build() is {'not ' if 'build_config' in entry else ''}overridden)")
     return sorted(out)
 
 
@@ -70,10 +78,9 @@ def _resave_params():
     for param in PARAMS:
         name = param.values[0]
         marks = list(param.marks)
-        lacking = [] if marks else _no_build_config(name)
-        if lacking:
-            marks = [pytest.mark.xfail(strict=True, reason=f"{lacking} record no build_config (Keras does): "
-                                                           f"give them a build() method")]
+        differences = [] if marks else _build_config_differences(name)
+        if differences:
+            marks = [pytest.mark.xfail(strict=True, reason=f"build_config differs from Keras: {differences}")]
         out.append(pytest.param(name, marks=marks, id=name))
     return out
 

@@ -270,3 +270,24 @@ def test_fuzzed_archives_raise_only_clean_errors(saved, tmp_path):
             assert str(error)
             outcomes["refused"] += 1
     assert outcomes["refused"] > 0
+
+
+def test_absurd_layer_size_in_config_fails_fast(saved, tmp_path):
+    _, path = saved
+    members = _members(path)
+    config = json.loads(members["config.json"])
+    dense = next(e for e in config["config"]["layers"] if e["class_name"] == "Dense")
+    dense["config"]["units"] = 10 ** 12
+    dense.pop("build_config", None)
+    members["config.json"] = json.dumps(config).encode()
+    with pytest.raises(LoadError, match="Could not (rebuild|call) layer"):
+        load_model(_write(tmp_path / "x.keras", members))
+
+
+def test_weights_file_must_be_h5_not_pickle(tmp_path):
+    import pickle
+
+    model = seed_models.residual()
+    (tmp_path / "w.weights.h5").write_bytes(pickle.dumps({"kernel": [1, 2, 3]}))
+    with pytest.raises(CorruptFileError, match="not a valid h5"):
+        model.load_weights(tmp_path / "w.weights.h5")

@@ -96,6 +96,9 @@ class BatchNormalization(Layer):
     def call(self, inputs, training=None, mask=None):
         # F.batch_norm wants features on dim 1; movedim is a view (channels_last stays zero-copy).
         x = inputs if self._feature_axis == 1 or inputs.ndim == 1 else inputs.movedim(self._feature_axis, 1)
+        if x.dtype in (torch.float16, torch.bfloat16):
+            # As Keras: half-precision batch statistics overflow easily, so compute in float32.
+            return self.call(inputs.float(), training, mask).to(inputs.dtype)
         if training and self.trainable:
             if mask is not None:
                 outputs = self._masked_train(x, mask)

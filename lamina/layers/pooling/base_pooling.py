@@ -44,6 +44,16 @@ class BasePooling(Layer):
         self.padding = normalize_padding(padding, owner)
         self.data_format = normalize_data_format(data_format, owner)
         self.input_spec = InputSpec(ndim=rank + 2)
+
+    def build(self, input_shape):
+        # A window larger than the input with valid padding would give an empty output.
+        if self.padding == "valid":
+            spatial = self._spatial(input_shape)
+            if any(n is not None and k > n for n, k in zip(spatial, self.pool_size)):
+                raise ValueError(
+                    f"{type(self).__name__} layer '{self.name}': pool_size={self.pool_size} is larger than the "
+                    f"input's spatial shape {spatial} (input shape {tuple(input_shape)}) with padding='valid'; "
+                    f"the output would be empty. Use padding='same' or a smaller pool_size.")
         self.built = True
 
     def _spatial(self, shape):

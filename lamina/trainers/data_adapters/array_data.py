@@ -95,10 +95,14 @@ class ArrayData:
             leaves = [t[perm] for t in leaves]
         rebuild, size, batch = self._rebuild, self.size, self.batch_size
         total = self.num_batches if steps is None else steps
+        simple = isinstance(self.x, torch.Tensor) and isinstance(self.y, torch.Tensor) and self.sample_weight is None
         start = 0
         for _ in range(total):
             if start >= size:
                 start = 0
             end = start + batch
-            yield rebuild(iter([t[start:end] for t in leaves]))
+            if simple:  # the common (x, y) case skips the structure rebuild
+                yield leaves[0][start:end], leaves[1][start:end], None
+            else:
+                yield rebuild(iter([t[start:end] for t in leaves]))
             start = end
