@@ -31,6 +31,9 @@ class Node:
         self.is_input = not self.input_tensors and not self.call_args
         # The symbolic mask the layer receives as `mask=` without the user passing it.
         self.implicit_mask = None
+        # The first input's symbolic mask (structure): what `compute_mask` receives at run time,
+        # also for layers whose `call` takes no `mask=` (e.g. MultiHeadAttention's query mask).
+        self.input_mask = None
         operation._inbound_nodes.append(self)
         self.node_index = len(operation._inbound_nodes) - 1
         for index, tensor in enumerate(self.flat_outputs):

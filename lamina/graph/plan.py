@@ -87,14 +87,19 @@ class Plan:
             out_slots = [slot_of(t) for t in node.flat_outputs]
             mask_slots = [slot_of(t._keras_mask) if getattr(t, "_keras_mask", None) is not None else None
                           for t in node.flat_outputs]
-            templates.append((node, args, kwargs, out_slots, mask_slots))
+            # Where compute_mask's input mask comes from when the call has no `mask=` argument.
+            mask_source = None
+            if "mask" not in kwargs and node.input_mask is not None and any(m is not None for m in mask_slots):
+                mask_source = tree.map_structure(
+                    lambda v: _Slot(slot_of(v)) if isinstance(v, KerasTensor) else v, node.input_mask)
+            templates.append((node, args, kwargs, out_slots, mask_slots, mask_source))
         self.output_slots = [slot_of(t) for t in outputs]
         self.num_slots = len(slots)
 
         # Release each intermediate value right after its last reader.
         last_use = {}
-        for index, (_, args, kwargs, _, _) in enumerate(templates):
-            for leaf in tree.flatten([args, kwargs]):
+        for index, (_, args, kwargs, _, _, mask_source) in enumerate(templates):
+            for leaf in tree.flatten([args, kwargs, mask_source]):
                 if isinstance(leaf, _Slot):
                     last_use[leaf.index] = index
         keep = set(self.output_slots)
@@ -104,7 +109,7 @@ class Plan:
                 frees[index].append(slot)
         self.steps = [self._make_step(*t, frees[i]) for i, t in enumerate(templates)]
 
-    def _make_step(self, node, args, kwargs, out_slots, mask_slots, free):
+    def _make_step(self, node, args, kwargs, out_slots, mask_slots, mask_source, free):
         layer = node.operation
         model_name = self._model_name
         has_masks = any(m is not None for m in mask_slots)
@@ -137,7 +142,7 @@ class Plan:
                     values[slot] = value
                 if has_masks:
                     first = call_args[0] if call_args else None
-                    first_mask = _fill(kwargs.get("mask"), values) if "mask" in kwargs else None
+                    first_mask = _fill(kwargs["mask"] if "mask" in kwargs else mask_source, values)
                     masks = layer.compute_mask(first, first_mask)
                     flat_masks = tree.flatten(masks) if tree.is_nested(masks) else [masks] * len(mask_slots)
                     for slot, mask in zip(mask_slots, flat_masks):

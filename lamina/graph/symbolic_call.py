@@ -78,7 +78,8 @@ def symbolic_call(layer, args, kwargs):
         implicit_mask = input_mask
     first = _first_input(args, kwargs)
     try:
-        if not layer.built and layer._build_is_overridden():
+        if not layer.built:
+            # Also for the default build, which (as in Keras) records the shapes for `build_config`.
             layer._run_build(layer._shapes_for_build(args, kwargs))
         if layer.input_spec is not None:
             assert_input_compatibility(layer.input_spec, first, layer.name)
@@ -98,6 +99,7 @@ def symbolic_call(layer, args, kwargs):
     _attach_output_masks(layer, first, input_mask, outputs)
     node = Node(layer, args, node_kwargs, outputs)
     node.implicit_mask = implicit_mask
+    node.input_mask = input_mask
     return outputs
 
 

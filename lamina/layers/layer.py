@@ -675,12 +675,12 @@ class Layer(nn.Module):
         return tuple(tree.map_structure(convert, list(args))), kwargs
 
     def _build_on_first_call(self, args, kwargs):
-        if self._build_is_overridden():
-            shapes = self._shapes_for_build(args, kwargs)
-            device = _first_tensor_device(args)
-            self._run_build(shapes, device=device)
-        else:
-            self.built = True
+        # Keras's rule for `build_config`: a layer not yet built when first called is built then,
+        # through its own `build` or the default one, and either way records the input shape(s);
+        # layers built at construction (e.g. Keras's pooling, Dropout, Activation) record none.
+        # So the default build also goes through `_run_build`, which records the shapes.
+        shapes = self._shapes_for_build(args, kwargs)
+        self._run_build(shapes, device=_first_tensor_device(args) if self._build_is_overridden() else None)
         if self._initial_weights is not None:
             self.set_weights(self._initial_weights)
             self._initial_weights = None

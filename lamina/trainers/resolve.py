@@ -12,7 +12,7 @@ import torch
 
 from lamina.trainers import fallbacks
 
-__all__ = ["get_loss", "get_metric", "get_optimizer", "resolve_accuracy", "is_optimizer"]
+__all__ = ["get_loss", "get_metric", "get_optimizer", "loss_name", "resolve_accuracy"]
 
 _ACCURACY_NAMES = ("accuracy", "acc")
 _CROSSENTROPY = {"bce": "binary_crossentropy", "cce": "categorical_crossentropy",
@@ -120,11 +120,6 @@ def get_metric(identifier, loss, y_true_shape, y_pred_shape):
     if callable(identifier):
         return fallbacks.FunctionMean(identifier, getattr(identifier, "__name__", "metric"))
     raise ValueError(f"Could not interpret metric identifier {identifier!r}.")
-
-
-def is_optimizer(value) -> bool:
-    return isinstance(value, torch.optim.Optimizer) or (hasattr(value, "apply_gradients") or hasattr(value, "step")) \
-        and not isinstance(value, (str, dict))
 
 
 def get_optimizer(identifier):

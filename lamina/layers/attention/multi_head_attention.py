@@ -54,6 +54,9 @@ class MultiHeadAttention(Layer):
         torch.Size([2, 5, 8])
     """
 
+    # As in Keras, the output (one row per query position) carries the query's mask.
+    supports_masking = True
+
     def __init__(self, num_heads, key_dim, value_dim=None, dropout=0.0, use_bias=True, output_shape=None,
                  attention_axes=None, flash_attention=None, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,

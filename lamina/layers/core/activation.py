@@ -25,6 +25,8 @@ class Activation(Layer):
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
+        # Built at construction, as in Keras (so, like Keras, its config carries no build_config).
+        self.built = True
 
     def call(self, inputs):
         return self.activation(inputs)

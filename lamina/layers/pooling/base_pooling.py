@@ -44,9 +44,11 @@ class BasePooling(Layer):
         self.padding = normalize_padding(padding, owner)
         self.data_format = normalize_data_format(data_format, owner)
         self.input_spec = InputSpec(ndim=rank + 2)
+        # Keras builds pooling layers at construction (no weights), so its configs carry no build_config.
+        self.built = True
 
-    def build(self, input_shape):
-        # A window larger than the input with valid padding would give an empty output.
+    def _check_window_fits(self, input_shape):
+        """A window larger than the input with valid padding would give an empty output."""
         if self.padding == "valid":
             spatial = self._spatial(input_shape)
             if any(n is not None and k > n for n, k in zip(spatial, self.pool_size)):
@@ -54,12 +56,12 @@ class BasePooling(Layer):
                     f"{type(self).__name__} layer '{self.name}': pool_size={self.pool_size} is larger than the "
                     f"input's spatial shape {spatial} (input shape {tuple(input_shape)}) with padding='valid'; "
                     f"the output would be empty. Use padding='same' or a smaller pool_size.")
-        self.built = True
 
     def _spatial(self, shape):
         return tuple(shape[1:-1]) if self.data_format == "channels_last" else tuple(shape[2:])
 
     def compute_output_shape(self, input_shape):
+        self._check_window_fits(input_shape)
         spatial = tuple(conv_output_length(n, k, self.padding, s) for n, k, s in
                         zip(self._spatial(input_shape), self.pool_size, self.strides))
         if self.data_format == "channels_last":

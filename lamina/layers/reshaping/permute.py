@@ -33,7 +33,6 @@ class Permute(Layer):
         self.dims = dims
         self.input_spec = InputSpec(ndim=len(dims) + 1)
         self._perm = (0,) + dims
-        self.built = True
 
     def call(self, inputs):
         return inputs.permute(self._perm)

@@ -23,7 +23,6 @@ class RepeatVector(Layer):
             raise ValueError(f"RepeatVector layer '{self.name}': `n` must be a positive int, received n={n!r}.")
         self.n = n
         self.input_spec = InputSpec(ndim=2)
-        self.built = True
 
     def call(self, inputs):
         return inputs.unsqueeze(1).expand(-1, self.n, -1)

@@ -21,7 +21,6 @@ class _BaseUpSampling(Layer):
         self.input_spec = InputSpec(ndim=self._rank + 2)
         first = 1 if self.data_format == "channels_last" else 2
         self._axes = tuple(range(first, first + self._rank))
-        self.built = True
 
     def call(self, inputs):
         out = inputs

@@ -27,7 +27,6 @@ class _BaseZeroPadding(Layer):
         for dim in reversed(range(1, ndim)):
             flat.extend(self.padding[self._axes.index(dim)] if dim in self._axes else (0, 0))
         self._flat = tuple(flat)
-        self.built = True
 
     def call(self, inputs):
         return F.pad(inputs, self._flat)
