@@ -225,7 +225,7 @@ class PlotResult(str):
         return None
 
 
-def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False, show_layer_names=True,
+def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False, show_layer_names=False,
                rankdir="TB", expand_nested=False, dpi=200, show_layer_activations=False,
                show_trainable=False, **kwargs):
     """Draws a model's layer graph to a PNG or SVG file (no Graphviz or pydot needed).
