@@ -161,3 +161,23 @@ def test_dot_attention_uses_embedding_masks_in_functional_model():
         expected = attention([plain, plain], mask=[ids != 0, ids != 0])
         torch.testing.assert_close(model(ids), expected)
     assert torch.all(expected[0, 2:] == 0)
+
+
+def test_mha_output_carries_the_query_mask_through_a_functional_model():
+    """Keras propagates the query's mask to the output: a downstream LSTM skips the padded steps."""
+    tokens = keras.Input(shape=(5,), dtype="int32")
+    embedded = layers.Embedding(10, 8, mask_zero=True)(tokens)
+    attended = layers.MultiHeadAttention(num_heads=2, key_dim=4)(embedded, embedded)
+    assert attended._keras_mask is not None and attended._keras_mask.shape == (None, 5)
+    lstm = layers.LSTM(3)
+    model = keras.Model(tokens, lstm(attended))
+    ids = torch.tensor([[3, 4, 5, 0, 0], [1, 2, 3, 4, 5]])
+    with torch.no_grad():
+        mha_out = keras.Model(tokens, attended)(ids)
+        torch.testing.assert_close(mha_out._keras_mask, ids != 0)
+        torch.testing.assert_close(model(ids), lstm(mha_out.clone(), mask=ids != 0))
+        # Without the mask the padded steps would change the LSTM's final state.
+        assert not torch.allclose(model(ids)[0], lstm(mha_out.clone())[0])
+    # Eager calls attach the query's mask too.
+    emb = model.layers[1](ids)
+    torch.testing.assert_close(model.layers[2](emb, emb)._keras_mask, ids != 0)

@@ -94,3 +94,6 @@ def test_pool_larger_than_valid_input_fails_at_build():
     with pytest.raises(ValueError, match=r"MaxPooling2D layer 'pool': pool_size=\(3, 3\).*\(2, 5\).*'valid'"):
         L.MaxPooling2D(3, name="pool")(keras.Input(shape=(2, 5, 1)))
     assert tuple(L.MaxPooling2D(3, padding="same")(keras.Input(shape=(2, 5, 1))).shape) == (None, 1, 2, 1)
+    # Eager calls name the window too (checked only once torch has failed: no per-call cost).
+    with pytest.raises(ValueError, match=r"AveragePooling1D layer 'eager': pool_size=\(4,\).*\(2,\).*'valid'"):
+        L.AveragePooling1D(4, name="eager")(torch.ones(1, 2, 3))

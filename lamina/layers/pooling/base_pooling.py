@@ -57,6 +57,16 @@ class BasePooling(Layer):
                     f"input's spatial shape {spatial} (input shape {tuple(input_shape)}) with padding='valid'; "
                     f"the output would be empty. Use padding='same' or a smaller pool_size.")
 
+    def _explain_call_error(self, error, args):
+        # Eager calls skip compute_output_shape (no per-call checks): only when torch fails is the
+        # window checked, to replace torch's "output size is too small" with the layer's own error.
+        if args and isinstance(args[0], torch.Tensor):
+            try:
+                self._check_window_fits(tuple(args[0].shape))
+            except ValueError as clearer:
+                raise clearer from error
+        super()._explain_call_error(error, args)
+
     def _spatial(self, shape):
         return tuple(shape[1:-1]) if self.data_format == "channels_last" else tuple(shape[2:])
 
