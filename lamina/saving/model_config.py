@@ -3,8 +3,12 @@
 `functional_to_config` writes exactly what Keras's `Functional.get_config`
 writes (layers with `name` and `inbound_nodes`, `input_layers` /
 `output_layers` in the structure of the model's inputs and outputs, node
-indices of nested Functional models shifted by +1 because a Keras Functional
-model owns one node from its own construction). `model_from_config` rebuilds
+indices counted among the calls that belong to this model). Keras 3.15's
+`get_config` has code to shift a nested Functional model's node indices by +1,
+but the indices it actually writes come from the tensors' own history and are
+not shifted; its loader checks them unshifted too. Files are written and read
+the way Keras really does it (checked against Keras 3.15.1 loading lamina files
+and vice versa). `model_from_config` rebuilds
 models from such configs, whether lamina or Keras wrote them.
 """
 
@@ -83,7 +87,7 @@ def functional_to_config(model) -> dict:
     model_nodes = {id(node) for node in model._graph_nodes}
     reindex = {}
     for layer in model.layers:
-        kept = 1 if isinstance(layer, Functional) else 0
+        kept = 0
         for node in layer._inbound_nodes:
             if id(node) in model_nodes:
                 reindex[id(node)] = kept
@@ -244,8 +248,6 @@ def functional_from_config(config, custom_objects=None, safe_mode=True, cls=None
         layer = created.get(name)
         if layer is None:
             raise LoadError(f"The config refers to a layer named {name!r}, which is not in its 'layers'.")
-        if isinstance(layer, Functional):
-            node_index -= 1  # Keras's Functional models own a node from their construction
         if node_index < 0:
             raise LoadError(f"The config refers to node {node_index} of layer {name!r}, which cannot exist.")
         if node_index >= len(layer._inbound_nodes):

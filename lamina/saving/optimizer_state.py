@@ -82,15 +82,38 @@ def save_optimizer_state(model, h5file):
         return
     keras_vars = h5file.create_group("optimizer/vars")
     keras_vars.attrs["name"] = type(optimizer).__name__.lower()
+    owners = _slot_owners(optimizer)
     for index, variable in enumerate(optimizer.variables):
-        keras_vars.create_dataset(str(index), data=variable.detach().cpu().float().numpy()
-                                  if variable.dtype == torch.bfloat16 else variable.detach().cpu().numpy())
+        value = variable.detach().cpu()
+        if value.dtype == torch.bfloat16:
+            value = value.float()
+        param = owners.get(id(variable))
+        if param is not None and value.shape == param.shape:
+            # Slots of a weight stored in torch layout (conv kernels) go to the file in Keras's
+            # layout, like the weight itself, so Keras 3 can load them.
+            perm = model._weight_perm(param)
+            if perm is not None:
+                value = value.permute(*np.argsort(perm).tolist())
+        keras_vars.create_dataset(str(index), data=value.numpy())
     arrays = {}
     structure = _encode(optimizer.state_dict(), arrays)
     group = h5file.create_group(_STATE)
     group.attrs["structure"] = json.dumps(structure)
     for key, array in arrays.items():
         group.create_dataset(key, data=array)
+
+
+def _slot_owners(optimizer):
+    """id(slot tensor) -> the parameter it belongs to (moments of a conv kernel, ...)."""
+    owners = {}
+    torch_optimizer = getattr(optimizer, "_torch", None)
+    if torch_optimizer is None:
+        return owners
+    for param in getattr(optimizer, "_params", []):
+        for value in torch_optimizer.state.get(param, {}).values():
+            if isinstance(value, torch.Tensor):
+                owners[id(value)] = param
+    return owners
 
 
 def load_optimizer_state(model, h5file, where):
