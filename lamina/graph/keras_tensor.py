@@ -23,7 +23,14 @@ def is_keras_tensor(value) -> bool:
 
 
 def _symbolic_op(func, args, kwargs, name=None):
+    from lamina.graph.module_interop import NOT_FOUND, intercept_module_call
     from lamina.layers.core.torch_op import TorchOp
+
+    # Inside a plain torch.nn.Module's forward (torch functions, tensor methods and
+    # operators alike), the whole module becomes one TorchModuleWrapper node.
+    output = intercept_module_call()
+    if output is not NOT_FOUND:
+        return output
 
     return TorchOp(func, name=name)(*args, **(kwargs or {}))
 

@@ -157,6 +157,10 @@ class Layer(nn.Module):
         self._cast_inputs_to = (backend.standardize_dtype(compute)
                                 if autocast and not compute.startswith("mixed_") and compute != "float32"
                                 else None)
+        # Mixed policies: call() runs under torch.autocast (weights stay float32).
+        from lamina.mixed_precision.autocast import autocast_dtype_of_policy
+
+        self._autocast_dtype = autocast_dtype_of_policy(compute) if autocast else None
         self._weight_specs = {}  # parameter name -> dict(trainable, regularizer, constraint, perm)
         self._inbound_nodes = []
         self._losses = []
@@ -615,7 +619,13 @@ class Layer(nn.Module):
         if sets_context:
             ctx.training = training
         try:
-            outputs = self.call(*args, **kwargs)
+            if self._autocast_dtype is None:
+                outputs = self.call(*args, **kwargs)
+            else:
+                from lamina.mixed_precision.autocast import autocast_for
+
+                with autocast_for(self, args):
+                    outputs = self.call(*args, **kwargs)
         except Exception as error:
             self._explain_call_error(error, args)
             raise

@@ -36,8 +36,11 @@ class Variable(nn.Parameter):
     def trainable(self) -> bool:
         return self.requires_grad
 
-    def numpy(self) -> np.ndarray:  # noqa: D401 - Keras name
-        """A NumPy copy of the value (detached, on the CPU)."""
+    def numpy(self, *, force=False) -> np.ndarray:  # noqa: D401 - Keras name
+        """A NumPy copy of the value (detached, on the CPU).
+
+        `force` matches `torch.Tensor.numpy`'s signature (the ONNX exporter passes it).
+        """
         return self.detach().cpu().numpy()
 
     def assign(self, value) -> "Variable":

@@ -1,5 +1,6 @@
 """The `Loss` base class, Keras reductions and sample-weight handling."""
 
+import functools
 import re
 
 import torch
@@ -164,6 +165,7 @@ class Loss:
     # Sparse crossentropy keeps integer labels as integers instead of the Keras
     # cast-to-float-and-back, which is lossy above 2**24 classes.
     _keeps_integer_labels = False
+    _fused_mean = None  # see LossFunctionWrapper
 
     def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
         self.name = name or _to_snake_case(type(self).__name__)
@@ -181,9 +183,19 @@ class Loss:
     def __call__(self, y_true, y_pred, sample_weight=None):
         dtype = self._compute_dtype()
         in_mask = getattr(y_pred, "_keras_mask", None)
-        y_pred = _convert(y_pred, dtype)
-        device = y_pred.device if isinstance(y_pred, torch.Tensor) else None
-        y_true = _convert(y_true, dtype, device, keep_integer=self._keeps_integer_labels)
+        # The training step's case, tensors already in the right dtype and on one
+        # device, skips the generic conversions (which would return them as is).
+        if not (isinstance(y_pred, torch.Tensor) and isinstance(y_true, torch.Tensor)
+                and y_pred.dtype == dtype and y_true.device == y_pred.device
+                and (y_true.dtype == dtype or (self._keeps_integer_labels and not y_true.is_floating_point()))):
+            y_pred = _convert(y_pred, dtype)
+            device = y_pred.device if isinstance(y_pred, torch.Tensor) else None
+            y_true = _convert(y_true, dtype, device, keep_integer=self._keeps_integer_labels)
+        if self._fused_mean is not None and sample_weight is None and in_mask is None \
+                and self.reduction in ("sum_over_batch_size", "mean", "mean_with_sample_weight"):
+            value = self._fused_mean(y_true, y_pred)
+            if value is not None:
+                return value
         losses = self.call(y_true, y_pred)
         out_mask = getattr(losses, "_keras_mask", None)
         if in_mask is not None and out_mask is not None:
@@ -242,9 +254,21 @@ class LossFunctionWrapper(Loss):
             )
         self.fn = fn
         self._fn_kwargs = kwargs
+        # Functions taking integer class ids (sparse crossentropy, as resolved from
+        # `compile(loss="sparse_categorical_crossentropy")`) handle the label rank and
+        # dtype themselves: keeping the labels integer saves a float round trip
+        # and a reshape per step, with identical values.
+        self._same_rank = not getattr(fn, "_takes_class_ids", False)
+        # A function may offer its unweighted mean as one fused kernel (`fn._mean_fn`,
+        # returning None where it does not apply); `Loss.__call__` then skips the
+        # per-sample values and the separate mean.
+        mean_fn = getattr(fn, "_mean_fn", None)
+        self._fused_mean = functools.partial(mean_fn, **kwargs) if mean_fn is not None else None
+        if not self._same_rank:
+            self._keeps_integer_labels = True
 
     def call(self, y_true, y_pred):
-        if isinstance(y_true, torch.Tensor) and isinstance(y_pred, torch.Tensor):
+        if self._same_rank and isinstance(y_true, torch.Tensor) and isinstance(y_pred, torch.Tensor):
             y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
         return self.fn(y_true, y_pred, **self._fn_kwargs)
 

@@ -188,6 +188,19 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
         >>> sparse_categorical_crossentropy([1, 2], [[0.05, 0.95, 0], [0.1, 0.8, 0.1]])
         tensor([0.0513, 2.3026])
     """
+    return _sparse_categorical_crossentropy(y_true, y_pred, from_logits, ignore_class, axis, "none")
+
+
+def _sparse_categorical_crossentropy_mean(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
+    """The mean of `sparse_categorical_crossentropy` in one fused torch kernel (the
+    loss of a training step without sample weights, as a hand-written
+    `F.cross_entropy(logits, labels)`), or None where it does not apply."""
+    if ignore_class is not None:
+        return None
+    return _sparse_categorical_crossentropy(y_true, y_pred, from_logits, None, axis, "mean")
+
+
+def _sparse_categorical_crossentropy(y_true, y_pred, from_logits, ignore_class, axis, reduction):
     _check_axis(axis, "sparse_categorical_crossentropy")
     y_pred = _float_tensor(y_pred)
     y_true = as_tensor(y_true, device=y_pred.device)
@@ -229,10 +242,12 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
     if scores.dim() != 2:
         scores = scores.reshape(-1, num_classes)
     target = y_true if y_true.dim() == 1 else y_true.reshape(-1)
+    if reduction == "mean" and target.numel() == 0:
+        return None
     ignore_index = -100 if ignore_class is None else int(ignore_class)
     if target.device.type == "cpu":
         try:
-            loss = fn(scores, target, reduction="none", ignore_index=ignore_index)
+            loss = fn(scores, target, reduction=reduction, ignore_index=ignore_index)
         except (IndexError, RuntimeError) as err:
             if ((target < 0) | (target >= num_classes)).any():
                 raise _label_range_error(target, num_classes, ignore_class) from None
@@ -243,13 +258,21 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
         bad = (target < 0) | (target >= num_classes)
         if ignore_class is not None:
             bad = bad & (target != ignore_index)
-        loss = fn(scores, torch.where(bad, 0, target), reduction="none", ignore_index=ignore_index)
-        loss = torch.where(bad, float("nan"), loss)
+        loss = fn(scores, torch.where(bad, 0, target), reduction=reduction, ignore_index=ignore_index)
+        loss = torch.where(bad if reduction == "none" else bad.any(), float("nan"), loss)
+    if reduction == "mean":
+        return loss
     if loss.shape != y_true.shape:
         loss = loss.reshape(y_true.shape)
     if ignore_class is not None:
         loss._keras_mask = y_true != ignore_index
     return loss
+
+
+# Marks the function for `LossFunctionWrapper`: labels are class ids of any
+# integer dtype and of rank `y_pred.ndim - 1` (or a trailing 1).
+sparse_categorical_crossentropy._takes_class_ids = True
+sparse_categorical_crossentropy._mean_fn = _sparse_categorical_crossentropy_mean
 
 
 def kl_divergence(y_true, y_pred):

@@ -83,6 +83,21 @@ def sparse_categorical_accuracy(y_true, y_pred):
     return (y_true == predicted).to(_result_dtype())
 
 
+def _count_sparse_categorical_correct(y_true, y_pred):
+    """Number of correct samples (an integer tensor), or None outside the plain case.
+
+    The unweighted per-step update of `fit` only needs this sum: summing the
+    booleans directly skips the float conversion (the count is exact either way).
+    """
+    # One label per sample only: with more label axes Mean averages per sample first.
+    if y_true.dim() != 1 or y_pred.dim() != 2 or y_true.dtype != torch.long:
+        return None
+    return (y_true == y_pred.argmax(dim=-1)).sum()
+
+
+sparse_categorical_accuracy._count_correct = _count_sparse_categorical_correct
+
+
 def _in_top_k(targets, predictions, k):
     # Rank of the target's score = 1 + number of strictly larger scores, so ties
     # count as "in the top k" (as `keras.ops.in_top_k` and TF do); a NaN score at

@@ -132,6 +132,24 @@ class MeanMetricWrapper(Mean):
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         mask = getattr(y_pred, "_keras_mask", None)
+        if (sample_weight is None and mask is None and isinstance(y_pred, torch.Tensor)
+                and isinstance(y_true, torch.Tensor) and y_pred.device == self._device == y_true.device):
+            # The per-step case of `fit`: no weights, tensors already on the state's
+            # device. Same sums as the general path, without its conversions.
+            count_correct = getattr(self._fn, "_count_correct", None)
+            if count_correct is not None and not self._fn_kwargs:
+                correct = count_correct(y_true, y_pred)
+                if correct is not None:
+                    self.total.add_(correct)
+                    self.count.add_(y_true.shape[0])
+                    return
+            values = self._fn(y_true, y_pred, **self._fn_kwargs)
+            if values.dim() == 1 and values.dtype == self._dtype:
+                self.total.add_(values.sum())
+                self.count.add_(values.shape[0])
+                return
+            super().update_state(values)
+            return
         y_true, y_pred, sample_weight = self._prepare(y_true, y_pred, sample_weight)
         values = self._fn(y_true, y_pred, **self._fn_kwargs)
         sample_weight = apply_mask(sample_weight, mask, dtype=self._dtype, reduction="sum")

@@ -245,6 +245,16 @@ class Model(Trainer, Layer):
 
         save_model(self, filepath, overwrite=overwrite)
 
+    def export(self, filepath, format="torch", input_signature=None, dynamic_batch=True, verbose=False):
+        """Exports the model for inference: `format="torch"` (torch.export `.pt2`) or `"onnx"`.
+
+        The batch dimension stays dynamic. See `lamina.export.export_model`.
+        """
+        from lamina.export import export_model
+
+        return export_model(self, filepath, format=format, input_signature=input_signature,
+                            dynamic_batch=dynamic_batch, verbose=verbose)
+
     def save_weights(self, filepath, overwrite=True):
         """Saves the weights to a `.weights.h5` file in Keras 3's layout."""
         from lamina.saving import save_weights

@@ -315,14 +315,13 @@ class Optimizer(OptimizerPersistence):
             with torch.enable_grad():
                 loss = closure()
         self._require_built("step")
-        active, frozen = [], []
-        for p in self._params:
-            if p.grad is not None:
-                if p.requires_grad:
-                    active.append(p)
-                else:
-                    frozen.append((p, p.grad))
-                    p.grad = None
+        # List comprehensions rather than one loop with appends: this runs every step.
+        active = [p for p in self._params if p.grad is not None]
+        frozen = [(p, p.grad) for p in active if not p.requires_grad]
+        if frozen:
+            active = [p for p in active if p.requires_grad]
+            for p, _ in frozen:
+                p.grad = None
         try:
             if not active:
                 raise ValueError(

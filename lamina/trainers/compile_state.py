@@ -108,6 +108,7 @@ class CompileState:
     def build(self, model, y, y_pred):
         """Resolves losses and metrics per output from the first batch's labels and predictions."""
         self.output_names = names = self._names(model, y_pred)
+        self._no_weights = [None] * len(names)  # shared per step when no sample_weight is given
         self._make_flatteners(model, y, y_pred)
         multi = len(names) > 1
         losses = _per_output(self.config["loss"], names, "loss", model.name)
@@ -147,7 +148,7 @@ class CompileState:
     def loss_terms(self, y, y_pred, sample_weight):
         """(weighted total, per-output unweighted values) for one batch."""
         flat_true, flat_pred = self.flat_true(y), self.flat_pred(y_pred)
-        weights = self._split_weights(sample_weight)
+        weights = self._no_weights if sample_weight is None else self._split_weights(sample_weight)
         total, values = None, []
         for index, fn, weight, name in self.loss_entries:
             try:
@@ -183,7 +184,7 @@ class CompileState:
         if not self.metric_entries:
             return
         flat_true, flat_pred = self.flat_true(y), self.flat_pred(y_pred)
-        weights = self._split_weights(sample_weight)
+        weights = self._no_weights if sample_weight is None else self._split_weights(sample_weight)
         with torch.no_grad():
             for index, metric, weighted, _ in self.metric_entries:
                 metric.update_state(flat_true[index], flat_pred[index].detach(),

@@ -68,6 +68,12 @@ def _validation(validation_data, batch_size, device):
     return make_data(validation_data, batch_size=batch_size, device=device, caller="fit(validation_data)")
 
 
+def _distribution():
+    from lamina.distribution import distribution
+
+    return distribution()
+
+
 def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
         validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
         steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1):
@@ -99,6 +105,12 @@ def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbac
         ['loss', 'val_loss']
     """
     self._assert_compiled("fit")
+    strategy = _distribution()
+    if strategy is not None:  # data parallel: this rank's shard, rank-0-only output (lamina/distribution)
+        from lamina.distribution.data_parallel import prepare_fit
+
+        x, y, sample_weight, batch_size, verbose, callbacks = prepare_fit(
+            strategy, self, x, y, sample_weight, batch_size, verbose, callbacks)
     device = model_device(self)
     _check_inputs(model=self, x=x)
     data = make_data(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle, class_weight=class_weight,
@@ -142,6 +154,8 @@ def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbac
                         break
                     raise ValueError("fit(): the training data produced no batches.")
                 epoch_logs = logs_to_floats(logs)
+                if strategy is not None:
+                    epoch_logs = strategy.reduce_logs(epoch_logs)
                 if val_data is not None and _validate_now(validation_freq, epoch):
                     val_logs = _run_test(self, val_data, validation_steps, callback_list)
                     epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})

@@ -1,30 +1,20 @@
 """Turns compile() identifiers (strings, classes, objects) into losses, metrics and optimizers.
 
 This is the one place where the trainer meets `lamina.losses`, `lamina.metrics`
-and `lamina.optimizers`. While one of those packages does not yet expose a
-`get()`, the minimal torch-backed stand-ins of `lamina.trainers.fallbacks` are
-used instead, so the two can evolve independently.
+and `lamina.optimizers` (names are resolved by their `get()`); foreign objects
+are wrapped by `lamina.trainers.adapters`.
 """
-
-import importlib
 
 import torch
 
-from lamina.trainers import fallbacks
+from lamina import losses, metrics, optimizers
+from lamina.trainers import adapters
 
 __all__ = ["get_loss", "get_metric", "get_optimizer", "loss_name", "resolve_accuracy"]
 
 _ACCURACY_NAMES = ("accuracy", "acc")
 _CROSSENTROPY = {"bce": "binary_crossentropy", "cce": "categorical_crossentropy",
                  "scce": "sparse_categorical_crossentropy"}
-
-
-def _package_get(package):
-    try:
-        module = importlib.import_module(f"lamina.{package}")
-    except ImportError:
-        return None
-    return getattr(module, "get", None)
 
 
 def get_loss(identifier):
@@ -44,14 +34,13 @@ def get_loss(identifier):
         identifier = identifier()
     if isinstance(identifier, str):
         identifier = _CROSSENTROPY.get(identifier, identifier)
-        package_get = _package_get("losses")
-        identifier = package_get(identifier) if package_get is not None else fallbacks.loss_by_name(identifier)
+        identifier = losses.get(identifier)
         if isinstance(identifier, type):
             identifier = identifier()
     if callable(identifier):
         if hasattr(identifier, "reduction") or _accepts_sample_weight(identifier):
             return identifier
-        return fallbacks.wrap_loss_function(identifier)
+        return adapters.wrap_loss_function(identifier)
     raise ValueError(f"Could not interpret loss identifier {identifier!r}: pass a loss name, a Loss or a callable.")
 
 
@@ -90,21 +79,13 @@ def resolve_accuracy(name, loss, y_true_shape, y_pred_shape, metric_name=None):
 
 
 def _metric_from_name(kind, display_name):
-    package_get = _package_get("metrics")
-    if package_get is not None:
-        try:
-            metric = package_get(kind)
-        except ValueError:
-            metric = None
-        if metric is not None:
-            if isinstance(metric, type):
-                metric = metric(name=display_name)
-            elif callable(metric) and not hasattr(metric, "update_state"):
-                metric = fallbacks.FunctionMean(metric, display_name)
-            else:
-                metric.name = display_name
-            return metric
-    return fallbacks.metric_by_name(kind, display_name)
+    metric = metrics.get(kind)
+    if isinstance(metric, type):
+        return metric(name=display_name)
+    if callable(metric) and not hasattr(metric, "update_state"):
+        return adapters.FunctionMean(metric, display_name)
+    metric.name = display_name
+    return metric
 
 
 def get_metric(identifier, loss, y_true_shape, y_pred_shape):
@@ -118,7 +99,7 @@ def get_metric(identifier, loss, y_true_shape, y_pred_shape):
     if isinstance(identifier, str):
         return _metric_from_name(identifier, identifier)
     if callable(identifier):
-        return fallbacks.FunctionMean(identifier, getattr(identifier, "__name__", "metric"))
+        return adapters.FunctionMean(identifier, getattr(identifier, "__name__", "metric"))
     raise ValueError(f"Could not interpret metric identifier {identifier!r}.")
 
 
@@ -130,12 +111,9 @@ def get_optimizer(identifier):
     if isinstance(identifier, type):
         identifier = identifier()
     if isinstance(identifier, torch.optim.Optimizer):
-        return fallbacks.TorchOptimizer(identifier)
+        return adapters.TorchOptimizer(identifier)
     if isinstance(identifier, (str, dict)):
-        package_get = _package_get("optimizers")
-        if package_get is not None:
-            return package_get(identifier)
-        return fallbacks.optimizer_by_name(identifier)
+        return optimizers.get(identifier)
     if hasattr(identifier, "step") or hasattr(identifier, "apply_gradients"):
         return identifier
     raise ValueError(f"Could not interpret optimizer identifier {identifier!r}: pass a name such as 'adam' or an optimizer.")

@@ -35,6 +35,7 @@ class Trainer:
         self.history = None
         self._compile_state = None
         self._train_ready = False
+        self._loss_scaler = None
         self._initial_epoch = None
 
     # ------------------------------------------------------------------ compile
@@ -155,6 +156,18 @@ class Trainer:
                     self._constrained.append((param, spec["constraint"]))
         step = getattr(self.optimizer, "step", None)
         self._optimizer_step = step if step is not None else self._apply_gradients_step
+        # mixed_float16 layers: dynamic loss scaling (lamina/mixed_precision/loss_scale.py).
+        from lamina.mixed_precision.loss_scale import DynamicLossScaler, needs_loss_scaling
+
+        self._loss_scaler = DynamicLossScaler(self._params, self._optimizer_step) \
+            if needs_loss_scaling(self) else None
+        if self._loss_scaler is not None:
+            self._optimizer_step = self._loss_scaler.step
+        from lamina.distribution import distribution
+
+        strategy = distribution()
+        if strategy is not None:  # average gradients over ranks before stepping (lamina/distribution)
+            self._optimizer_step = strategy.wrap_step(self._params, self._optimizer_step)
         if self.jit_compile and self._jit_fn is None:
             self._jit_fn = torch.compile(self._forward_and_loss, backend=os.environ.get("LAMINA_JIT_BACKEND", "inductor"))
         self._train_ready = True
@@ -231,7 +244,7 @@ class Trainer:
         else:
             y_pred = self(x, training=True)
             loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
-        loss.backward()
+        (loss if self._loss_scaler is None else self._loss_scaler.scale(loss)).backward()
         self._optimizer_step()
         if self._constrained:
             with torch.no_grad():

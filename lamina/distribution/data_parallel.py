@@ -1,0 +1,196 @@
+"""`DataParallel`: synchronous data parallelism on `torch.distributed` (DDP semantics).
+
+Each process (rank) holds a full replica. `fit`:
+
+- broadcasts rank 0's weights once, so every replica starts equal;
+- gives each rank its slice of every *global* batch (`batch_size` is global and
+  is split evenly over ranks), so all ranks run the same number of steps;
+- averages gradients over ranks after `backward` (one all-reduce of the
+  flattened gradients per step, as DistributedDataParallel does), so one step
+  equals a single-process step on the global batch;
+- averages the epoch logs (loss, metrics) over ranks, so callbacks such as
+  EarlyStopping decide identically everywhere;
+- prints progress and runs file-writing callbacks (ModelCheckpoint, CSVLogger)
+  on rank 0 only.
+
+Why not wrap the model in `nn.parallel.DistributedDataParallel`: the trainer
+calls the model itself (`self(x)`), and the gradient all-reduce is what DDP
+contributes for a replica-per-process setup; doing it at the optimizer step
+keeps the hot path untouched when no distribution is active.
+"""
+
+import datetime
+import os
+import warnings
+
+import numpy as np
+import torch
+import torch.distributed as dist
+
+__all__ = ["DataParallel", "distribution", "set_distribution"]
+
+_CURRENT = None
+
+
+class DataParallel:
+    """Data parallelism over `torch.distributed` processes.
+
+    Args:
+        backend: "gloo" (CPU) or "nccl" (CUDA); default: "nccl" when CUDA is
+            available, else "gloo".
+        timeout: seconds a collective waits for the other ranks before the run
+            fails (a dead rank then ends the run instead of hanging it).
+        init_method: torch.distributed init method (default: env variables set
+            by torchrun: MASTER_ADDR, MASTER_PORT, RANK, WORLD_SIZE).
+        rank, world_size: explicit values instead of the env variables.
+
+    Example:
+        >>> lamina.distribution.set_distribution(lamina.distribution.DataParallel())
+        >>> model.fit(x, y, batch_size=64)  # 64 = global batch over all ranks
+    """
+
+    def __init__(self, backend=None, timeout=300, init_method="env://", rank=None, world_size=None):
+        if not dist.is_available():
+            raise RuntimeError("DataParallel: this torch build has no torch.distributed support.")
+        self.backend = backend or ("nccl" if torch.cuda.is_available() else "gloo")
+        self.timeout = float(timeout)
+        if not dist.is_initialized():
+            rank = int(os.environ.get("RANK", 0)) if rank is None else int(rank)
+            world_size = int(os.environ.get("WORLD_SIZE", 1)) if world_size is None else int(world_size)
+            if init_method == "env://" and "MASTER_ADDR" not in os.environ:
+                raise RuntimeError(
+                    "DataParallel: MASTER_ADDR/MASTER_PORT are not set. Launch with `torchrun "
+                    "--nproc_per_node=N script.py`, or set them (and RANK, WORLD_SIZE) yourself.")
+            dist.init_process_group(self.backend, init_method=init_method, rank=rank, world_size=world_size,
+                                    timeout=datetime.timedelta(seconds=self.timeout))
+        self.rank = dist.get_rank()
+        self.world_size = dist.get_world_size()
+        if self.backend == "nccl":
+            # One GPU per process: LOCAL_RANK (torchrun) picks it.
+            torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", self.rank % torch.cuda.device_count())))
+
+    @property
+    def is_chief(self) -> bool:
+        return self.rank == 0
+
+    # ------------------------------------------------------------------ data
+
+    def shard_arrays(self, arrays, batch_size):
+        """Rank `r`'s part of each global batch of `batch_size` samples (flat list of arrays)."""
+        n = len(arrays[0])
+        world, rank = self.world_size, self.rank
+        if batch_size % world:
+            raise ValueError(f"DataParallel: the global batch_size={batch_size} must be divisible by the "
+                             f"number of processes ({world}); use a multiple of {world}.")
+        local = batch_size // world
+        full = n // batch_size
+        index = (np.arange(full)[:, None] * batch_size + rank * local + np.arange(local)[None, :]).ravel()
+        tail = n - full * batch_size
+        tail_local = tail // world
+        if tail % world:
+            warnings.warn(f"DataParallel: {tail % world} trailing sample(s) of {n} are dropped so every "
+                          f"process runs the same number of steps.", stacklevel=3)
+        if tail_local:
+            start = full * batch_size + rank * tail_local
+            index = np.concatenate([index, np.arange(start, start + tail_local)])
+        return [a[torch.as_tensor(index)] if isinstance(a, torch.Tensor) else a[index] for a in arrays], local
+
+    # ------------------------------------------------------------------ weights and gradients
+
+    def broadcast_parameters(self, model):
+        """Copies rank 0's parameters and buffers to every rank."""
+        with torch.no_grad():
+            for tensor in list(model.parameters()) + list(model.buffers()):
+                dist.broadcast(tensor.data, src=0)
+
+    def wrap_step(self, params, step):
+        """An optimizer step that first averages gradients over ranks."""
+        params = list(params)
+        world = self.world_size
+
+        def distributed_step():
+            grads = [p.grad for p in params if p.grad is not None]
+            if grads:
+                # One collective for all gradients (flattened), like DDP's buckets.
+                flat = torch.cat([g.reshape(-1) for g in grads])
+                dist.all_reduce(flat)
+                flat.div_(world)
+                offset = 0
+                for g in grads:
+                    g.copy_(flat[offset:offset + g.numel()].view_as(g))
+                    offset += g.numel()
+            step()
+
+        return distributed_step
+
+    def reduce_logs(self, logs):
+        """Averages float logs over ranks (equal samples per rank make this the global mean)."""
+        keys = sorted(k for k, v in logs.items() if isinstance(v, (int, float)))
+        if not keys:
+            return logs
+        values = torch.tensor([float(logs[k]) for k in keys], dtype=torch.float64)
+        if self.backend == "nccl":
+            values = values.cuda()
+        dist.all_reduce(values)
+        values = (values / self.world_size).tolist()
+        return {**logs, **dict(zip(keys, values))}
+
+    def filter_callbacks(self, callbacks):
+        """Rank 0 keeps all callbacks; others drop the ones that write files."""
+        if self.is_chief or not callbacks:
+            return callbacks
+        from lamina.callbacks import CSVLogger, ModelCheckpoint
+
+        return [c for c in callbacks if not isinstance(c, (ModelCheckpoint, CSVLogger))]
+
+
+def set_distribution(value):
+    """Sets (or with `None` clears) the process-wide distribution used by `fit`."""
+    global _CURRENT
+    if value is not None and not isinstance(value, DataParallel):
+        raise TypeError(f"set_distribution expects a lamina.distribution.DataParallel or None, "
+                        f"received {type(value).__name__}.")
+    _CURRENT = value
+
+
+def distribution():
+    """The active distribution: the one set explicitly, else one created under torchrun, else None."""
+    global _CURRENT
+    if _CURRENT is None and int(os.environ.get("WORLD_SIZE", "1")) > 1 and "RANK" in os.environ:
+        _CURRENT = DataParallel()
+    return _CURRENT
+
+
+def prepare_fit(strategy, model, x, y, sample_weight, batch_size, verbose, callbacks):
+    """What `fit` trains on in this rank: its shard of array data, local batch size, rank-0-only output.
+
+    Returns:
+        `(x, y, sample_weight, local_batch_size, verbose, callbacks)`.
+    """
+    from lamina.trainers.data_adapters.make import is_array_structure
+    from lamina.utils import tree
+
+    strategy.broadcast_parameters(model)
+    batch_size = batch_size or 32
+    if is_array_structure(x):
+        parts = [p for p in (x, y, sample_weight) if p is not None]
+        flat = [tree.flatten(p) if tree.is_nested(p) else [p] for p in parts]
+        sizes = [len(f) for f in flat]
+        sharded, batch_size = strategy.shard_arrays([np.asarray(a) if isinstance(a, (list, tuple)) else a
+                                                     for f in flat for a in f], batch_size)
+        rebuilt, start = [], 0
+        for part, size in zip(parts, sizes):
+            chunk = sharded[start:start + size]
+            rebuilt.append(tree.pack_like(part, chunk) if tree.is_nested(part) else chunk[0])
+            start += size
+        it = iter(rebuilt)
+        x = next(it)
+        y = next(it) if y is not None else None
+        sample_weight = next(it) if sample_weight is not None else None
+    else:
+        warnings.warn("DataParallel: fit() received a Dataset/DataLoader/generator, which lamina cannot "
+                      "shard; give each process its own part (torch.utils.data.DistributedSampler) and "
+                      "a per-process batch size.", stacklevel=3)
+    if not strategy.is_chief:
+        verbose = 0
+    return x, y, sample_weight, batch_size, verbose, strategy.filter_callbacks(callbacks)

@@ -1,0 +1,5 @@
+"""Exporting models for serving: `torch.export` programs and ONNX files."""
+
+from lamina.export.export_model import export_model, example_inputs
+
+__all__ = ["export_model", "example_inputs"]
