@@ -10,7 +10,7 @@ Example:
     tensor([0., 0.])
 """
 
-from lamina.activations.lookup import ALL_ACTIVATIONS, deserialize, get, serialize
+from lamina.activations.lookup import ALL_ACTIVATIONS, deserialize, fast_callable, get, serialize
 from lamina.activations.normalizing import glu, log_softmax, softmax, sparsemax
 from lamina.activations.rectifiers import (
     celu,
@@ -46,6 +46,7 @@ from lamina.activations.squashing import (
 __all__ = [
     "ALL_ACTIVATIONS",
     "get",
+    "fast_callable",
     "serialize",
     "deserialize",
     "celu",

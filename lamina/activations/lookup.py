@@ -120,3 +120,19 @@ def deserialize(config, custom_objects: Mapping | None = None) -> Callable:
         True
     """
     return deserialize_from_registry(config, ALL_ACTIVATIONS, "activation", custom_objects)
+
+
+def fast_callable(fn):
+    """The cheapest callable computing `fn` with its default arguments, for a layer's hot path.
+
+    `relu` and `tanh` with Keras's defaults are exactly `torch.relu` / `torch.tanh`; calling
+    those directly skips the Keras argument handling on every call. `linear` becomes None
+    (nothing to apply). Everything else (e.g. `softmax`, `sigmoid`, which record their
+    logits for a stable crossentropy) is returned unchanged.
+    """
+    import torch
+
+    from lamina.activations.rectifiers import relu
+    from lamina.activations.squashing import linear, tanh
+
+    return {relu: torch.relu, tanh: torch.tanh, linear: None}.get(fn, fn)

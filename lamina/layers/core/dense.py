@@ -1,5 +1,6 @@
 """`Dense`: `activation(inputs @ kernel + bias)` on the last axis."""
 
+import torch
 import torch.nn.functional as F
 
 from lamina import activations, constraints, initializers, regularizers
@@ -57,8 +58,8 @@ class Dense(Layer):
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
         self.input_spec = InputSpec(min_ndim=2)
-        # `linear` is the identity; skipping the call keeps the hot path short.
-        self._activation_fn = None if self.activation is activations.linear else self.activation
+        # `linear` is skipped and `relu`/`tanh` call torch directly: the hot path stays short.
+        self._activation_fn = activations.fast_callable(self.activation)
 
     def build(self, input_shape):
         input_dim = input_shape[-1]
@@ -80,7 +81,13 @@ class Dense(Layer):
         self.built = True
 
     def call(self, inputs):
-        outputs = F.linear(inputs, self.kernel.t(), self.bias)
+        bias = self.bias
+        if inputs.dim() == 2 and bias is not None:
+            # One fused kernel on the Keras-layout kernel; measured faster than F.linear
+            # (forward and backward) and than nn.Linear.
+            outputs = torch.addmm(bias, inputs, self.kernel)
+        else:
+            outputs = F.linear(inputs, self.kernel.t(), bias)
         if self._activation_fn is not None:
             outputs = self._activation_fn(outputs)
         return outputs
