@@ -34,24 +34,30 @@ def load_data(seed=0):
     return (x[order[:cut]], y[order[:cut]]), (x[order[cut:]], y[order[cut:]])
 
 
+def batch_norm():
+    # Keras's default momentum (0.99) needs many hundreds of steps before the moving statistics
+    # used at inference forget their initial values; a small data set gives ~20 steps an epoch.
+    return layers.BatchNormalization(momentum=0.9)
+
+
 def residual_block(x, filters, stride=1):
     """conv-bn-relu-conv-bn, plus the input (projected by a 1x1 conv when shapes differ)."""
     shortcut = x
     y = layers.Conv2D(filters, 3, strides=stride, padding="same", use_bias=False)(x)
-    y = layers.BatchNormalization()(y)
+    y = batch_norm()(y)
     y = layers.Activation("relu")(y)
     y = layers.Conv2D(filters, 3, padding="same", use_bias=False)(y)
-    y = layers.BatchNormalization()(y)
+    y = batch_norm()(y)
     if stride != 1 or x.shape[-1] != filters:
         shortcut = layers.Conv2D(filters, 1, strides=stride, use_bias=False)(x)
-        shortcut = layers.BatchNormalization()(shortcut)
+        shortcut = batch_norm()(shortcut)
     return layers.Activation("relu")(layers.Add()([y, shortcut]))
 
 
 def build_model(width=32, num_classes=10):
     inputs = keras.Input(shape=(8, 8, 1), name="image")
     x = layers.Conv2D(width, 3, padding="same", use_bias=False)(inputs)
-    x = layers.BatchNormalization()(x)
+    x = batch_norm()(x)
     x = layers.Activation("relu")(x)
     x = residual_block(x, width)
     x = residual_block(x, 2 * width, stride=2)  # 8x8 -> 4x4
@@ -66,9 +72,11 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--out", default=None, help="folder for the saved model and plot (default: a temp dir)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (1 is fastest for small models)")
     args = parser.parse_args(argv)
     out = args.out or tempfile.mkdtemp(prefix="resnet_")
     os.makedirs(out, exist_ok=True)
+    torch.set_num_threads(args.threads)
     epochs = args.epochs or (1 if args.fast else 20)
     keras.utils.set_random_seed(args.seed)
 
@@ -90,7 +98,7 @@ def main(argv=None):
     reloaded = keras.models.load_model(path)
     diff = float(np.max(np.abs(model.predict(x_test, verbose=0) - reloaded.predict(x_test, verbose=0))))
     print(f"saved to {path}; max |difference| after reloading: {diff:.2e}")
-    keras.utils.plot_model(model, os.path.join(out, "small_resnet.png"), show_shapes=True)
+    keras.utils.plot_model(model, os.path.join(out, "small_resnet.png"), show_shapes=True, show_layer_names=True)
     return {"loss": float(loss), "accuracy": float(accuracy), "reload_max_diff": diff}
 
 

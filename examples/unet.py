@@ -17,6 +17,7 @@ import tempfile
 import time
 
 import numpy as np
+import torch
 
 import lamina as keras
 from lamina import layers
@@ -70,9 +71,11 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--out", default=None, help="folder for the saved model and plot (default: a temp dir)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (1 is fastest for small models)")
     args = parser.parse_args(argv)
     out = args.out or tempfile.mkdtemp(prefix="unet_")
     os.makedirs(out, exist_ok=True)
+    torch.set_num_threads(args.threads)
     epochs = args.epochs or (1 if args.fast else 10)
     size, n_train, n_test = (16, 64, 32) if args.fast else (32, 800, 200)
     keras.utils.set_random_seed(args.seed)
@@ -95,7 +98,7 @@ def main(argv=None):
     reloaded = keras.models.load_model(path)
     diff = float(np.max(np.abs(probabilities - reloaded.predict(x_test, verbose=0))))
     print(f"saved to {path}; max |difference| after reloading: {diff:.2e}")
-    keras.utils.plot_model(model, os.path.join(out, "tiny_unet.png"), show_shapes=True)
+    keras.utils.plot_model(model, os.path.join(out, "tiny_unet.png"), show_shapes=True, show_layer_names=True)
     return {"pixel_accuracy": pixel_accuracy, "iou": iou, "reload_max_diff": diff}
 
 

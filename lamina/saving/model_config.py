@@ -107,7 +107,7 @@ def functional_to_config(model) -> dict:
             if id(node) not in model_nodes or node.is_input:
                 continue
             where = f"layer '{layer.name}' in model '{model.name}'"
-            args = op_call_args(layer, node.call_args) if entry["module"].startswith("keras.src.ops") \
+            args = op_call_args(layer, node.call_args) if (entry["module"] or "").startswith("keras.src.ops") \
                 else node.call_args
             nodes.append({"args": serialize_node_value(list(args), tensor_config, where),
                           "kwargs": serialize_node_value(node.call_kwargs, tensor_config, where)})
