@@ -2,7 +2,10 @@
 
 Under `torchrun` (env `RANK`, `WORLD_SIZE`, `MASTER_ADDR`, `MASTER_PORT`),
 `fit` distributes automatically; `set_distribution(DataParallel())` does it
-explicitly. See `data_parallel.py` for the semantics.
+explicitly (gradients averaged by torch's DistributedDataParallel during
+backward). `set_distribution(FullyShardedDataParallel())` also shards the
+weights, gradients and optimizer state over ranks (torch FSDP2), for models
+that do not fit one device. See `data_parallel.py` and `fully_sharded.py`.
 """
 
 from lamina.distribution.data_parallel import (
@@ -10,5 +13,6 @@ from lamina.distribution.data_parallel import (
     distribution,
     set_distribution,
 )
+from lamina.distribution.fully_sharded import FullyShardedDataParallel
 
-__all__ = ["DataParallel", "distribution", "set_distribution"]
+__all__ = ["DataParallel", "FullyShardedDataParallel", "distribution", "set_distribution"]

@@ -1,24 +1,27 @@
-"""`DataParallel`: synchronous data parallelism on `torch.distributed` (DDP semantics).
+"""`DataParallel`: synchronous data parallelism with torch's `DistributedDataParallel`.
 
 Each process (rank) holds a full replica. `fit`:
 
-- broadcasts rank 0's weights once, so every replica starts equal;
+- wraps the model in `torch.nn.parallel.DistributedDataParallel` (`wrap_model`)
+  and runs the training forward through it, so gradients are averaged over
+  ranks by DDP's bucketed hooks *during* `backward` (communication overlaps the
+  remaining backward compute); DDP also broadcasts rank 0's weights and buffers
+  when it is built, so every replica starts equal;
 - gives each rank its slice of every *global* batch (`batch_size` is global and
   is split evenly over ranks), so all ranks run the same number of steps;
-- averages gradients over ranks after `backward` (one all-reduce of the
-  flattened gradients per step, as DistributedDataParallel does), so one step
-  equals a single-process step on the global batch;
 - averages the epoch logs (loss, metrics) over ranks, so callbacks such as
   EarlyStopping decide identically everywhere;
-- prints progress and runs file-writing callbacks (ModelCheckpoint, CSVLogger)
-  on rank 0 only.
+- prints progress and runs file-writing callbacks (ModelCheckpoint, CSVLogger,
+  BackupAndRestore) on rank 0 only.
 
-Why not wrap the model in `nn.parallel.DistributedDataParallel`: the trainer
-calls the model itself (`self(x)`), and the gradient all-reduce is what DDP
-contributes for a replica-per-process setup; doing it at the optimizer step
-keeps the hot path untouched when no distribution is active.
+A model that overrides `train_step` calls itself (not the DDP wrapper), so for
+it the trainer falls back to `wrap_step`: one all-reduce of the flattened
+gradients right before the optimizer step (same numbers, no overlap).
+
+Without a distribution none of this runs: the trainer's hot path is unchanged.
 """
 
+import copy
 import datetime
 import os
 import warnings
@@ -33,6 +36,7 @@ _CURRENT = None
 
 
 class DataParallel:
+    shards_parameters = False  # FullyShardedDataParallel: parameters are replaced by shards (wrap before build)
     """Data parallelism over `torch.distributed` processes.
 
     Args:
@@ -57,6 +61,9 @@ class DataParallel:
         if not dist.is_initialized():
             rank = int(os.environ.get("RANK", 0)) if rank is None else int(rank)
             world_size = int(os.environ.get("WORLD_SIZE", 1)) if world_size is None else int(world_size)
+            if not 0 <= rank < world_size:
+                raise ValueError(f"DataParallel: rank={rank} is outside 0..world_size-1 (world_size={world_size}); "
+                                 f"each of the world_size processes needs a distinct RANK in that range.")
             if init_method == "env://" and "MASTER_ADDR" not in os.environ:
                 raise RuntimeError(
                     "DataParallel: MASTER_ADDR/MASTER_PORT are not set. Launch with `torchrun "
@@ -103,6 +110,24 @@ class DataParallel:
             for tensor in list(model.parameters()) + list(model.buffers()):
                 dist.broadcast(tensor.data, src=0)
 
+    def wrap_model(self, model):
+        """`model` wrapped in `DistributedDataParallel` (broadcasts rank 0's weights on creation).
+
+        The wrapper is what the trainer calls for the training forward; the model
+        keeps owning the parameters, so saving, `get_weights` and evaluation use
+        the model itself.
+        """
+        from torch.nn.parallel import DistributedDataParallel
+
+        device = next((p.device for p in model.parameters()), torch.device("cpu"))
+        device_ids = [device.index if device.index is not None else torch.cuda.current_device()] \
+            if device.type == "cuda" else None
+        if not any(p.requires_grad for p in model.parameters()):
+            raise ValueError(f"DataParallel: model '{getattr(model, 'name', type(model).__name__)}' has no "
+                             f"trainable parameters; there is nothing to train in parallel.")
+        return DistributedDataParallel(model, device_ids=device_ids, output_device=device_ids[0] if device_ids
+                                       else None, broadcast_buffers=True)
+
     def wrap_step(self, params, step):
         """An optimizer step that first averages gradients over ranks."""
         params = list(params)
@@ -123,6 +148,20 @@ class DataParallel:
 
         return distributed_step
 
+    def explain_failure(self, error):
+        """A clear error for a collective that failed because another rank died or hung, else None."""
+        text = f"{type(error).__name__}: {error}"
+        lost = isinstance(error, getattr(dist, "DistError", ())) or any(
+            marker in text for marker in ("Connection closed", "Connection reset", "timed out", "Timeout",
+                                          "timeout", "gloo", "NCCL", "Broken pipe"))
+        if not lost:
+            return None
+        return RuntimeError(
+            f"DataParallel: rank {self.rank} of {self.world_size} lost contact with the other processes during "
+            f"training (a process died, was killed, or stalled for more than timeout={self.timeout:g}s). "
+            f"Check the other ranks' logs for the first failure; restart all processes (BackupAndRestore "
+            f"resumes from the last epoch). Original error: {text[:500]}")
+
     def reduce_logs(self, logs):
         """Averages float logs over ranks (equal samples per rank make this the global mean)."""
         keys = sorted(k for k, v in logs.items() if isinstance(v, (int, float)))
@@ -136,19 +175,53 @@ class DataParallel:
         return {**logs, **dict(zip(keys, values))}
 
     def filter_callbacks(self, callbacks):
-        """Rank 0 keeps all callbacks; others drop the ones that write files."""
+        """Rank 0 keeps all callbacks; the others drop the ones that write files.
+
+        `BackupAndRestore` stays on every rank in a read-only form: all ranks must
+        restore the same backup at the start (or they would diverge), but only
+        rank 0 writes and deletes it.
+        """
         if self.is_chief or not callbacks:
             return callbacks
-        from lamina.callbacks import CSVLogger, ModelCheckpoint
+        from lamina.callbacks import BackupAndRestore, CSVLogger, ModelCheckpoint
 
-        return [c for c in callbacks if not isinstance(c, (ModelCheckpoint, CSVLogger))]
+        kept = []
+        for callback in callbacks:
+            if isinstance(callback, (ModelCheckpoint, CSVLogger)):
+                continue
+            if isinstance(callback, BackupAndRestore):
+                callback = copy.copy(callback)
+                callback.__class__ = _restore_only_class()
+            kept.append(callback)
+        return kept
+
+
+_RESTORE_ONLY = None
+
+
+def _restore_only_class():
+    """`BackupAndRestore` that restores at train begin but never writes (non-chief ranks)."""
+    global _RESTORE_ONLY
+    if _RESTORE_ONLY is None:
+        from lamina.callbacks import BackupAndRestore
+
+        class _RestoreOnly(BackupAndRestore):
+            def on_epoch_end(self, epoch, logs=None):
+                pass
+
+            def on_train_end(self, logs=None):
+                pass
+
+        _RESTORE_ONLY = _RestoreOnly
+    return _RESTORE_ONLY
 
 
 def set_distribution(value):
     """Sets (or with `None` clears) the process-wide distribution used by `fit`."""
     global _CURRENT
     if value is not None and not isinstance(value, DataParallel):
-        raise TypeError(f"set_distribution expects a lamina.distribution.DataParallel or None, "
+        raise TypeError(f"set_distribution expects a lamina.distribution.DataParallel (or its subclass "
+                        f"FullyShardedDataParallel) or None, "
                         f"received {type(value).__name__}.")
     _CURRENT = value
 
@@ -156,7 +229,13 @@ def set_distribution(value):
 def distribution():
     """The active distribution: the one set explicitly, else one created under torchrun, else None."""
     global _CURRENT
-    if _CURRENT is None and int(os.environ.get("WORLD_SIZE", "1")) > 1 and "RANK" in os.environ:
+    if _CURRENT is None and int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        if "RANK" not in os.environ:
+            raise RuntimeError(
+                f"lamina.distribution: WORLD_SIZE={os.environ['WORLD_SIZE']} is set but RANK is not, so this "
+                f"process cannot tell which part of the data it trains on. Launch with `torchrun "
+                f"--nproc_per_node=N script.py` (it sets RANK, LOCAL_RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT), "
+                f"or set RANK as well, or unset WORLD_SIZE to train in one process.")
         _CURRENT = DataParallel()
     return _CURRENT
 
@@ -170,7 +249,6 @@ def prepare_fit(strategy, model, x, y, sample_weight, batch_size, verbose, callb
     from lamina.trainers.data_adapters.make import is_array_structure
     from lamina.utils import tree
 
-    strategy.broadcast_parameters(model)
     batch_size = batch_size or 32
     if is_array_structure(x):
         parts = [p for p in (x, y, sample_weight) if p is not None]

@@ -164,6 +164,12 @@ def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbac
                     break
             self._interrupted = False
             callback_list.on_train_end()
+        except Exception as error:
+            # A dead or stalled peer surfaces as an opaque backend error from a collective: say what happened.
+            clear = strategy.explain_failure(error) if strategy is not None else None
+            if clear is None:
+                raise
+            raise clear from error
         finally:
             self.optimizer.zero_grad(set_to_none=True)
     return callback_list.history

@@ -7,7 +7,6 @@ optimizer's (fused) step, constraints, and on-device metric updates. All
 structure resolution happens once (first batch); a step does no validation.
 """
 
-import os
 
 import torch
 
@@ -55,8 +54,11 @@ class Trainer:
             run_eagerly: accepted for Keras compatibility (steps always run eagerly
                 unless `jit_compile=True`).
             steps_per_execution: accepted for Keras compatibility.
-            jit_compile: True compiles the forward + loss with `torch.compile`;
-                `"auto"`/False run eagerly (as Keras on the torch backend).
+            jit_compile: True compiles the whole training step (forward, loss,
+                backward via compiled autograd, optimizer update) with
+                `torch.compile`, or forward + loss only with a warning where that
+                is unsafe (see `lamina/trainers/jit.py`); `"auto"`/False run
+                eagerly (as Keras on the torch backend).
 
         Example:
             >>> model.compile(optimizer="adam", loss={"sentiment": "binary_crossentropy",
@@ -73,6 +75,7 @@ class Trainer:
         self.steps_per_execution = steps_per_execution
         self.jit_compile = jit_compile is True
         self._jit_fn = None
+        self._jit_full_step = False
         self._train_ready = False
         self.compiled = True
 
@@ -139,6 +142,11 @@ class Trainer:
                 state.build(self, y, y_pred)
         if self._train_ready or caller not in ("fit", "train_on_batch"):
             return
+        from lamina.distribution import distribution
+
+        strategy = distribution()
+        if strategy is not None and strategy.shards_parameters:
+            strategy.wrap_model(self)  # FSDP replaces the parameters by shards: before the optimizer sees them
         params = [p for p in self.parameters() if p.requires_grad]
         if hasattr(self.optimizer, "build") and not getattr(self.optimizer, "built", False):
             self.optimizer.build(params)
@@ -163,13 +171,21 @@ class Trainer:
             if needs_loss_scaling(self) else None
         if self._loss_scaler is not None:
             self._optimizer_step = self._loss_scaler.step
-        from lamina.distribution import distribution
-
-        strategy = distribution()
-        if strategy is not None:  # average gradients over ranks before stepping (lamina/distribution)
-            self._optimizer_step = strategy.wrap_step(self._params, self._optimizer_step)
+        # The module the training forward runs through: the model itself, or its DDP wrapper. Kept in
+        # __dict__ directly: assigning an nn.Module attribute would register it as a sub-module (a cycle).
+        self.__dict__["_train_module"] = self
+        if strategy is not None and not strategy.shards_parameters:
+            if type(self).train_step is Trainer.train_step:
+                # DDP all-reduces gradients in buckets during backward (lamina/distribution).
+                self.__dict__["_train_module"] = strategy.wrap_model(self)
+            else:
+                # A custom train_step calls `self(...)`, not the wrapper: average gradients at the step.
+                strategy.broadcast_parameters(self)
+                self._optimizer_step = strategy.wrap_step(self._params, self._optimizer_step)
         if self.jit_compile and self._jit_fn is None:
-            self._jit_fn = torch.compile(self._forward_and_loss, backend=os.environ.get("LAMINA_JIT_BACKEND", "inductor"))
+            from lamina.trainers.jit import compile_train_step
+
+            self._jit_fn, self._jit_full_step = compile_train_step(self)
         self._train_ready = True
 
     def _symbolic_outputs(self):
@@ -223,7 +239,7 @@ class Trainer:
         return total
 
     def _forward_and_loss(self, x, y, sample_weight):
-        y_pred = self(x, training=True)
+        y_pred = self._train_module(x, training=True)
         return self.compute_loss(x, y, y_pred, sample_weight, training=True), y_pred
 
     # ------------------------------------------------------------------ steps
@@ -238,11 +254,15 @@ class Trainer:
         x, y, sample_weight = data
         if _LOSS_TRACKER:
             Layer._clear_losses()
+        if self._jit_fn is not None and self._jit_full_step:
+            # Whole step compiled (lamina/trainers/jit.py): forward, loss, backward and update in one graph.
+            loss, y_pred = self._jit_fn(x, y, sample_weight)
+            return self._track(loss, x, y, y_pred, sample_weight)
         self.optimizer.zero_grad(set_to_none=True)
         if self._jit_fn is not None:
             loss, y_pred = self._jit_fn(x, y, sample_weight)
         else:
-            y_pred = self(x, training=True)
+            y_pred = self._train_module(x, training=True)
             loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
         (loss if self._loss_scaler is None else self._loss_scaler.scale(loss)).backward()
         self._optimizer_step()

@@ -1,5 +1,12 @@
-"""One process of the data-parallel test: trains one epoch, rank 0 saves the weights."""
+"""One process of the distribution tests: trains one epoch, rank 0 saves the weights.
 
+Usage: `_dp_worker.py OUT.npz [MODE]`, MODE one of
+    "dp" (default): the automatic DataParallel (from torchrun-style env variables);
+    "die": DataParallel(timeout=15); rank 1 exits abruptly after its second step;
+    "fsdp": FullyShardedDataParallel.
+"""
+
+import os
 import sys
 
 import numpy as np
@@ -8,7 +15,13 @@ import torch
 import lamina
 
 
-def build_and_fit(out_path, batch_size=16):
+def build_and_fit(out_path, mode="dp", batch_size=16):
+    from lamina.distribution import DataParallel, FullyShardedDataParallel, distribution, set_distribution
+
+    if "RANK" in os.environ and mode == "die":
+        set_distribution(DataParallel(timeout=15))
+    elif "RANK" in os.environ and mode == "fsdp":
+        set_distribution(FullyShardedDataParallel(timeout=60))
     torch.manual_seed(0)
     np.random.seed(0)
     inputs = lamina.Input(shape=(6,))
@@ -18,14 +31,26 @@ def build_and_fit(out_path, batch_size=16):
     rng = np.random.default_rng(1)
     x = rng.normal(size=(64, 6)).astype("float32")
     y = x.sum(axis=1, keepdims=True).astype("float32")
-    history = model.fit(x, y, batch_size=batch_size, epochs=1, shuffle=False, verbose=0)
-    from lamina.distribution import distribution
+    callbacks = []
+    if mode == "die" and os.environ.get("RANK") == "1":
+        def die(batch, logs=None):
+            if batch == 1:
+                os._exit(3)  # no cleanup, no goodbye to the process group: like a crash or a kill -9
 
+        callbacks.append(lamina.callbacks.LambdaCallback(on_train_batch_end=die))
+    history = model.fit(x, y, batch_size=batch_size, epochs=1, shuffle=False, verbose=0, callbacks=callbacks)
     strategy = distribution()
+    weights = model.get_weights()  # collective under FSDP (gathers the shards): every rank calls it
     if strategy is None or strategy.is_chief:
-        np.savez(out_path, *[w for w in model.get_weights()], loss=np.float64(history.history["loss"][-1]),
-                 world=np.int64(1 if strategy is None else strategy.world_size))
+        train_module = model.__dict__.get("_train_module")
+        np.savez(out_path, *weights, loss=np.float64(history.history["loss"][-1]),
+                 world=np.int64(1 if strategy is None else strategy.world_size),
+                 wrapper=np.str_(type(train_module).__name__))
+    if strategy is not None:
+        # Leave together: a rank exiting while its peer still tears down gloo can abort the peer.
+        torch.distributed.barrier()
+        torch.distributed.destroy_process_group()
 
 
 if __name__ == "__main__":
-    build_and_fit(sys.argv[1])
+    build_and_fit(sys.argv[1], *(sys.argv[2:3]))

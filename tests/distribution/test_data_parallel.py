@@ -1,9 +1,13 @@
-"""Two CPU processes (gloo, localhost) train exactly like one process on the same global batch."""
+"""Two CPU processes (gloo, localhost) train exactly like one process on the same global batch.
+
+DataParallel runs through torch's DistributedDataParallel; FullyShardedDataParallel through FSDP2.
+"""
 
 import os
 import socket
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -21,33 +25,61 @@ def _free_port():
         return sock.getsockname()[1]
 
 
-def _run(out, world_size):
+def _start(out, world_size, mode="dp"):
     port = str(_free_port())
     procs = []
     for rank in range(world_size):
         env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.getcwd(), HERE]))
-        for key in ("RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT"):
+        for key in ("RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT", "LOCAL_RANK"):
             env.pop(key, None)
         if world_size > 1:
             env.update(RANK=str(rank), WORLD_SIZE=str(world_size), MASTER_ADDR="127.0.0.1",
                        MASTER_PORT=port, LOCAL_RANK=str(rank))
-        procs.append(subprocess.Popen([sys.executable, WORKER, str(out)], env=env,
+        procs.append(subprocess.Popen([sys.executable, WORKER, str(out), mode], env=env,
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
-    for proc in procs:
+    return procs
+
+
+def _run(out, world_size, mode="dp"):
+    for proc in _start(out, world_size, mode):
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err[-3000:]
     return np.load(out)
 
 
-def test_two_processes_match_single_process(tmp_path):
-    single = _run(tmp_path / "single.npz", 1)
-    double = _run(tmp_path / "double.npz", 2)
+def _assert_same_training(single, double):
     assert int(single["world"]) == 1 and int(double["world"]) == 2
     weights = [k for k in single.files if k.startswith("arr_")]
     assert weights
     for key in weights:
         np.testing.assert_allclose(double[key], single[key], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(double["loss"], single["loss"], rtol=1e-5)
+
+
+def test_two_processes_match_single_process(tmp_path):
+    single = _run(tmp_path / "single.npz", 1)
+    double = _run(tmp_path / "double.npz", 2)
+    _assert_same_training(single, double)
+    # The training forward ran through torch's DDP (gradients all-reduced by its hooks in backward).
+    assert str(double["wrapper"]) == "DistributedDataParallel"
+    assert str(single["wrapper"]) != "DistributedDataParallel"
+
+
+def test_fully_sharded_two_processes_match_single_process(tmp_path):
+    single = _run(tmp_path / "single.npz", 1, "fsdp")
+    double = _run(tmp_path / "double.npz", 2, "fsdp")
+    _assert_same_training(single, double)
+
+
+def test_dead_rank_ends_survivor_with_clear_error(tmp_path):
+    start = time.monotonic()
+    survivor, dying = _start(tmp_path / "dead.npz", 2, "die")
+    _, err = survivor.communicate(timeout=40)
+    dying.communicate(timeout=10)
+    assert dying.returncode == 3
+    assert survivor.returncode != 0
+    assert "DataParallel: rank 0 of 2 lost contact with the other processes" in err, err[-3000:]
+    assert time.monotonic() - start < 40
 
 
 def test_shard_layout_and_errors():
@@ -60,7 +92,7 @@ def test_shard_layout_and_errors():
 
 
 def test_set_distribution_type_error():
-    with pytest.raises(TypeError, match="expects a lamina.distribution.DataParallel"):
+    with pytest.raises(TypeError, match="expects a lamina.distribution.DataParallel \\(or its subclass"):
         set_distribution("ddp")
 
 
@@ -69,3 +101,24 @@ def test_missing_master_addr_explains_torchrun(monkeypatch):
     with pytest.raises(RuntimeError, match="torchrun --nproc_per_node"):
         DataParallel(rank=0, world_size=2)
     assert lamina.distribution.distribution() is None
+
+
+def test_world_size_without_rank_is_explained(monkeypatch):
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.delenv("RANK", raising=False)
+    with pytest.raises(RuntimeError, match="WORLD_SIZE=2 is set but RANK is not"):
+        lamina.distribution.distribution()
+
+
+def test_rank_outside_world_is_explained(monkeypatch):
+    monkeypatch.setenv("MASTER_ADDR", "127.0.0.1")
+    with pytest.raises(ValueError, match="rank=2 is outside 0..world_size-1"):
+        DataParallel(rank=2, world_size=2)
+
+
+def test_explain_failure_only_for_lost_peers():
+    strategy = DataParallel.__new__(DataParallel)
+    strategy.world_size, strategy.rank, strategy.timeout = 2, 0, 15.0
+    clear = strategy.explain_failure(RuntimeError("[gloo] Connection closed by peer [127.0.0.1]:1234"))
+    assert "lost contact" in str(clear) and "timeout=15s" in str(clear)
+    assert strategy.explain_failure(ValueError("shapes (3,) and (4,) differ")) is None
