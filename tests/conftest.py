@@ -42,3 +42,8 @@ def pytest_configure(config):
         path = str(pathlib.Path(__file__).parent / sub)
         if path not in sys.path:
             sys.path.insert(0, path)
+    # Helpers shared across test folders (tests/_training_refs.py); appended so that no
+    # test folder name (utils, models, ...) shadows an installed package.
+    tests_dir = str(pathlib.Path(__file__).parent)
+    if tests_dir not in sys.path:
+        sys.path.append(tests_dir)

@@ -7,6 +7,9 @@ import math
 import numpy as np
 import torch
 
+from lamina.backend.dtypes import _NAME_TO_DTYPE as _DTYPE_NAMES
+from lamina.backend.dtypes import standardize_dtype as _backend_standardize_dtype
+
 __all__ = [
     "Initializer",
     "standardize_shape",
@@ -15,22 +18,6 @@ __all__ = [
     "require_floating",
     "product",
 ]
-
-_DTYPE_NAMES = {
-    "float16": torch.float16,
-    "half": torch.float16,
-    "bfloat16": torch.bfloat16,
-    "float32": torch.float32,
-    "float": torch.float32,
-    "float64": torch.float64,
-    "double": torch.float64,
-    "int8": torch.int8,
-    "int16": torch.int16,
-    "int32": torch.int32,
-    "int64": torch.int64,
-    "uint8": torch.uint8,
-    "bool": torch.bool,
-}
 
 
 class Initializer:
@@ -116,21 +103,17 @@ def standardize_shape(shape) -> tuple[int, ...]:
 
 
 def standardize_dtype(dtype) -> torch.dtype:
-    """Turns `None`, a Keras dtype name, a numpy dtype or a `torch.dtype` into a `torch.dtype`."""
+    """Turns `None` (torch's default dtype), a Keras dtype name, a numpy dtype or scalar type, or a
+    `torch.dtype` into a `torch.dtype` (names as `lamina.backend.standardize_dtype` reads them)."""
     if dtype is None:
         return torch.get_default_dtype()
-    if isinstance(dtype, torch.dtype):
-        return dtype
-    name = getattr(dtype, "name", dtype)
-    if isinstance(name, type) and issubclass(name, np.generic):  # np.float32 the class
-        name = np.dtype(name).name
-    if isinstance(name, str):
-        name = name.replace("torch.", "")
-        if name in _DTYPE_NAMES:
-            return _DTYPE_NAMES[name]
-    raise ValueError(
-        f"`dtype` must be a torch.dtype or one of {sorted(_DTYPE_NAMES)}, received {dtype!r}."
-    )
+    name = np.dtype(dtype) if isinstance(dtype, type) and issubclass(dtype, np.generic) else dtype
+    try:
+        return _backend_standardize_dtype(name)
+    except ValueError:
+        raise ValueError(
+            f"`dtype` must be a torch.dtype or one of {sorted(_DTYPE_NAMES)}, received {dtype!r}."
+        ) from None
 
 
 def resolve_device(device) -> torch.device:

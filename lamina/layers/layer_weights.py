@@ -184,6 +184,8 @@ class WeightsMixin:
         out = []
         for w in self.weights:
             value = w.detach()
+            if hasattr(value, "full_tensor"):  # an FSDP shard (DTensor): gather it (collective, every rank)
+                value = value.full_tensor()
             perm = self._weight_perm(w)
             if perm is not None:
                 value = value.permute(*np.argsort(perm).tolist())

@@ -7,9 +7,7 @@ Example:
     tensor(0.2231)
 """
 
-import inspect
-
-from lamina.losses._serialization import deserialize_object, serialize_object
+from lamina.losses._serialization import deserialize_object, get_object, serialize_object
 from lamina.losses.focal import (
     BinaryFocalCrossentropy,
     CategoricalFocalCrossentropy,
@@ -185,28 +183,9 @@ def get(identifier):
         >>> get("mse") is mean_squared_error
         True
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        obj = deserialize(identifier)
-    elif isinstance(identifier, str):
-        obj = ALL_OBJECTS_DICT.get(identifier)
-        if obj is None:
-            valid = ", ".join(sorted(ALL_OBJECTS_DICT))
-            raise ValueError(
-                f"Could not interpret loss identifier: {identifier!r}. Valid names are: "
-                f"[{valid}]. Pass a Loss instance or a callable for a custom loss."
-            )
-    else:
-        obj = identifier
-    if inspect.isclass(obj):
-        obj = obj()
-    if callable(obj):
-        return obj
-    raise ValueError(
-        f"Could not interpret loss identifier: {identifier!r}. Expected a name, a "
-        "serialized dict, a Loss instance or a callable `fn(y_true, y_pred)`."
-    )
+    return get_object(
+        identifier, ALL_OBJECTS_DICT.get, deserialize, "loss", "Loss",
+        lambda: ", ".join(sorted(ALL_OBJECTS_DICT)), "Pass a Loss instance or a callable for a custom loss.")
 
 
 def _is_binary_or_sparse(y_true_shape, y_pred_shape):

@@ -8,7 +8,9 @@ that files move both ways between Keras and lamina.
 
 import inspect
 
-__all__ = ["deserialize_object", "serialize_object"]
+from lamina.utils.serialization import serialize_function, serialize_public_object
+
+__all__ = ["deserialize_object", "get_object", "serialize_object"]
 
 
 def _is_builtin(obj_or_cls):
@@ -46,27 +48,13 @@ def serialize_object(obj, public_module):
                 "it through `custom_objects` when loading) instead of "
                 f"received {obj!r}."
             )
-        module = public_module if _is_builtin(obj) else obj.__module__
-        name = obj.__name__
-        return {
-            "module": module,
-            "class_name": "function",
-            "config": name,
-            "registered_name": name,
-        }
+        return serialize_function(obj, module=public_module if _is_builtin(obj) else obj.__module__)
     if not hasattr(obj, "get_config"):
         raise ValueError(
             f"Cannot serialize {obj!r}: expected a function or an object with a "
             "`get_config()` method."
         )
-    cls = type(obj)
-    builtin = _is_builtin(cls)
-    return {
-        "module": public_module if builtin else cls.__module__,
-        "class_name": cls.__name__,
-        "config": obj.get_config(),
-        "registered_name": None if builtin else _registered_name(cls),
-    }
+    return serialize_public_object(obj, public_module, registered_name=_registered_name(type(obj)))
 
 
 def deserialize_object(config, module_objects, custom_objects=None, kind="object"):
@@ -107,26 +95,24 @@ def deserialize_object(config, module_objects, custom_objects=None, kind="object
         )
     if class_name == "function":
         name = inner if isinstance(inner, str) else registered
-        obj = None
-        for key in (registered, name):
-            if key is not None and obj is None:
-                obj = custom_objects.get(key)
-        if obj is None:
-            obj = module_objects.get(name)
+        obj = _find(custom_objects, module_objects, registered, name)
         if obj is None:
             raise _unknown(kind, name, module_objects)
         return obj
-    cls = None
-    for key in (registered, class_name):
-        if key is not None and cls is None:
-            cls = custom_objects.get(key)
-    if cls is None:
-        cls = module_objects.get(class_name)
+    cls = _find(custom_objects, module_objects, registered, class_name)
     if cls is None:
         raise _unknown(kind, class_name, module_objects)
     if not inspect.isclass(cls):
         return cls
     return cls.from_config(dict(inner or {}))
+
+
+def _find(custom_objects, module_objects, registered, name):
+    """A custom object by `registered` name, then by `name`; else the built-in `name` (or None)."""
+    for key in (registered, name):
+        if key is not None and key in custom_objects and custom_objects[key] is not None:
+            return custom_objects[key]
+    return module_objects.get(name)
 
 
 def _unknown(kind, name, module_objects):
@@ -135,4 +121,42 @@ def _unknown(kind, name, module_objects):
         f"Could not interpret {kind} identifier: {name!r}. Expected one of the "
         f"built-in names [{valid}], a serialized dict, a callable or an instance. "
         f"For a custom {kind}, pass it directly or through `custom_objects`."
+    )
+
+
+def get_object(identifier, lookup, deserialize, kind, instance_kind, valid_names, hint):
+    """Keras `losses.get` / `metrics.get`: `None`, a name, a serialized dict, a class or a callable.
+
+    Args:
+        identifier: what the user passed.
+        lookup: `name -> object or None` for string identifiers.
+        deserialize: the package's `deserialize`, for dicts.
+        kind: "loss" or "metric", for messages.
+        instance_kind: "Loss" or "Metric", for messages.
+        valid_names: `() -> str`, the names listed when a string is unknown.
+        hint: the sentence that follows the list of valid names.
+
+    Returns:
+        The callable (classes are instantiated with their defaults), or `None` for `None`.
+    """
+    if identifier is None:
+        return None
+    if isinstance(identifier, dict):
+        obj = deserialize(identifier)
+    elif isinstance(identifier, str):
+        obj = lookup(identifier)
+        if obj is None:
+            raise ValueError(
+                f"Could not interpret {kind} identifier: {identifier!r}. Valid names are: "
+                f"[{valid_names()}]. {hint}"
+            )
+    else:
+        obj = identifier
+    if inspect.isclass(obj):
+        obj = obj()
+    if callable(obj):
+        return obj
+    raise ValueError(
+        f"Could not interpret {kind} identifier: {identifier!r}. Expected a name, a "
+        f"serialized dict, a {instance_kind} instance or a callable `fn(y_true, y_pred)`."
     )

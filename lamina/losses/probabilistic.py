@@ -303,7 +303,24 @@ def poisson(y_true, y_pred):
     return (y_pred - y_true * torch.log(y_pred + EPSILON)).mean(dim=-1)
 
 
-class BinaryCrossentropy(LossFunctionWrapper):
+class _SmoothedCrossentropy(LossFunctionWrapper):
+    """What `BinaryCrossentropy` and `CategoricalCrossentropy` share: the wrapped function's
+    `from_logits`, `label_smoothing` and `axis`, kept as attributes and written to the config."""
+
+    def __init__(self, fn, from_logits, label_smoothing, axis, reduction, name, dtype):
+        super().__init__(fn, name=name, reduction=reduction, dtype=dtype,
+                         from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
+        self.from_logits = from_logits
+        self.label_smoothing = label_smoothing
+        self.axis = axis
+
+    def get_config(self):
+        config = Loss.get_config(self)
+        config.update(from_logits=self.from_logits, label_smoothing=self.label_smoothing, axis=self.axis)
+        return config
+
+
+class BinaryCrossentropy(_SmoothedCrossentropy):
     """Crossentropy for 0/1 targets; see `binary_crossentropy`.
 
     Args:
@@ -323,19 +340,10 @@ class BinaryCrossentropy(LossFunctionWrapper):
 
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1,
                  reduction="sum_over_batch_size", name="binary_crossentropy", dtype=None):
-        super().__init__(binary_crossentropy, name=name, reduction=reduction, dtype=dtype,
-                         from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
-        self.from_logits = from_logits
-        self.label_smoothing = label_smoothing
-        self.axis = axis
-
-    def get_config(self):
-        config = Loss.get_config(self)
-        config.update(from_logits=self.from_logits, label_smoothing=self.label_smoothing, axis=self.axis)
-        return config
+        super().__init__(binary_crossentropy, from_logits, label_smoothing, axis, reduction, name, dtype)
 
 
-class CategoricalCrossentropy(LossFunctionWrapper):
+class CategoricalCrossentropy(_SmoothedCrossentropy):
     """Crossentropy for one-hot targets; see `categorical_crossentropy`.
 
     Args:
@@ -354,16 +362,7 @@ class CategoricalCrossentropy(LossFunctionWrapper):
 
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1,
                  reduction="sum_over_batch_size", name="categorical_crossentropy", dtype=None):
-        super().__init__(categorical_crossentropy, name=name, reduction=reduction, dtype=dtype,
-                         from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
-        self.from_logits = from_logits
-        self.label_smoothing = label_smoothing
-        self.axis = axis
-
-    def get_config(self):
-        config = Loss.get_config(self)
-        config.update(from_logits=self.from_logits, label_smoothing=self.label_smoothing, axis=self.axis)
-        return config
+        super().__init__(categorical_crossentropy, from_logits, label_smoothing, axis, reduction, name, dtype)
 
 
 class SparseCategoricalCrossentropy(LossFunctionWrapper):

@@ -8,8 +8,6 @@ Example:
     0.5
 """
 
-import inspect
-
 from lamina.losses import ALL_OBJECTS_DICT as _LOSS_OBJECTS
 from lamina.losses import (
     binary_crossentropy,
@@ -29,7 +27,7 @@ from lamina.losses import (
     sparse_categorical_crossentropy,
     squared_hinge,
 )
-from lamina.losses._serialization import deserialize_object, serialize_object
+from lamina.losses._serialization import deserialize_object, get_object, serialize_object
 from lamina.metrics.accuracy import (
     Accuracy,
     BinaryAccuracy,
@@ -222,28 +220,11 @@ def get(identifier):
         >>> type(get("mse")).__name__
         'MeanSquaredError'
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        obj = deserialize(identifier)
-    elif isinstance(identifier, str):
-        obj = ALL_OBJECTS_DICT.get(identifier) or _FUNCTIONS.get(identifier) or _LOSS_OBJECTS.get(identifier)
-        if obj is None:
-            raise ValueError(
-                f"Could not interpret metric identifier: {identifier!r}. Valid names are: "
-                f"[{', '.join(_all_names())}]. Pass a Metric instance or a callable "
-                "`fn(y_true, y_pred)` for a custom metric."
-            )
-    else:
-        obj = identifier
-    if inspect.isclass(obj):
-        obj = obj()
-    if callable(obj):
-        return obj
-    raise ValueError(
-        f"Could not interpret metric identifier: {identifier!r}. Expected a name, a "
-        "serialized dict, a Metric instance or a callable `fn(y_true, y_pred)`."
-    )
+    return get_object(
+        identifier,
+        lambda name: ALL_OBJECTS_DICT.get(name) or _FUNCTIONS.get(name) or _LOSS_OBJECTS.get(name),
+        deserialize, "metric", "Metric", lambda: ", ".join(_all_names()),
+        "Pass a Metric instance or a callable `fn(y_true, y_pred)` for a custom metric.")
 
 
 def _shape(x):

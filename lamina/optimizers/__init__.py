@@ -20,6 +20,7 @@ from lamina.optimizers.nadam import Nadam
 from lamina.optimizers.optimizer import Optimizer
 from lamina.optimizers.rmsprop import RMSprop
 from lamina.optimizers.sgd import SGD
+from lamina.utils.serialization import serialize_public_object
 
 __all__ = [
     "ALL_OBJECTS_DICT",
@@ -49,14 +50,7 @@ def serialize(optimizer):
         >>> serialize(Adam())["class_name"]
         'Adam'
     """
-    cls = type(optimizer)
-    builtin = cls.__module__.startswith("lamina.")
-    return {
-        "module": "keras.optimizers" if builtin else cls.__module__,
-        "class_name": cls.__name__,
-        "config": optimizer.get_config(),
-        "registered_name": None if builtin else cls.__name__,
-    }
+    return serialize_public_object(optimizer, "keras.optimizers")
 
 
 def deserialize(config, custom_objects=None):

@@ -257,7 +257,10 @@ class Optimizer(OptimizerPersistence):
     def _impl(self, params):
         types = {p.device.type for p in params}
         allowed = self._fused_device_types or _fused_devices()
-        if self._fused_supported and types <= set(allowed) and all(p.is_floating_point() for p in params):
+        # FSDP shards are DTensors, and torch has no sharding rule for the fused kernels: use foreach there.
+        sharded = any(type(p).__name__ == "DTensor" for p in params)
+        if self._fused_supported and types <= set(allowed) and all(p.is_floating_point() for p in params) \
+                and not sharded:
             return {"fused": True}
         if types <= _FOREACH_DEVICES:
             return {"foreach": True}

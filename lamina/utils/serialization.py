@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 
 __all__ = [
     "serialize_keras_object",
+    "serialize_public_object",
     "serialize_function",
     "deserialize_from_registry",
     "unknown_name_message",
@@ -71,6 +72,23 @@ def serialize_keras_object(obj, module: str | None = None, registered_name: str 
         "config": get_config(),
         "registered_name": registered_name,
     }
+
+
+def serialize_public_object(obj, public_module: str, registered_name: str | None = None):
+    """`serialize_keras_object` for a kind whose built-ins Keras writes under a public module.
+
+    lamina's own classes are written under `public_module` (`"keras.optimizers"`) with no
+    registered name, as Keras writes its built-ins; any other class under its Python module with
+    `registered_name` (default: the class name).
+
+    Example:
+        >>> serialize_public_object(Adam(), "keras.optimizers")["module"]
+        'keras.optimizers'
+    """
+    cls = type(obj)
+    if cls.__module__.startswith("lamina."):
+        return serialize_keras_object(obj, module=public_module, registered_name=None)
+    return serialize_keras_object(obj, module=cls.__module__, registered_name=registered_name or cls.__name__)
 
 
 def serialize_function(fn: Callable, module: str | None = None) -> dict:

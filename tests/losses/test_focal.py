@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import lamina.losses as losses
-from ._training_refs import ARRAYS, cases
+from _training_refs import ARRAYS, cases
 
 RTOL, ATOL = 1e-5, 1e-6
 

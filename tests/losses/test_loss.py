@@ -180,7 +180,7 @@ def test_get_loss_compile_rules():
 
 def test_every_keras_loss_case_has_a_parametrized_test():
     from . import test_hinge, test_probabilistic, test_regression
-    from ._training_refs import cases
+    from _training_refs import cases
 
     covered = set(test_probabilistic.PROBABILISTIC) | set(test_regression.REGRESSION) | set(test_hinge.HINGE)
     assert {c["class"] for c in cases("loss")} <= covered

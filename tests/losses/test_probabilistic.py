@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 
 import lamina.losses as losses
-from ._training_refs import ARRAYS, case_id, cases
+from _training_refs import ARRAYS, case_id, cases
 
 RTOL, ATOL = 1e-5, 1e-6
 PROBABILISTIC = ("BinaryCrossentropy", "CategoricalCrossentropy", "SparseCategoricalCrossentropy",

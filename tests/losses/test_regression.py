@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import lamina.losses as losses
-from ._training_refs import ARRAYS, case_id, cases
+from _training_refs import ARRAYS, case_id, cases
 
 RTOL, ATOL = 1e-5, 1e-6
 REGRESSION = ("MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError",

@@ -92,7 +92,7 @@ def test_get_metric_names_and_wraps():
 
 def test_every_keras_metric_case_has_a_parametrized_test():
     from . import test_accuracy
-    from ._training_refs import cases
+    from _training_refs import cases
 
     covered = set(test_accuracy.ACCURACY) | {"AUC", "Precision", "Recall"} | {
         "MeanAbsoluteError", "MeanSquaredError", "RootMeanSquaredError"}

@@ -10,7 +10,7 @@ import torch
 
 import lamina.losses as losses
 import lamina.metrics as metrics
-from ._training_refs import ARRAYS, case_id, cases
+from _training_refs import ARRAYS, case_id, cases
 
 RTOL, ATOL = 1e-5, 1e-6
 

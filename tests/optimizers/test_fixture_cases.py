@@ -10,7 +10,7 @@ import pytest
 import torch
 
 import lamina.optimizers as optimizers
-from ._training_refs import ARRAYS, case_id, cases
+from _training_refs import ARRAYS, case_id, cases
 
 RTOL, ATOL = 1e-5, 1e-6
 CASES = cases("optimizer")

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from lamina.optimizers import schedules
-from ._training_refs import case_id, cases
+from _training_refs import case_id, cases
 
 RTOL, ATOL = 1e-6, 1e-9
 

@@ -3,9 +3,10 @@
 import torch
 import torch.nn.functional as F
 
-from lamina import constraints, initializers, regularizers
+from lamina import initializers
 from lamina.layers.input_spec import InputSpec
 from lamina.layers.layer import Layer
+from lamina.layers.normalization._affine import add_gamma_beta, affine_config, set_affine_arguments
 
 __all__ = ["BatchNormalization"]
 
@@ -59,14 +60,10 @@ class BatchNormalization(Layer):
         self.epsilon = float(epsilon)
         self.center = center
         self.scale = scale
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
+        set_affine_arguments(self, beta_initializer, gamma_initializer, beta_regularizer, gamma_regularizer,
+                             beta_constraint, gamma_constraint)
 
     def build(self, input_shape):
         ndim = len(input_shape)
@@ -79,12 +76,7 @@ class BatchNormalization(Layer):
             raise ValueError(f"BatchNormalization layer '{self.name}': the feature axis {self.axis} of the "
                              f"input must be known, received input shape {tuple(input_shape)}.")
         shape = (features,)
-        self.gamma = self.add_weight(shape=shape, initializer=self.gamma_initializer, name="gamma",
-                                     regularizer=self.gamma_regularizer, constraint=self.gamma_constraint) \
-            if self.scale else None
-        self.beta = self.add_weight(shape=shape, initializer=self.beta_initializer, name="beta",
-                                    regularizer=self.beta_regularizer, constraint=self.beta_constraint) \
-            if self.center else None
+        add_gamma_beta(self, shape)
         self.moving_mean = self.add_weight(shape=shape, initializer=self.moving_mean_initializer,
                                            trainable=False, name="moving_mean")
         self.moving_variance = self.add_weight(shape=shape, initializer=self.moving_variance_initializer,
@@ -148,14 +140,7 @@ class BatchNormalization(Layer):
         config.update({
             "axis": self.axis, "momentum": self.momentum, "epsilon": self.epsilon,
             "center": self.center, "scale": self.scale,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
-            "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
-            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": constraints.serialize(self.beta_constraint),
-            "gamma_constraint": constraints.serialize(self.gamma_constraint),
+            **affine_config(self, ("moving_mean_initializer", "moving_variance_initializer")),
             "synchronized": self.synchronized, "renorm": False, "renorm_clipping": None, "renorm_momentum": 0.99,
         })
         return config

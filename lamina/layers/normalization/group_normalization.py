@@ -3,9 +3,9 @@
 import torch
 import torch.nn.functional as F
 
-from lamina import constraints, initializers, regularizers
 from lamina.layers.input_spec import InputSpec
 from lamina.layers.layer import Layer
+from lamina.layers.normalization._affine import add_gamma_beta, affine_config, set_affine_arguments
 
 __all__ = ["GroupNormalization"]
 
@@ -43,12 +43,8 @@ class GroupNormalization(Layer):
         self.epsilon = float(epsilon)
         self.center = center
         self.scale = scale
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
+        set_affine_arguments(self, beta_initializer, gamma_initializer, beta_regularizer, gamma_regularizer,
+                             beta_constraint, gamma_constraint)
 
     def build(self, input_shape):
         ndim = len(input_shape)
@@ -67,12 +63,7 @@ class GroupNormalization(Layer):
                              f"({channels}), input shape {tuple(input_shape)}.")
         self._groups = groups
         self._channel_axis = axis
-        self.gamma = self.add_weight(shape=(channels,), initializer=self.gamma_initializer, name="gamma",
-                                     regularizer=self.gamma_regularizer, constraint=self.gamma_constraint) \
-            if self.scale else None
-        self.beta = self.add_weight(shape=(channels,), initializer=self.beta_initializer, name="beta",
-                                    regularizer=self.beta_regularizer, constraint=self.beta_constraint) \
-            if self.center else None
+        add_gamma_beta(self, (channels,))
         self.input_spec = InputSpec(ndim=ndim, axes={axis: channels})
         self.built = True
 
@@ -100,11 +91,6 @@ class GroupNormalization(Layer):
         config.update({
             "groups": self.groups, "axis": self.axis, "epsilon": self.epsilon, "center": self.center,
             "scale": self.scale,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": constraints.serialize(self.beta_constraint),
-            "gamma_constraint": constraints.serialize(self.gamma_constraint),
         })
+        config.update(affine_config(self))
         return config

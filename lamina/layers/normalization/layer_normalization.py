@@ -3,8 +3,8 @@
 import torch
 import torch.nn.functional as F
 
-from lamina import constraints, initializers, regularizers
 from lamina.layers.layer import Layer
+from lamina.layers.normalization._affine import add_gamma_beta, affine_config, set_affine_arguments
 
 __all__ = ["LayerNormalization"]
 
@@ -43,12 +43,8 @@ class LayerNormalization(Layer):
         self.center = center
         self.scale = scale
         self.rms_scaling = rms_scaling
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
+        set_affine_arguments(self, beta_initializer, gamma_initializer, beta_regularizer, gamma_regularizer,
+                             beta_constraint, gamma_constraint)
 
     def build(self, input_shape):
         ndim = len(input_shape)
@@ -64,12 +60,7 @@ class LayerNormalization(Layer):
         # Trailing contiguous axes: F.layer_norm (fused) applies directly.
         self._fused = axes == list(range(ndim - len(axes), ndim))
         self._param_shape = [input_shape[d] if d in axes else 1 for d in range(ndim)]
-        self.gamma = self.add_weight(shape=shape, initializer=self.gamma_initializer, name="gamma",
-                                     regularizer=self.gamma_regularizer, constraint=self.gamma_constraint) \
-            if self.scale else None
-        self.beta = self.add_weight(shape=shape, initializer=self.beta_initializer, name="beta",
-                                    regularizer=self.beta_regularizer, constraint=self.beta_constraint) \
-            if self.center and not self.rms_scaling else None
+        add_gamma_beta(self, shape, center=self.center and not self.rms_scaling)
         self.built = True
 
     def call(self, inputs):
@@ -97,11 +88,6 @@ class LayerNormalization(Layer):
         config.update({
             "axis": list(self.axis), "epsilon": self.epsilon, "center": self.center, "scale": self.scale,
             "rms_scaling": self.rms_scaling,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": constraints.serialize(self.beta_constraint),
-            "gamma_constraint": constraints.serialize(self.gamma_constraint),
         })
+        config.update(affine_config(self))
         return config

@@ -1,13 +1,13 @@
 """`GRU`: the gated recurrent unit layer, on torch's fused GRU kernel where possible."""
 
 from lamina.layers.rnn import _fused
+from lamina.layers.rnn._builtin_rnn import BuiltinRNN
 from lamina.layers.rnn.gru_cell import GRUCell
-from lamina.layers.rnn.rnn import RNN
 
 __all__ = ["GRU"]
 
 
-class GRU(RNN):
+class GRU(BuiltinRNN):
     """Gated Recurrent Unit layer (Cho et al. 2014), Keras 3 semantics.
 
     With `reset_after=True` (the default) Keras's GRU is torch's GRU up to the
@@ -34,6 +34,8 @@ class GRU(RNN):
         torch.Size([2, 4])
     """
 
+    _fused_runner = staticmethod(_fused.run_gru)
+
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
                  bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
@@ -54,21 +56,3 @@ class GRU(RNN):
                          activity_regularizer=activity_regularizer, **kwargs)
         self.use_cudnn = use_cudnn
         self._fusable = _fused.fusable_activations(cell) and cell.reset_after
-
-    @property
-    def units(self):
-        return self.cell.units
-
-    def _fused(self, inputs, states, training, mask):
-        if not self._fusable:
-            return None
-        return _fused.run(self, _fused.run_gru, inputs, states, training, mask)
-
-    def get_config(self):
-        config = super().get_config()
-        cell_config = self.cell.get_config()
-        for key in ("name", "trainable", "dtype"):
-            cell_config.pop(key, None)
-        config.update(cell_config)
-        config["activity_regularizer"] = config.get("activity_regularizer")
-        return config

@@ -3,14 +3,12 @@
 import torch
 import torch.nn.functional as F
 
-from lamina import activations, constraints, initializers, regularizers
-from lamina.layers.layer import Layer
-from lamina.layers.rnn._cell_base import DropoutCellMixin, check_rate, check_units
+from lamina.layers.rnn._cell_base import RecurrentCellBase
 
 __all__ = ["GRUCell"]
 
 
-class GRUCell(DropoutCellMixin, Layer):
+class GRUCell(RecurrentCellBase):
     """Cell class for `GRU`.
 
     Kernels are stored transposed (torch layout, Keras gate order z, r, h);
@@ -38,6 +36,9 @@ class GRUCell(DropoutCellMixin, Layer):
         >>> layer = RNN(GRUCell(8, reset_after=False))
     """
 
+    _HAS_RECURRENT_ACTIVATION = True
+    _CONFIG_BEFORE_SEED = ("reset_after",)
+
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
                  bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
@@ -45,43 +46,20 @@ class GRUCell(DropoutCellMixin, Layer):
                  bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, reset_after=True, seed=None,
                  **kwargs):
         kwargs.pop("implementation", None)
-        super().__init__(**kwargs)
-        self.units = check_units(self, units)
-        self.activation = activations.get(activation)
-        self.recurrent_activation = activations.get(recurrent_activation)
-        self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.recurrent_constraint = constraints.get(recurrent_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.dropout = check_rate(self, "dropout", dropout)
-        self.recurrent_dropout = check_rate(self, "recurrent_dropout", recurrent_dropout)
+        super().__init__(
+            units, activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
+            recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
+            bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
+            recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint, dropout=dropout,
+            recurrent_dropout=recurrent_dropout, seed=seed,
+            recurrent_activation=recurrent_activation, **kwargs)
         self.reset_after = bool(reset_after)
-        self.seed = seed
         self.state_size = units
-        self.output_size = units
 
     def build(self, input_shape):
-        units = self.units
-        self.kernel = self.add_weight(shape=(input_shape[-1], 3 * units), initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint,
-                                      name="kernel", _torch_perm=(1, 0))
-        self.recurrent_kernel = self.add_weight(
-            shape=(units, 3 * units), initializer=self.recurrent_initializer,
-            regularizer=self.recurrent_regularizer, constraint=self.recurrent_constraint,
-            name="recurrent_kernel", _torch_perm=(1, 0))
-        if self.use_bias:
-            shape = (2, 3 * units) if self.reset_after else (3 * units,)
-            self.bias = self.add_weight(shape=shape, initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint,
-                                        name="bias")
-        else:
-            self.bias = None
+        self._build_kernels(input_shape[-1], 3 * self.units)
+        self.bias = self._build_bias((2, 3 * self.units) if self.reset_after else (3 * self.units,))
         self.built = True
 
     def call(self, inputs, states, training=False):
@@ -113,26 +91,3 @@ class GRUCell(DropoutCellMixin, Layer):
         hh = self.activation(x_h + rec_h)
         h = z * h_tm1 + (1 - z) * hh
         return h, [h]
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({
-            "units": self.units,
-            "activation": activations.serialize(self.activation),
-            "recurrent_activation": activations.serialize(self.recurrent_activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
-            "dropout": self.dropout,
-            "recurrent_dropout": self.recurrent_dropout,
-            "reset_after": self.reset_after,
-            "seed": self.seed,
-        })
-        return config

@@ -1,13 +1,13 @@
 """`LSTM`: the long short-term memory layer, on torch's fused LSTM kernel where possible."""
 
 from lamina.layers.rnn import _fused
+from lamina.layers.rnn._builtin_rnn import BuiltinRNN
 from lamina.layers.rnn.lstm_cell import LSTMCell
-from lamina.layers.rnn.rnn import RNN
 
 __all__ = ["LSTM"]
 
 
-class LSTM(RNN):
+class LSTM(BuiltinRNN):
     """Long Short-Term Memory layer (Hochreiter 1997), Keras 3 semantics.
 
     Runs torch's fused LSTM kernel (no per-call weight copies: the cell stores
@@ -37,6 +37,8 @@ class LSTM(RNN):
         torch.Size([2, 5, 4])
     """
 
+    _fused_runner = staticmethod(_fused.run_lstm)
+
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
                  bias_initializer="zeros", unit_forget_bias=True, kernel_regularizer=None,
@@ -58,21 +60,3 @@ class LSTM(RNN):
                          activity_regularizer=activity_regularizer, **kwargs)
         self.use_cudnn = use_cudnn
         self._fusable = _fused.fusable_activations(cell)
-
-    @property
-    def units(self):
-        return self.cell.units
-
-    def _fused(self, inputs, states, training, mask):
-        if not self._fusable:
-            return None
-        return _fused.run(self, _fused.run_lstm, inputs, states, training, mask)
-
-    def get_config(self):
-        config = super().get_config()
-        cell_config = self.cell.get_config()
-        for key in ("name", "trainable", "dtype"):
-            cell_config.pop(key, None)
-        config.update(cell_config)
-        config["activity_regularizer"] = config.get("activity_regularizer")
-        return config

@@ -3,14 +3,12 @@
 import torch
 import torch.nn.functional as F
 
-from lamina import activations, constraints, initializers, regularizers
-from lamina.layers.layer import Layer
-from lamina.layers.rnn._cell_base import DropoutCellMixin, check_rate, check_units, forget_bias_initializer
+from lamina.layers.rnn._cell_base import RecurrentCellBase, forget_bias_initializer
 
 __all__ = ["LSTMCell"]
 
 
-class LSTMCell(DropoutCellMixin, Layer):
+class LSTMCell(RecurrentCellBase):
     """Cell class for `LSTM`.
 
     Keras's gate order `i, f, c, o` is torch's `i, f, g, o`, so the kernels are
@@ -37,6 +35,9 @@ class LSTMCell(DropoutCellMixin, Layer):
         >>> layer = RNN(LSTMCell(8), return_sequences=True)
     """
 
+    _HAS_RECURRENT_ACTIVATION = True
+    _CONFIG_AFTER_INITIALIZERS = ("unit_forget_bias",)
+
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
                  bias_initializer="zeros", unit_forget_bias=True, kernel_regularizer=None,
@@ -44,43 +45,23 @@ class LSTMCell(DropoutCellMixin, Layer):
                  recurrent_constraint=None, bias_constraint=None, dropout=0.0, recurrent_dropout=0.0,
                  seed=None, **kwargs):
         kwargs.pop("implementation", None)  # Keras 2 argument, no effect in Keras 3
-        super().__init__(**kwargs)
-        self.units = check_units(self, units)
-        self.activation = activations.get(activation)
-        self.recurrent_activation = activations.get(recurrent_activation)
-        self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
+        super().__init__(
+            units, activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
+            recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
+            bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
+            recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint, dropout=dropout,
+            recurrent_dropout=recurrent_dropout, seed=seed,
+            recurrent_activation=recurrent_activation, **kwargs)
         self.unit_forget_bias = unit_forget_bias
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.recurrent_constraint = constraints.get(recurrent_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.dropout = check_rate(self, "dropout", dropout)
-        self.recurrent_dropout = check_rate(self, "recurrent_dropout", recurrent_dropout)
-        self.seed = seed
         self.state_size = [units, units]
-        self.output_size = units
 
     def build(self, input_shape):
         units = self.units
-        self.kernel = self.add_weight(shape=(input_shape[-1], 4 * units), initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint,
-                                      name="kernel", _torch_perm=(1, 0))
-        self.recurrent_kernel = self.add_weight(
-            shape=(units, 4 * units), initializer=self.recurrent_initializer,
-            regularizer=self.recurrent_regularizer, constraint=self.recurrent_constraint,
-            name="recurrent_kernel", _torch_perm=(1, 0))
-        if self.use_bias:
-            init = forget_bias_initializer(self.bias_initializer, units) if self.unit_forget_bias \
-                else self.bias_initializer
-            self.bias = self.add_weight(shape=(4 * units,), initializer=init, regularizer=self.bias_regularizer,
-                                        constraint=self.bias_constraint, name="bias")
-        else:
-            self.bias = None
+        self._build_kernels(input_shape[-1], 4 * units)
+        self.bias = self._build_bias(
+            (4 * units,),
+            forget_bias_initializer(self.bias_initializer, units) if self.unit_forget_bias else None)
         self.built = True
 
     def call(self, inputs, states, training=False):
@@ -97,26 +78,3 @@ class LSTMCell(DropoutCellMixin, Layer):
         o = self.recurrent_activation(z3)
         h = o * self.activation(c)
         return h, [h, c]
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({
-            "units": self.units,
-            "activation": activations.serialize(self.activation),
-            "recurrent_activation": activations.serialize(self.recurrent_activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "unit_forget_bias": self.unit_forget_bias,
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
-            "dropout": self.dropout,
-            "recurrent_dropout": self.recurrent_dropout,
-            "seed": self.seed,
-        })
-        return config

@@ -1,13 +1,13 @@
 """`SimpleRNN`: a fully-connected recurrence, on torch's fused RNN kernel where possible."""
 
 from lamina.layers.rnn import _fused
-from lamina.layers.rnn.rnn import RNN
+from lamina.layers.rnn._builtin_rnn import BuiltinRNN
 from lamina.layers.rnn.simple_rnn_cell import SimpleRNNCell
 
 __all__ = ["SimpleRNN"]
 
 
-class SimpleRNN(RNN):
+class SimpleRNN(BuiltinRNN):
     """Fully-connected RNN whose output is fed back as the next input state.
 
     `tanh` and `relu` activations run torch's fused `rnn_tanh`/`rnn_relu`
@@ -31,6 +31,9 @@ class SimpleRNN(RNN):
         torch.Size([2, 4])
     """
 
+    _fused_runner = staticmethod(_fused.run_simple)
+    _CELL_CONFIG_DROPPED = ("name", "trainable", "dtype", "seed")
+
     def __init__(self, units, activation="tanh", use_bias=True, kernel_initializer="glorot_uniform",
                  recurrent_initializer="orthogonal", bias_initializer="zeros", kernel_regularizer=None,
                  recurrent_regularizer=None, bias_regularizer=None, activity_regularizer=None,
@@ -49,21 +52,3 @@ class SimpleRNN(RNN):
                          go_backwards=go_backwards, stateful=stateful, unroll=unroll,
                          activity_regularizer=activity_regularizer, **kwargs)
         self._fusable = _fused.simple_fusable(cell)
-
-    @property
-    def units(self):
-        return self.cell.units
-
-    def _fused(self, inputs, states, training, mask):
-        if not self._fusable:
-            return None
-        return _fused.run(self, _fused.run_simple, inputs, states, training, mask)
-
-    def get_config(self):
-        config = super().get_config()
-        cell_config = self.cell.get_config()
-        for key in ("name", "trainable", "dtype", "seed"):
-            cell_config.pop(key, None)
-        config.update(cell_config)
-        config["activity_regularizer"] = config.get("activity_regularizer")
-        return config

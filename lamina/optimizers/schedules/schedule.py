@@ -4,6 +4,8 @@ import math
 
 import torch
 
+from lamina.utils.serialization import serialize_public_object
+
 __all__ = ["LearningRateSchedule", "deserialize", "serialize"]
 
 
@@ -96,14 +98,7 @@ def serialize(schedule):
         >>> serialize(ExponentialDecay(0.1, 10, 0.5))["class_name"]
         'ExponentialDecay'
     """
-    cls = type(schedule)
-    builtin = cls.__module__.startswith("lamina.")
-    return {
-        "module": "keras.optimizers.schedules" if builtin else cls.__module__,
-        "class_name": cls.__name__,
-        "config": schedule.get_config(),
-        "registered_name": None if builtin else cls.__name__,
-    }
+    return serialize_public_object(schedule, "keras.optimizers.schedules")
 
 
 def deserialize(config, custom_objects=None):

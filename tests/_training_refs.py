@@ -1,5 +1,8 @@
 """Loads the Keras 3.15.1 reference values (`training_refs.json` + `.npz`).
 
+Shared by tests/losses, tests/metrics and tests/optimizers (`from _training_refs import ...`;
+tests/conftest.py puts this folder on sys.path).
+
 The files live in the shared fixtures folder; set LAMINA_TRAINING_REFS to the
 folder holding them when running from elsewhere.
 """
@@ -10,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-_REPO = Path(__file__).resolve().parents[2]
+_REPO = Path(__file__).resolve().parents[1]
 _CANDIDATES = [
     os.environ.get("LAMINA_TRAINING_REFS"),
     _REPO / "shared" / "fixtures" / "training",
