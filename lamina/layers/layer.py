@@ -20,7 +20,7 @@ from lamina import backend
 from lamina.backend.call_context import CALL_CONTEXT
 from lamina.layers.input_spec import assert_input_compatibility
 from lamina.layers.tracking import TrackedList, TrackedDict, wrap_container
-from lamina.layers.layer_weights import WeightsMixin, _BuildDevice
+from lamina.layers.layer_weights import WeightsMixin, _BuildDevice, in_keras_layout
 from lamina.utils import tree
 
 __all__ = ["Layer"]
@@ -288,7 +288,7 @@ class Layer(WeightsMixin, nn.Module):
                     reg = spec["regularizer"]
                     param = module._parameters.get(pname)
                     if reg is not None and param is not None:
-                        out.append(reg(param))
+                        out.append(in_keras_layout(reg, spec.get("perm"))(param))
         return out
 
     @staticmethod

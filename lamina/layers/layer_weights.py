@@ -16,7 +16,23 @@ from torch import nn
 from lamina import backend
 from lamina.layers.variable import Variable
 
-__all__ = ["WeightsMixin"]
+__all__ = ["WeightsMixin", "in_keras_layout"]
+
+
+def in_keras_layout(fn, perm):
+    """`fn` (a regularizer or constraint written for the Keras layout) applied to a weight stored
+    permuted by `perm`: the weight is seen in Keras layout (a view) and a tensor result is
+    permuted back, so `max_norm(axis=0)` on a Dense kernel means what it means in Keras."""
+    if perm is None:
+        return fn
+    inverse = np.argsort(perm).tolist()
+    perm = list(perm)
+
+    def apply(value):
+        result = fn(value.permute(*inverse))
+        return result.permute(*perm) if result.dim() == len(perm) else result
+
+    return apply
 
 
 class WeightsMixin:
@@ -103,6 +119,8 @@ class WeightsMixin:
         param = Variable(value, requires_grad=bool(trainable) and self._trainable)
         param._keras_name = name
         param._owner_path = self.name
+        if _torch_perm is not None:
+            param._keras_perm = tuple(_torch_perm)
         self.register_parameter(name, param)
         self._weight_specs[name] = {
             "trainable": bool(trainable),

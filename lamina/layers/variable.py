@@ -22,6 +22,10 @@ class Variable(nn.Parameter):
     # Set by Layer.add_weight; class-level defaults keep unpickled copies valid.
     _keras_name = None
     _owner_path = None
+    # Set for weights stored in a torch layout (Dense/conv/RNN kernels): the permutation that maps
+    # the Keras layout to the stored one. `numpy()`/`assign()` speak Keras layout, torch ops see
+    # the stored tensor.
+    _keras_perm = None
 
     @property
     def name(self) -> str:
@@ -36,21 +40,37 @@ class Variable(nn.Parameter):
     def trainable(self) -> bool:
         return self.requires_grad
 
+    @property
+    def keras_shape(self) -> tuple:
+        """The shape in Keras layout (`(in, out)` for a Dense kernel stored as `(out, in)`)."""
+        if self._keras_perm is None:
+            return tuple(self.shape)
+        return tuple(self.shape[i] for i in np.argsort(self._keras_perm))
+
+    def keras_view(self, value=None) -> torch.Tensor:
+        """`value` (default: this weight) seen in Keras layout: a view, no copy."""
+        value = self if value is None else value
+        if self._keras_perm is None:
+            return value
+        return value.permute(*np.argsort(self._keras_perm).tolist())
+
     def numpy(self, *, force=False) -> np.ndarray:  # noqa: D401 - Keras name
-        """A NumPy copy of the value (detached, on the CPU).
+        """A NumPy copy of the value in Keras layout (detached, on the CPU).
 
         `force` matches `torch.Tensor.numpy`'s signature (the ONNX exporter passes it).
         """
-        return self.detach().cpu().numpy()
+        return self.keras_view(self.detach()).cpu().numpy().copy()
 
     def assign(self, value) -> "Variable":
-        """Copies `value` (array-like, same shape) into this weight in place."""
+        """Copies `value` (array-like, Keras layout and shape) into this weight in place."""
         value = torch.as_tensor(np.asarray(value) if not isinstance(value, torch.Tensor) else value)
-        if tuple(value.shape) != tuple(self.shape):
+        if tuple(value.shape) != self.keras_shape:
             raise ValueError(
                 f"Cannot assign a value of shape {tuple(value.shape)} to weight "
-                f"'{self.path}' of shape {tuple(self.shape)}."
+                f"'{self.path}' of shape {self.keras_shape} (Keras layout)."
             )
+        if self._keras_perm is not None:
+            value = value.permute(*self._keras_perm)
         with torch.no_grad():
             self.copy_(value)
         return self

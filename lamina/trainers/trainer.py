@@ -11,6 +11,7 @@ structure resolution happens once (first batch); a step does no validation.
 import torch
 
 from lamina.layers.layer import _LOSS_TRACKER, Layer
+from lamina.layers.layer_weights import in_keras_layout
 from lamina.trainers import resolve
 from lamina.trainers.compile_state import CompileState
 from lamina.trainers.trackers import LazyLogs, logs_to_floats
@@ -158,10 +159,11 @@ class Trainer:
                 param = module._parameters.get(name)
                 if param is None:
                     continue
+                # Weights stored in torch layout are regularized/constrained in their Keras layout.
                 if spec.get("regularizer") is not None:
-                    self._regularized.append((param, spec["regularizer"]))
+                    self._regularized.append((param, in_keras_layout(spec["regularizer"], spec.get("perm"))))
                 if spec.get("constraint") is not None and param.requires_grad:
-                    self._constrained.append((param, spec["constraint"]))
+                    self._constrained.append((param, in_keras_layout(spec["constraint"], spec.get("perm"))))
         step = getattr(self.optimizer, "step", None)
         self._optimizer_step = step if step is not None else self._apply_gradients_step
         # mixed_float16 layers: dynamic loss scaling (lamina/mixed_precision/loss_scale.py).

@@ -28,7 +28,11 @@ def test_lazy_build_on_first_call_creates_keras_layout_weights():
     assert not dense.built
     out = dense(torch.ones(2, 5))
     assert dense.built and out.shape == (2, 3)
-    assert [tuple(w.shape) for w in dense.weights] == [(5, 3), (3,)]
+    # Keras layout wherever the Keras API speaks; nn.Linear's layout for torch.
+    assert [w.shape for w in dense.get_weights()] == [(5, 3), (3,)]
+    assert [w.keras_shape for w in dense.weights] == [(5, 3), (3,)]
+    assert dense.kernel.numpy().shape == (5, 3)
+    assert tuple(dense.kernel.shape) == (3, 5)
     assert dense.kernel.path == "dense/kernel"
     assert isinstance(dense.kernel, torch.nn.Parameter)
     assert dense.count_params() == 18
@@ -249,3 +253,36 @@ def test_plain_torch_modules_follow_the_lamina_training_rule():
     assert not net.drop.training and torch.equal(net(x), x)
     net.train()
     assert not torch.equal(net(x), x)
+
+
+def test_dense_state_dict_is_interchangeable_with_nn_linear():
+    dense = layers.Dense(3)
+    dense.build((None, 5))
+    linear = torch.nn.Linear(5, 3)
+    dense.load_state_dict({"kernel": linear.weight.detach(), "bias": linear.bias.detach()})
+    x = torch.randn(4, 5)
+    torch.testing.assert_close(dense(x), linear(x))
+    kernel = np.arange(15, dtype="float32").reshape(5, 3)
+    dense.kernel.assign(kernel)
+    np.testing.assert_array_equal(dense.get_weights()[0], kernel)
+    with pytest.raises(ValueError, match=r"shape \(3, 5\) to weight 'dense.*/kernel' of shape \(5, 3\) \(Keras layout\)"):
+        dense.kernel.assign(kernel.T)
+
+
+def test_constraints_and_regularizers_see_the_keras_layout():
+    # max_norm(axis=0) bounds each output unit's incoming weights, as in Keras, although the
+    # kernel is stored transposed.
+    from lamina import constraints, regularizers
+
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(
+        2, kernel_constraint=constraints.MaxNorm(1.0, axis=0),
+        kernel_regularizer=regularizers.OrthogonalRegularizer(factor=1.0, mode="columns"))])
+    dense = model.layers[0]
+    dense.set_weights([np.array([[3.0, 0.1]] * 4, dtype="float32"), np.zeros(2, dtype="float32")])
+    expected_penalty = float(regularizers.OrthogonalRegularizer(factor=1.0, mode="columns")(
+        torch.from_numpy(dense.get_weights()[0])))
+    assert float(model.losses[0]) == pytest.approx(expected_penalty, rel=1e-6)
+    model.compile(optimizer=keras.optimizers.SGD(0.0), loss="mse")
+    model.train_on_batch(np.zeros((2, 4), "float32"), np.zeros((2, 2), "float32"))
+    norms = np.linalg.norm(dense.get_weights()[0], axis=0)
+    np.testing.assert_allclose(norms, [1.0, 0.2], rtol=1e-5)
