@@ -197,6 +197,15 @@ def _sparse_categorical_crossentropy_mean(y_true, y_pred, from_logits=False, ign
     `F.cross_entropy(logits, labels)`), or None where it does not apply."""
     if ignore_class is not None:
         return None
+    # The common training step, checked in a few attribute reads instead of the general
+    # path's validation: 1-D int64 labels matching a 2-D softmax output that carries its logits.
+    if not from_logits and y_pred.dim() == 2 and y_true.dim() == 1 and y_true.dtype == torch.long \
+            and y_true.shape[0] == y_pred.shape[0] and axis in (-1, 1):
+        logits = getattr(y_pred, "_keras_logits", None)
+        if logits is not None and getattr(y_pred, "_keras_activation", None) == "softmax" \
+                and getattr(y_pred, "_keras_activation_axis", -1) in (-1, 1) \
+                and logits.dtype == y_pred.dtype and logits.shape == y_pred.shape:
+            return F.cross_entropy(logits, y_true)
     return _sparse_categorical_crossentropy(y_true, y_pred, from_logits, None, axis, "mean")
 
 

@@ -122,6 +122,11 @@ class Optimizer(OptimizerPersistence):
     def _after_torch_step(self, params, lr):
         """Runs after the torch step (state fix-ups)."""
 
+    def _direct_step(self, params, grads):
+        """Optionally runs torch's update kernel without `torch.optim`'s per-step wrapper; returns
+        True when done. The default returns False: `self._torch.step()` runs."""
+        return False
+
     def _sync_counters(self, params):
         """Sets the torch step counters of `params` to the global step count.
 
@@ -452,7 +457,7 @@ class Optimizer(OptimizerPersistence):
             if self._counter_keys and (self._counters_diverged or len(active) != len(self._params)):
                 self._counters_diverged = True
                 self._sync_counters(active)
-            if self._before_torch_step(active, lr) is not False:
+            if self._before_torch_step(active, lr) is not False and not self._direct_step(active, grads):
                 self._torch.step()
             self._after_torch_step(active, lr)
             self._finish_iteration()

@@ -2,6 +2,8 @@
 rate and iterations, frozen and missing gradients, state_dict resume, config,
 lookup, and argument validation."""
 
+import copy
+
 import numpy as np
 import pytest
 import torch
@@ -339,3 +341,46 @@ def test_get_lookup():
         optimizers.get("adamm")
     with pytest.raises(ValueError, match="Could not interpret optimizer identifier"):
         optimizers.get(42)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: optimizers.Adam(learning_rate=0.01),
+    lambda: optimizers.Adam(learning_rate=0.01, amsgrad=True),
+    lambda: optimizers.AdamW(learning_rate=0.01, weight_decay=0.1),
+])
+def test_adam_direct_kernel_call_equals_torch_step(make):
+    # The direct call of torch's functional adam (no torch.optim wrapper) must give the bits
+    # torch.optim.Adam.step() gives; an optimizer hook forces the regular path for comparison.
+    torch.manual_seed(0)
+    grads = [[torch.randn(4, 3), torch.randn(3)] for _ in range(5)]
+    results = []
+    for force_regular in (False, True):
+        params = [torch.nn.Parameter(torch.ones(4, 3)), torch.nn.Parameter(torch.zeros(3))]
+        opt = make()
+        opt.build(params)
+        if force_regular:
+            opt.torch_optimizer.register_step_pre_hook(lambda *args: None)
+        for step_grads in grads:
+            for p, g in zip(params, step_grads):
+                p.grad = g.clone()
+            opt.step()
+        assert (opt.__dict__.get("_direct_cache") is None) == force_regular
+        results.append([p.detach().clone() for p in params])
+    for direct, regular in zip(*results):
+        assert torch.equal(direct, regular)
+
+
+def test_adam_direct_kernel_follows_loaded_state():
+    params = [torch.nn.Parameter(torch.ones(3))]
+    opt = optimizers.Adam(learning_rate=0.1)
+    opt.build(params)
+    params[0].grad = torch.ones(3)
+    opt.step()
+    saved = opt.torch_optimizer.state_dict()
+    reference = copy.deepcopy(saved)
+    opt.step()
+    opt.torch_optimizer.load_state_dict(reference)  # new state tensors: the cached lists are stale
+    params[0].grad = torch.ones(3)
+    opt.step()
+    assert float(opt.torch_optimizer.state[params[0]]["step"]) == 2.0
+    assert opt.__dict__["_direct_cache"][2][0][0] is opt.torch_optimizer.state[params[0]]["exp_avg"]
