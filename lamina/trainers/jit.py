@@ -3,14 +3,22 @@
 What works reliably on torch 2.x (checked on 2.13, CPU, inductor):
 
 - The whole step is one function (zero_grad, forward, loss, `loss.backward()`,
-  optimizer step, constraints) compiled with `torch.compile`, run with
-  *compiled autograd* enabled (`torch._dynamo.config.compiled_autograd`): Dynamo
-  traces forward + loss into one graph, compiled autograd captures the backward
-  graph at `backward()` and compiles it too, and the optimizer update is traced
-  (lamina's fused CPU/CUDA optimizer kernels are left as the single fused call
-  torch marks them to be). Losses equal eager ones up to float rounding.
-- Where that is not safe, only forward + loss are compiled (backward and the
-  update then run eagerly), with a one-time warning saying why:
+  optimizer step, constraints) given to `torch.compile`, run with *compiled
+  autograd* enabled (`torch._dynamo.config.compiled_autograd`). Dynamo does not
+  make it one graph: `zero_grad`, `backward()` and parts of torch's optimizer
+  bookkeeping are graph breaks. What it compiles is the forward + loss graph,
+  the backward graph (captured by compiled autograd when `backward()` runs) and
+  the traceable part of the update (the fused kernel stays one call). Losses
+  equal eager ones up to float rounding (`tests/trainers/test_jit_step.py`).
+- Speed (`bench/bench_compile.py`): on the 2-core CPU this was written on,
+  compiled steps are *slower* than eager ones (seed MLP ~1.6x, residual CNN
+  ~1.9x of eager; inductor picks transposed layouts for the NHWC views between
+  convolutions and each call pays guard checks). That is why `jit_compile`
+  defaults to eager ("auto"); measure on your hardware (GPUs are where
+  inductor's fusion pays).
+- Where that is not safe, only forward + loss are compiled (AOTAutograd then
+  compiles their backward as well; the update runs eagerly), with a one-time
+  warning saying why:
   * dynamic loss scaling (mixed_float16): the step is skipped data-dependently
     on overflow, which would split the graph on every step;
   * a distribution (DDP): DDP's gradient hooks and buckets run in the eager
@@ -87,6 +95,6 @@ def compile_train_step(model):
                 return compiled(x, y, sample_weight)
 
         return run, True
-    warnings.warn(f"jit_compile=True on model '{model.name}': compiling forward + loss only (backward and the "
-                  f"optimizer update run eagerly) because {reason}.", stacklevel=4)
+    warnings.warn(f"jit_compile=True on model '{model.name}': compiling forward + loss (and their backward) "
+                  f"only, the optimizer update runs eagerly, because {reason}.", stacklevel=4)
     return torch.compile(model._forward_and_loss, backend=backend), False

@@ -45,7 +45,7 @@ def test_fallback_compiles_forward_only_with_warning(monkeypatch):
     monkeypatch.setattr(jit, "full_step_blocker", lambda model: "a test says so")
     eager_loss, _, _ = _train(_model(False))
     model = _model(True)
-    with pytest.warns(UserWarning, match=r"jit_compile=True on model '.*': compiling forward \+ loss only .* "
+    with pytest.warns(UserWarning, match=r"jit_compile=True on model '.*': compiling forward \+ loss \(and their backward\) only, .*"
                                          r"because a test says so"):
         jit_loss, _, _ = _train(model)
     assert model._jit_full_step is False
