@@ -8,8 +8,6 @@ The layout itself is `summary_table.render_summary`.
 
 import re
 
-from torch import nn
-
 from lamina.graph.keras_tensor import KerasTensor
 from lamina.layers.layer import Layer
 from lamina.models.summary_table import SummaryRow, format_param_footer, render_summary

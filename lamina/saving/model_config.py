@@ -82,8 +82,6 @@ def serialize_layer(layer) -> dict:
 
 def functional_to_config(model) -> dict:
     """The `config` of a Functional model, as Keras 3 writes it."""
-    from lamina.models.functional import Functional
-
     model_nodes = {id(node) for node in model._graph_nodes}
     reindex = {}
     for layer in model.layers:

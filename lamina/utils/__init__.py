@@ -1,4 +1,9 @@
-"""Utilities shared across lamina (nested structures, config serialization)."""
+"""Utilities shared across lamina (nested structures, config serialization).
 
-from lamina.utils.random import set_random_seed  # noqa: E402,F401  (keras.utils.set_random_seed)
-from lamina.visualization.plot_model import plot_model  # noqa: E402,F401  (keras.utils.plot_model)
+Public as in `keras.utils`: `set_random_seed`, `plot_model`.
+"""
+
+from lamina.utils.random import set_random_seed
+from lamina.visualization.plot_model import plot_model
+
+__all__ = ["plot_model", "set_random_seed"]

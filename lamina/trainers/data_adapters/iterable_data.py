@@ -5,8 +5,6 @@ are converted per batch. Re-iterable sources (DataLoader, list) restart each
 epoch; a one-shot generator continues where the previous epoch stopped.
 """
 
-import torch
-
 from lamina.trainers.data_adapters.structure import class_weight_to_sample_weight, convert_structure
 
 __all__ = ["IterableData", "unpack_batch"]
