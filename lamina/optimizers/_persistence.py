@@ -12,6 +12,30 @@ __all__ = ["OptimizerPersistence"]
 class OptimizerPersistence:
     """Mixin of `Optimizer`: the state and config half of its API."""
 
+    # ---------------------------------------------------- Keras variable layout
+    # How the per-parameter state maps onto Keras's `optimizer.variables` (what `.keras` files
+    # store under `optimizer/vars`). Keras creates slots by `add_optimizer_variables` calls:
+    # the names of one call are interleaved per variable, separate calls follow each other.
+
+    def _keras_slot_groups(self):
+        """Torch state keys per Keras `add_optimizer_variables` call, e.g. `[("exp_avg", "exp_avg_sq")]`."""
+        return [tuple(self._slot_keys)] if self._slot_keys else []
+
+    def _slot_to_keras(self, key, value):
+        """A torch state tensor as the Keras slot's value (same layout); subclasses convert units."""
+        return value
+
+    def _slot_from_keras(self, key, value):
+        """The inverse of `_slot_to_keras`, for loading a Keras-written file."""
+        return value
+
+    def _keras_trailing_variables(self):
+        """Values Keras keeps after the slots (Nadam's `u_product`)."""
+        return []
+
+    def _load_keras_trailing_variables(self, values):
+        pass
+
     @property
     def variables(self):
         """Optimizer state tensors, Keras-style: iterations, learning rate (when a
@@ -19,7 +43,7 @@ class OptimizerPersistence:
 
         The first two are snapshots; the others are the live tensors.
         """
-        out = [torch.tensor(self._real_iterations(), dtype=torch.int64)]
+        out = [torch.tensor(self._iterations, dtype=torch.int64)]  # raw steps, as Keras's `_iterations`
         if isinstance(self._learning_rate, float):
             out.append(torch.tensor(self._learning_rate, dtype=torch.float32))
         if self._torch is not None:

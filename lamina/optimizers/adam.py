@@ -97,6 +97,9 @@ class Adam(Optimizer):
             group["eps"] = eps
         return True
 
+    def _keras_slot_groups(self):
+        return [("exp_avg", "exp_avg_sq")] + ([("max_exp_avg_sq",)] if self.amsgrad else [])
+
     def _direct_step(self, params, grads):
         """The update through torch's functional `torch.optim.adam.adam` (same fused/foreach
         kernel, same state tensors) instead of `torch.optim.Adam.step()`.

@@ -63,6 +63,12 @@ class Adamax(Optimizer):
             "exp_inf": torch.full_like(param, self._shift, memory_format=torch.preserve_format),
         }
 
+    def _slot_to_keras(self, key, value):
+        return value - self._shift if key == "exp_inf" else value
+
+    def _slot_from_keras(self, key, value):
+        return value + self._shift if key == "exp_inf" else value
+
     def _after_torch_step(self, params, lr):
         torch._foreach_add_(self._state_list("exp_inf", params), self._shift - self.epsilon)
 

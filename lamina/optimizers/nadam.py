@@ -73,6 +73,12 @@ class Nadam(Optimizer):
         t = self._real_iterations() + 1
         self._u_product *= self.beta_1 * (1.0 - 0.5 * 0.96 ** t)
 
+    def _keras_trailing_variables(self):
+        return [torch.tensor(self._u_product, dtype=torch.float32)]
+
+    def _load_keras_trailing_variables(self, values):
+        self._u_product = float(values[0])
+
     def _extra_state(self):
         return {"u_product": self._u_product}
 

@@ -93,6 +93,24 @@ class RMSprop(Optimizer):
                 group["momentum"] = float(self.momentum)
             self._units.zero_lr_update(params, self._state_list("momentum_buffer", params), self.momentum)
 
+    def _keras_slot_groups(self):
+        return ([("square_avg",)] + ([("momentum_buffer",)] if self.momentum > 0 else [])
+                + ([("grad_avg",)] if self.centered else []))
+
+    def _slot_to_keras(self, key, value):
+        if key == "square_avg":
+            return value - self._shift
+        if key == "momentum_buffer":
+            return value * (self._units.buffer_lr or 1.0)
+        return value
+
+    def _slot_from_keras(self, key, value):
+        if key == "square_avg":
+            return value + self._shift
+        if key == "momentum_buffer":
+            self._units.buffer_lr = 1.0
+        return value
+
     def _extra_state(self):
         return self._units.state()
 

@@ -66,6 +66,17 @@ class SGD(Optimizer):
         self._units.rescale(self._state_list("momentum_buffer", self._params), lr)
         return True
 
+    def _keras_slot_groups(self):
+        return [("momentum_buffer",)] if self.momentum > 0 else []
+
+    def _slot_to_keras(self, key, value):
+        # Keras keeps `m = mu * m - lr * g` (lamina/optimizers/_momentum.py): m = -L * buffer.
+        return value * -(self._units.buffer_lr or 1.0)
+
+    def _slot_from_keras(self, key, value):
+        self._units.buffer_lr = 1.0  # buffers loaded in units of rate 1; rescaled at the next step
+        return -value
+
     def _extra_state(self):
         return self._units.state()
 

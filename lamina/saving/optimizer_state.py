@@ -2,8 +2,10 @@
 
 Two views are written under `optimizer/`:
 
-- `optimizer/vars/<i>`: the optimizer's `variables` (iterations, learning
-  rate, then per-parameter slots), Keras's own layout for optimizer state.
+- `optimizer/vars/<i>`: what Keras 3's optimizer holds in `variables`, in its
+  order, layouts and units (`keras_optimizer_variables`), so Keras 3 resumes
+  training from a lamina file; a Keras-written file is read back through the
+  same mapping (`load_keras_optimizer_variables`).
 - `optimizer/lamina_state`: the complete `optimizer.state_dict()` (torch's
   per-parameter steps and moments, EMA, accumulators), as datasets plus a JSON
   description of the structure in the attribute `structure`. Nothing is
@@ -82,19 +84,8 @@ def save_optimizer_state(model, h5file):
         return
     keras_vars = h5file.create_group("optimizer/vars")
     keras_vars.attrs["name"] = type(optimizer).__name__.lower()
-    owners = _slot_owners(optimizer)
-    for index, variable in enumerate(optimizer.variables):
-        value = variable.detach().cpu()
-        if value.dtype == torch.bfloat16:
-            value = value.float()
-        param = owners.get(id(variable))
-        if param is not None and value.shape == param.shape:
-            # Slots of a weight stored in torch layout (conv kernels) go to the file in Keras's
-            # layout, like the weight itself, so Keras 3 can load them.
-            perm = model._weight_perm(param)
-            if perm is not None:
-                value = value.permute(*np.argsort(perm).tolist())
-        keras_vars.create_dataset(str(index), data=value.numpy())
+    for index, value in enumerate(keras_optimizer_variables(model, optimizer)):
+        keras_vars.create_dataset(str(index), data=value)
     arrays = {}
     structure = _encode(optimizer.state_dict(), arrays)
     group = h5file.create_group(_STATE)
@@ -103,28 +94,112 @@ def save_optimizer_state(model, h5file):
         group.create_dataset(key, data=array)
 
 
-def _slot_owners(optimizer):
-    """id(slot tensor) -> the parameter it belongs to (moments of a conv kernel, ...)."""
-    owners = {}
-    torch_optimizer = getattr(optimizer, "_torch", None)
-    if torch_optimizer is None:
-        return owners
-    for param in getattr(optimizer, "_params", []):
-        for value in torch_optimizer.state.get(param, {}).values():
-            if isinstance(value, torch.Tensor):
-                owners[id(value)] = param
-    return owners
+def _keras_ordered_params(model, optimizer):
+    """The optimizer's parameters in Keras's order (the model's trainable weights)."""
+    index = getattr(optimizer, "_index", {})
+    ordered = [w for w in model.trainable_weights if id(w) in index]
+    seen = {id(w) for w in ordered}
+    return ordered + [p for p in optimizer._params if id(p) not in seen]
+
+
+def _keras_slot_plan(model, optimizer):
+    """(param, torch state key) for every Keras slot variable, in Keras's order."""
+    params = _keras_ordered_params(model, optimizer)
+    return [(param, key) for group in optimizer._keras_slot_groups() for param in params for key in group]
+
+
+def _to_keras_layout(model, param, value):
+    perm = model._weight_perm(param)
+    return value.permute(*np.argsort(perm).tolist()) if perm is not None and value.shape == param.shape else value
+
+
+def keras_optimizer_variables(model, optimizer):
+    """The arrays Keras 3's optimizer holds in `optimizer.variables`, in its order and units.
+
+    `[iterations, learning_rate (when a float), EMA averages, gradient accumulators,
+    slots per Keras's variable-creation order, trailing scalars]`, every slot in the
+    Keras layout of its weight (so a Keras 3 model loaded from the file resumes training).
+    """
+    def numpy(tensor):
+        tensor = tensor.detach().cpu()
+        return (tensor.float() if tensor.dtype == torch.bfloat16 else tensor).numpy()
+
+    # Keras stores its raw step counter (`_iterations`: micro-steps under gradient accumulation).
+    out = [np.asarray(optimizer._iterations, dtype=np.int64)]
+    if isinstance(optimizer._learning_rate, float):
+        out.append(np.asarray(optimizer._learning_rate, dtype=np.float32))
+    params = _keras_ordered_params(model, optimizer)
+    position = {id(p): i for i, p in enumerate(optimizer._params)}
+    for extra in (optimizer._ema, optimizer._accumulators):
+        if extra:
+            out.extend(numpy(_to_keras_layout(model, p, extra[position[id(p)]])) for p in params)
+    state = optimizer._torch.state if optimizer._torch is not None else {}
+    for param, key in _keras_slot_plan(model, optimizer):
+        value = state.get(param, {}).get(key)
+        if value is None:
+            value = torch.zeros_like(param)
+        value = optimizer._slot_to_keras(key, value.detach())
+        out.append(numpy(_to_keras_layout(model, param, value)))
+    out.extend(numpy(value) for value in optimizer._keras_trailing_variables())
+    return out
+
+
+def load_keras_optimizer_variables(model, optimizer, arrays, where):
+    """Restores the state of a Keras-written file's `optimizer/vars` (see `keras_optimizer_variables`).
+
+    Returns False, with a warning, when the stored variables do not match this optimizer (another
+    class or options): training then restarts its moments, as Keras does in that case.
+    """
+    expected = keras_optimizer_variables(model, optimizer)
+    if len(arrays) != len(expected) or any(np.shape(a) != np.shape(e) for a, e in zip(arrays, expected)):
+        _warn_mismatch(optimizer, where, len(arrays), len(expected))
+        return False
+    arrays = list(arrays)
+    optimizer._iterations = int(np.asarray(arrays.pop(0)))
+    optimizer._counters_diverged = True  # torch's per-parameter step counters follow at the next step
+    if isinstance(optimizer._learning_rate, float):
+        optimizer._learning_rate = float(np.asarray(arrays.pop(0)))
+    params = _keras_ordered_params(model, optimizer)
+    position = {id(p): i for i, p in enumerate(optimizer._params)}
+
+    def from_keras_layout(param, array, like):
+        value = torch.from_numpy(np.array(array, copy=True))
+        perm = model._weight_perm(param)
+        if perm is not None and value.dim() == len(perm):
+            value = value.permute(*perm)
+        return value.to(dtype=like.dtype, device=like.device)
+
+    with torch.no_grad():
+        for extra in (optimizer._ema, optimizer._accumulators):
+            if extra:
+                for p in params:
+                    target = extra[position[id(p)]]
+                    target.copy_(from_keras_layout(p, arrays.pop(0), target))
+        state = optimizer._torch.state
+        for param, key in _keras_slot_plan(model, optimizer):
+            entry = state[param]
+            target = entry.get(key)
+            if target is None:
+                target = entry[key] = torch.zeros_like(param, memory_format=torch.preserve_format)
+            value = from_keras_layout(param, arrays.pop(0), target)
+            target.copy_(optimizer._slot_from_keras(key, value))
+    optimizer._load_keras_trailing_variables([torch.from_numpy(np.asarray(a)) for a in arrays])
+    return True
 
 
 def load_optimizer_state(model, h5file, where):
     """Restores the optimizer state saved with the model, building the optimizer on its parameters.
 
-    Does nothing if the model has no optimizer or the file holds no lamina optimizer state (a
-    Keras-written file: its `optimizer/vars` do not describe torch's state, so training restarts
-    its moments, as after compiling).
+    A lamina file restores the complete torch state (`optimizer/lamina_state`); a Keras-written
+    file has only Keras's `optimizer/vars`, which are converted (step count, learning rate,
+    moments, in Keras's order and units).
     """
     optimizer = getattr(model, "optimizer", None)
-    if optimizer is None or not hasattr(optimizer, "load_state_dict") or _STATE not in h5file:
+    if optimizer is None or not hasattr(optimizer, "load_state_dict"):
+        return
+    if _STATE not in h5file:
+        if "optimizer/vars" in h5file:
+            _load_keras_written(model, optimizer, h5file["optimizer/vars"], where)
         return
     group = h5file[_STATE]
     try:
@@ -142,3 +217,31 @@ def load_optimizer_state(model, h5file, where):
     except Exception as error:
         raise LoadError(f"Could not restore the optimizer state from {where}: {type(error).__name__}: {error}. "
                         f"Load with compile=False to skip it.") from error
+
+
+def _warn_mismatch(optimizer, where, received, expected):
+    import warnings
+
+    warnings.warn(f"The optimizer variables in {where} ({received} arrays) do not match this "
+                  f"{type(optimizer).__name__} ({expected} expected, e.g. another optimizer class or "
+                  f"options); its state starts afresh, as Keras does in that case.", stacklevel=4)
+
+
+def _load_keras_written(model, optimizer, group, where):
+    """Keras's `optimizer/vars/<i>` datasets into `optimizer` (shapes checked before reading)."""
+    if not getattr(optimizer, "built", False):
+        optimizer.build([p for p in model.parameters() if p.requires_grad])
+    keys = sorted(group.keys(), key=lambda k: int(k) if k.isdigit() else -1)
+    if any(not k.isdigit() for k in keys) or keys != [str(i) for i in range(len(keys))]:
+        raise CorruptFileError(f"The optimizer variables in {where} are not numbered 0..n-1: {keys[:10]}.")
+    expected = keras_optimizer_variables(model, optimizer)
+    if len(keys) != len(expected) or any(tuple(group[k].shape) != np.shape(e) for k, e in zip(keys, expected)):
+        _warn_mismatch(optimizer, where, len(keys), len(expected))
+        return
+    arrays = []
+    for key in keys:
+        array = np.asarray(group[key][()])
+        if array.dtype.kind not in "fiub":
+            raise CorruptFileError(f"Optimizer variable {key} in {where} has unsupported dtype {array.dtype}.")
+        arrays.append(array)
+    load_keras_optimizer_variables(model, optimizer, arrays, where)

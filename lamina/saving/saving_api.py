@@ -11,7 +11,7 @@ import io
 import json
 import os
 
-from lamina.saving import archive
+from lamina.saving import archive, registration
 from lamina.saving.errors import CorruptFileError, LoadError, SavingError
 from lamina.saving.model_config import model_from_config, serialize_layer
 from lamina.saving.optimizer_state import load_optimizer_state, save_optimizer_state
@@ -70,11 +70,24 @@ def save_model(model, filepath, overwrite=True):
     except TypeError as error:
         raise SavingError(f"The config of model '{model.name}' is not JSON-serializable: {error}. Make the "
                           f"get_config() of custom layers return plain values.") from error
-    metadata = json.dumps({"keras_version": KERAS_VERSION,
+    from lamina import __version__
+
+    # Keras reads none of metadata.json; "lamina_version" tells lamina who wrote the file.
+    metadata = json.dumps({"keras_version": KERAS_VERSION, "lamina_version": __version__,
                            "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")})
     members = {archive.METADATA: metadata.encode(), archive.CONFIG: config_json.encode(),
                archive.WEIGHTS: _weights_bytes(model, include_optimizer=True)}
     archive.write_archive(filepath, members, as_zip=filepath.endswith(".keras"))
+
+
+def _from_keras_compile_config(config):
+    # Keras writes its backend's *resolved* jit_compile: True for every model compiled with the
+    # default on JAX or TensorFlow, which says nothing about the user's wish for torch. Keras's
+    # "auto" on torch means eager, so such a file trains eagerly here; compile again with
+    # jit_compile=True to opt in to torch.compile.
+    if config.get("jit_compile") is True:
+        config = {**config, "jit_compile": "auto"}
+    return config
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
@@ -83,7 +96,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     Args:
         filepath: the `.keras` file or saved-model folder.
         custom_objects: `{"Name": class_or_function}` for custom classes.
-        compile: restore the compile config (and optimizer state) if saved.
+        compile: restore the compile config (and optimizer state) if saved. A
+            Keras-written `jit_compile=True` (what Keras records for its default on
+            JAX/TensorFlow) loads as `"auto"` (eager); compile again to opt in.
         safe_mode: refuse Lambda layers' Python bytecode; pass False only for
             files from a trusted source.
 
@@ -95,13 +110,19 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     if filepath.endswith(".weights.h5"):
         raise LoadError(f"{where} holds weights only; build the model and call model.load_weights({where}).")
     members = archive.read_archive(filepath)
-    archive.parse_json(members[archive.METADATA], archive.METADATA, where)
+    metadata = archive.parse_json(members[archive.METADATA], archive.METADATA, where)
     config = archive.parse_json(members[archive.CONFIG], archive.CONFIG, where)
     model = model_from_config(config, custom_objects=custom_objects, safe_mode=safe_mode)
     compile_config = config.get("compile_config")
+    if isinstance(compile_config, dict) and not (isinstance(metadata, dict) and "lamina_version" in metadata):
+        compile_config = _from_keras_compile_config(compile_config)
     if compile and compile_config and hasattr(model, "compile_from_config"):
         try:
-            model.compile_from_config(compile_config)
+            if custom_objects:
+                with registration.custom_object_scope(custom_objects):
+                    model.compile_from_config(compile_config)
+            else:
+                model.compile_from_config(compile_config)
         except Exception as error:
             # As Keras: the architecture and weights are still usable; compile again by hand.
             import warnings

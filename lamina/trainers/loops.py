@@ -163,6 +163,9 @@ def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbac
                 if self.stop_training:
                     break
             self._interrupted = False
+            if epochs > 0:
+                # As Keras: with use_ema, the weights become their moving averages when fit ends.
+                self.optimizer.finalize_variable_values(self.trainable_weights)
             callback_list.on_train_end()
         except Exception as error:
             # A dead or stalled peer surfaces as an opaque backend error from a collective: say what happened.

@@ -30,6 +30,7 @@ class Trainer:
 
     def _init_training_state(self):
         self.optimizer = None
+        self.__dict__["loss"] = None
         self.compiled = False
         self.stop_training = False
         self.history = None
@@ -72,6 +73,9 @@ class Trainer:
         self._compile_args = dict(optimizer=optimizer, loss=loss, loss_weights=loss_weights, metrics=metrics,
                                   weighted_metrics=weighted_metrics, run_eagerly=run_eagerly,
                                   steps_per_execution=steps_per_execution, jit_compile=jit_compile)
+        # `model.loss` is the loss as given (Keras's attribute); kept out of nn.Module's registry so
+        # a torch loss module passed here does not become a child module with state_dict entries.
+        self.__dict__["loss"] = loss
         self.run_eagerly = run_eagerly
         self.steps_per_execution = steps_per_execution
         self.jit_compile = jit_compile is True
@@ -91,16 +95,16 @@ class Trainer:
         """The `compile` arguments (names kept as given), as stored in `.keras` files."""
         if not self.compiled:
             return None
-        config = dict(self._compile_args)
-        optimizer = config["optimizer"]
-        if not isinstance(optimizer, (str, dict)) and hasattr(optimizer, "get_config"):
-            config["optimizer"] = {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
-        return config
+        from lamina.saving.compile_config import serialize_compile_args
 
-    def compile_from_config(self, config):
-        """Compiles from `get_compile_config()` output."""
+        return serialize_compile_args(self._compile_args)
+
+    def compile_from_config(self, config, custom_objects=None):
+        """Compiles from `get_compile_config()` output (lamina's or Keras's)."""
         if config:
-            self.compile(**config)
+            from lamina.saving.compile_config import deserialize_compile_args
+
+            self.compile(**deserialize_compile_args(config, custom_objects))
 
     # ------------------------------------------------------------------ metrics
 

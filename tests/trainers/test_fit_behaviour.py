@@ -211,3 +211,20 @@ def test_jit_compile_matches_eager():
     np.testing.assert_allclose(jit_loss, eager_loss, rtol=1e-5)
     for a, b in zip(jit_weights, eager_weights):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_fit_ends_with_the_ema_weights_and_compile_keeps_model_loss():
+    # As Keras: with use_ema (and no overwrite frequency), fit leaves the moving averages in the weights.
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, keras.layers.Dense(2)(inputs))
+    loss = keras.losses.MeanSquaredError()
+    model.compile(keras.optimizers.SGD(0.1, use_ema=True, ema_momentum=0.5), loss)
+    assert model.loss is loss and "loss" not in dict(model.named_modules())
+    model.fit(np.random.rand(32, 3), np.random.rand(32, 2), batch_size=8, verbose=0)
+    for weight, average in zip(model.optimizer._params, model.optimizer._ema):
+        torch.testing.assert_close(weight.detach(), average, rtol=0, atol=0)
+    averaged = [w.copy() for w in model.get_weights()]
+    model.fit(np.random.rand(8, 3), np.random.rand(8, 2), epochs=0, verbose=0)  # no epoch: nothing changes
+    for a, b in zip(averaged, model.get_weights()):
+        np.testing.assert_array_equal(a, b)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Manual cross-check (not part of the tests, which must not need Keras): saves six architectures
 # with lamina, then loads them with real Keras 3 (JAX backend, in its own virtual environment under
-# /tmp) and compares outputs. Usage: bash tools/keras_crosscheck/run.sh
+# /tmp) and compares outputs; then, per optimizer, a model saved mid-training by one framework is
+# resumed by the other and must end where the writer ended. Usage: bash tools/keras_crosscheck/run.sh
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$HERE/../.."
@@ -10,3 +11,13 @@ OUT="$(mktemp -d)"
 [ -x "$KVENV/bin/python" ] || { python3 -m venv "$KVENV"; "$KVENV/bin/pip" install -q keras jax jaxlib h5py; }
 "$ROOT/.venv/bin/python" "$HERE/save_with_lamina.py" "$OUT"
 KERAS_BACKEND=jax "$KVENV/bin/python" "$HERE/load_with_keras.py" "$OUT" 2>&1 | grep -E "loaded by Keras|FAILED"
+
+export KERAS_BACKEND=jax
+for opt in adam adam_amsgrad adam_accumulating adam_schedule adamw sgd sgd_nesterov rmsprop rmsprop_centered \
+           nadam adagrad adamax lion; do
+  mkdir -p "$OUT/l_$opt" "$OUT/k_$opt"
+  "$ROOT/.venv/bin/python" "$HERE/resume_training.py" lamina save "$OUT/l_$opt" "$opt"
+  echo -n "$opt, lamina file -> " && "$KVENV/bin/python" "$HERE/resume_training.py" keras resume "$OUT/l_$opt" 2>&1 | tail -1
+  "$KVENV/bin/python" "$HERE/resume_training.py" keras save "$OUT/k_$opt" "$opt" 2>/dev/null
+  echo -n "$opt, Keras file -> " && "$ROOT/.venv/bin/python" "$HERE/resume_training.py" lamina resume "$OUT/k_$opt" 2>&1 | tail -1
+done
