@@ -12,6 +12,8 @@ and vice versa). `model_from_config` rebuilds
 models from such configs, whether lamina or Keras wrote them.
 """
 
+import contextlib
+import contextvars
 import inspect
 import json
 
@@ -23,6 +25,24 @@ from lamina.saving.registration import get_registered_name
 
 __all__ = ["functional_to_config", "sequential_to_config", "serialize_layer", "deserialize_layer",
            "model_from_config", "MAX_LAYERS"]
+
+# Keras records every layer call's resolved `training` in the node, filling in the call's default
+# (`Dropout(...)(x)` is written with `training: false`); at run time Keras lets the model's own
+# `training` override it. lamina treats node arguments as explicit, so while reading a file Keras
+# wrote, recorded `training: false` values are dropped: fit then trains Dropout/BatchNormalization
+# as Keras does. lamina writes `training` only where the user passed it, and keeps it.
+_KERAS_WRITTEN = contextvars.ContextVar("lamina_keras_written", default=False)
+
+
+@contextlib.contextmanager
+def reading_keras_written_config():
+    """Within this block, configs are read as Keras 3 wrote them (see `_KERAS_WRITTEN`)."""
+    token = _KERAS_WRITTEN.set(True)
+    try:
+        yield
+    finally:
+        _KERAS_WRITTEN.reset(token)
+
 
 MAX_LAYERS = 100_000  # far above any real model; bounds the work a hostile config can request
 
@@ -107,8 +127,14 @@ def functional_to_config(model) -> dict:
             where = f"layer '{layer.name}' in model '{model.name}'"
             args = op_call_args(layer, node.call_args) if (entry["module"] or "").startswith("keras.src.ops") \
                 else node.call_args
+            # A symbolic tensor no layer produced is a mask that travelled beside its tensor
+            # (MultiHeadAttention's query_mask, ...): rebuilding the graph derives it again from
+            # the inputs, in lamina and in Keras, so it is not written.
+            kwargs = {k: v for k, v in node.call_kwargs.items()
+                      if not (hasattr(v, "_keras_history") and v._keras_history is None)}
+            kwargs.update(getattr(node, "keras_recorded_kwargs", {}))
             nodes.append({"args": serialize_node_value(list(args), tensor_config, where),
-                          "kwargs": serialize_node_value(node.call_kwargs, tensor_config, where)})
+                          "kwargs": serialize_node_value(kwargs, tensor_config, where)})
         entry["inbound_nodes"] = nodes
         layer_configs.append(entry)
 
@@ -221,6 +247,42 @@ def _is_tensor_leaf(value) -> bool:
         and isinstance(value[1], int) and isinstance(value[2], int)
 
 
+def _referenced_layer_names(value, found, depth=0):
+    """Names of the layers whose outputs `value` (node args/kwargs, output_layers) refers to."""
+    if depth > 64:
+        return found
+    if isinstance(value, dict):
+        history = value.get("keras_history") if isinstance(value.get("keras_history"), list) else None
+        if history and isinstance(history[0], str):
+            found.add(history[0])
+        for item in value.values():
+            _referenced_layer_names(item, found, depth + 1)
+    elif isinstance(value, list):
+        if value and isinstance(value[0], str) and len(value) == 3:
+            found.add(value[0])
+        for item in value:
+            _referenced_layer_names(item, found, depth + 1)
+    return found
+
+
+def _without_dangling_ops(entries, output_layers):
+    """The entries minus Keras operations nothing consumes.
+
+    Keras 3 records the mask arithmetic of some layers (`Masking` writes `NotEqual` and `Any`) as
+    op nodes that feed nothing. They have no weights and do not affect the outputs, so they are
+    dropped rather than rebuilt. Layers are always kept (their weights are in the file).
+    """
+    while True:
+        used = _referenced_layer_names(output_layers, set())
+        for entry in entries:
+            if isinstance(entry, dict):
+                _referenced_layer_names(entry.get("inbound_nodes"), used)
+        kept = [e for e in entries if not (isinstance(e, dict) and is_op_entry(e) and e.get("name") not in used)]
+        if len(kept) == len(entries):
+            return entries
+        entries = kept
+
+
 def functional_from_config(config, custom_objects=None, safe_mode=True, cls=None):
     """Rebuilds a Functional model: layers, then their calls in dependency order."""
     from lamina.models.functional import Functional
@@ -229,6 +291,7 @@ def functional_from_config(config, custom_objects=None, safe_mode=True, cls=None
     if not isinstance(entries, list) or len(entries) > MAX_LAYERS:
         raise LoadError(f"A Functional config needs a 'layers' list (of at most {MAX_LAYERS}); received "
                         f"{type(entries).__name__}.")
+    entries = _without_dangling_ops(entries, config.get("output_layers"))
     find_missing_classes({"layers": entries}, custom_objects)
     created, order = {}, []
     for entry in entries:
@@ -272,11 +335,17 @@ def functional_from_config(config, custom_objects=None, safe_mode=True, cls=None
                     break
                 if not isinstance(args, list) or not isinstance(kwargs, dict):
                     raise LoadError(f"Node {done[name]} of layer '{name}' has malformed args/kwargs.")
+                recorded = {}
+                if kwargs.get("training") is False and _KERAS_WRITTEN.get():
+                    recorded["training"] = kwargs.pop("training")
                 try:
                     layer(*args, **kwargs)
                 except Exception as error:
                     raise LoadError(f"Could not call layer '{name}' while rebuilding the graph: "
                                     f"{type(error).__name__}: {error}") from error
+                if recorded:
+                    # Written back on save, so the file re-saves as Keras wrote it.
+                    layer._inbound_nodes[-1].keras_recorded_kwargs = recorded
                 done[name] += 1
                 remaining -= 1
                 progress = True

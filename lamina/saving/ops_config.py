@@ -38,6 +38,8 @@ def _is_reflected(func) -> bool:
 
 def serialize_torch_op(layer):
     """Keras entry head (module, class_name, config, registered_name) for a TorchOp."""
+    if hasattr(layer, "keras_entry"):  # an op read from a Keras file goes back as it was read
+        return {**layer.keras_entry, "config": {**layer.keras_entry["config"], "name": layer.name}}
     keras_name = _LAMINA_TO_KERAS.get(layer.op_name)
     if keras_name is None:
         raise SavingError(
@@ -64,16 +66,20 @@ def is_op_entry(entry) -> bool:
 def torch_op_from_entry(entry):
     """A TorchOp replaying the Keras op named by `entry`."""
     from lamina.layers.core.torch_op import TorchOp
+    from lamina.saving.keras_ops import CONFIGURED_OPS, KerasConfiguredOp
 
     class_name = entry.get("class_name")
-    func = _KERAS_OPS.get(class_name)
     config = entry.get("config") if isinstance(entry.get("config"), dict) else {}
-    if func is None or set(config) - {"name"}:
-        raise LoadError(
-            f"The config uses the Keras operation {entry.get('module')}.{class_name} "
-            f"(node '{entry.get('name')}', config {config}), which lamina cannot rebuild; supported "
-            f"operations are {sorted(_KERAS_OPS)} without extra arguments. Replace it in the Keras model "
-            f"by a layer (e.g. keras.layers.Add) or a registered custom layer."
-        )
     name = config.get("name") or entry.get("name")
-    return TorchOp(func, name=name if isinstance(name, str) and name else None)
+    name = name if isinstance(name, str) and name else None
+    func = _KERAS_OPS.get(class_name)
+    if func is not None and not set(config) - {"name"}:
+        return TorchOp(func, name=name)
+    if class_name in CONFIGURED_OPS:
+        return KerasConfiguredOp(entry.get("module"), class_name, config, name=name)
+    raise LoadError(
+        f"The config uses the Keras operation {entry.get('module')}.{class_name} "
+        f"(node '{entry.get('name')}', config {config}), which lamina cannot rebuild; supported "
+        f"operations are {sorted(_KERAS_OPS)} without extra arguments and {sorted(CONFIGURED_OPS)}. "
+        f"Replace it in the Keras model by a layer (e.g. keras.layers.Add) or a registered custom layer."
+    )

@@ -6,6 +6,7 @@ Loading accepts both, written by lamina or by Keras 3. Nothing is ever
 unpickled; Lambda bytecode is refused unless `safe_mode=False`.
 """
 
+import contextlib
 import datetime
 import io
 import json
@@ -13,7 +14,7 @@ import os
 
 from lamina.saving import archive, registration
 from lamina.saving.errors import CorruptFileError, LoadError, SavingError
-from lamina.saving.model_config import model_from_config, serialize_layer
+from lamina.saving.model_config import model_from_config, reading_keras_written_config, serialize_layer
 from lamina.saving.optimizer_state import load_optimizer_state, save_optimizer_state
 from lamina.saving.weights_store import load_weights_from_h5, save_weights_to_h5
 
@@ -72,9 +73,15 @@ def save_model(model, filepath, overwrite=True):
                           f"get_config() of custom layers return plain values.") from error
     from lamina import __version__
 
-    # Keras reads none of metadata.json; "lamina_version" tells lamina who wrote the file.
-    metadata = json.dumps({"keras_version": KERAS_VERSION, "lamina_version": __version__,
-                           "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")})
+    # Keras reads none of metadata.json; "lamina_version" tells lamina who wrote the file, and
+    # "keras_recorded_training" that some `training: false` node arguments are Keras's defaults
+    # from a Keras-written file (see model_config._KERAS_WRITTEN), not the user's choice.
+    metadata = {"keras_version": KERAS_VERSION, "lamina_version": __version__,
+                "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
+    if any(getattr(node, "keras_recorded_kwargs", None) for module in model.modules()
+           for node in getattr(module, "_inbound_nodes", ())):
+        metadata["keras_recorded_training"] = True
+    metadata = json.dumps(metadata)
     members = {archive.METADATA: metadata.encode(), archive.CONFIG: config_json.encode(),
                archive.WEIGHTS: _weights_bytes(model, include_optimizer=True)}
     archive.write_archive(filepath, members, as_zip=filepath.endswith(".keras"))
@@ -112,9 +119,13 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     members = archive.read_archive(filepath)
     metadata = archive.parse_json(members[archive.METADATA], archive.METADATA, where)
     config = archive.parse_json(members[archive.CONFIG], archive.CONFIG, where)
-    model = model_from_config(config, custom_objects=custom_objects, safe_mode=safe_mode)
+    keras_written = not (isinstance(metadata, dict) and "lamina_version" in metadata)
+    keras_training_flags = keras_written or (isinstance(metadata, dict)
+                                             and metadata.get("keras_recorded_training") is True)
+    with reading_keras_written_config() if keras_training_flags else contextlib.nullcontext():
+        model = model_from_config(config, custom_objects=custom_objects, safe_mode=safe_mode)
     compile_config = config.get("compile_config")
-    if isinstance(compile_config, dict) and not (isinstance(metadata, dict) and "lamina_version" in metadata):
+    if isinstance(compile_config, dict) and keras_written:
         compile_config = _from_keras_compile_config(compile_config)
     if compile and compile_config and hasattr(model, "compile_from_config"):
         try:

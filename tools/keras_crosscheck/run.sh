@@ -11,6 +11,12 @@ OUT="$(mktemp -d)"
 [ -x "$KVENV/bin/python" ] || { python3 -m venv "$KVENV"; "$KVENV/bin/pip" install -q keras jax jaxlib h5py; }
 "$ROOT/.venv/bin/python" "$HERE/save_with_lamina.py" "$OUT"
 KERAS_BACKEND=jax "$KVENV/bin/python" "$HERE/load_with_keras.py" "$OUT" 2>&1 | grep -E "loaded by Keras|FAILED"
+# More architectures, built by the same code in both frameworks, saved by one and loaded by the other.
+mkdir -p "$OUT/zoo_lamina" "$OUT/zoo_keras"
+"$ROOT/.venv/bin/python" "$HERE/zoo.py" lamina save "$OUT/zoo_lamina" 2>&1 | grep FAILED || true
+KERAS_BACKEND=jax "$KVENV/bin/python" "$HERE/zoo.py" keras load "$OUT/zoo_lamina" 2>&1 | grep -E "OK|FAILED"
+KERAS_BACKEND=jax "$KVENV/bin/python" "$HERE/zoo.py" keras save "$OUT/zoo_keras" 2>&1 | grep FAILED || true
+"$ROOT/.venv/bin/python" "$HERE/zoo.py" lamina load "$OUT/zoo_keras" 2>&1 | grep -E "OK|FAILED"
 
 export KERAS_BACKEND=jax
 for opt in adam adam_amsgrad adam_accumulating adam_schedule adamw sgd sgd_nesterov rmsprop rmsprop_centered \
