@@ -2,6 +2,7 @@
 
 from lamina.saving.errors import CorruptFileError, LoadError, MissingClassError, SavingError, WeightMismatchError
 from lamina.saving.model_config import model_from_config
+from lamina.saving.object_serialization import deserialize_keras_object, serialize_keras_object
 from lamina.saving.registration import (CustomObjectScope, custom_object_scope, get_custom_objects,
                                         get_registered_name, get_registered_object, register_serializable)
 from lamina.saving.saving_api import (clone_model, load_model, load_weights, model_from_json, model_to_json,
@@ -15,5 +16,5 @@ __all__ = [
     "model_to_json", "clone_model", "register_serializable", "register_keras_serializable",
     "get_registered_name", "get_registered_object", "get_custom_objects", "CustomObjectScope",
     "custom_object_scope", "SavingError", "LoadError", "CorruptFileError", "MissingClassError",
-    "WeightMismatchError",
+    "WeightMismatchError", "serialize_keras_object", "deserialize_keras_object",
 ]

@@ -1,9 +1,10 @@
 """Utilities shared across lamina (nested structures, config serialization).
 
-Public as in `keras.utils`: `set_random_seed`, `plot_model`.
+Public as in `keras.utils`: `set_random_seed`, `plot_model`, `to_categorical`, `normalize`.
 """
 
+from lamina.utils.numerical import normalize, to_categorical
 from lamina.utils.random import set_random_seed
 from lamina.visualization.plot_model import plot_model
 
-__all__ = ["plot_model", "set_random_seed"]
+__all__ = ["normalize", "plot_model", "set_random_seed", "to_categorical"]

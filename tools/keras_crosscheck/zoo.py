@@ -176,9 +176,66 @@ def ops_in_graph():
     return keras.Model(x, [t, r, e, ops.softmax(e, axis=-1), ops.where(h > 0, h, ops.exp(h) - 1)]), normal(2, 5, 4)
 
 
+@keras.saving.register_keras_serializable(package="zoo")
+class ScaledInner(layers.Layer):
+    """A custom layer holding a sub-layer and an initializer, stored with serialize_keras_object."""
+
+    def __init__(self, inner, scale_initializer="ones", **kwargs):
+        super().__init__(**kwargs)
+        self.inner = inner
+        self.scale_initializer = keras.initializers.get(scale_initializer)
+
+    def build(self, input_shape):
+        self.scale = self.add_weight(name="scale", shape=(1,), initializer=self.scale_initializer)
+
+    def call(self, x):
+        return self.inner(x) * self.scale
+
+    def get_config(self):
+        return {**super().get_config(), "inner": keras.saving.serialize_keras_object(self.inner),
+                "scale_initializer": keras.saving.serialize_keras_object(self.scale_initializer)}
+
+    @classmethod
+    def from_config(cls, config):
+        config["inner"] = keras.saving.deserialize_keras_object(config["inner"])
+        config["scale_initializer"] = keras.saving.deserialize_keras_object(config["scale_initializer"])
+        return cls(**config)
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class TwoTower(keras.Model):
+    """A subclassed model whose config is its constructor's plain arguments."""
+
+    def __init__(self, units=4, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.left = layers.Dense(units, activation="relu")
+        self.right = layers.Dense(units)
+        self.head = layers.Dense(2)
+
+    def call(self, x):
+        return self.head(self.left(x) + self.right(x))
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+
+def custom_layer():
+    x = keras.Input((5,))
+    h = ScaledInner(layers.Dense(3, activation="tanh"), keras.initializers.Constant(1.5))(x)
+    return keras.Model(x, h), normal(2, 5)
+
+
+def subclassed_model():
+    model = TwoTower(units=6)
+    data = normal(3, 7)
+    model(data)  # builds the weights
+    return model, data
+
+
 MODELS = {f.__name__: f for f in (conv1d_family, conv2d_channels_first, conv3d_family, normalizations, recurrent,
                                    attention, reshaping_and_merges, embedding_masked_pooling, shared_and_nested,
-                                   noise_and_activations, ops_in_graph)}
+                                   noise_and_activations, ops_in_graph, custom_layer, subclassed_model)}
 
 
 def flat(outputs):
