@@ -366,6 +366,10 @@ class Layer(WeightsMixin, nn.Module):
             return {"input_shape": self._build_shapes}
         return None
 
+    def finalize_state(self):
+        """Keras's hook for deriving state after weights are loaded; lamina's layers compute from
+        their weights directly, so there is nothing to do (kept so Keras code calling it runs)."""
+
     def build_from_config(self, config):
         """Builds the layer from `get_build_config()` output (used when loading)."""
         if not config or self.built:

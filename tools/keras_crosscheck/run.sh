@@ -17,6 +17,9 @@ mkdir -p "$OUT/zoo_lamina" "$OUT/zoo_keras"
 KERAS_BACKEND=jax "$KVENV/bin/python" "$HERE/zoo.py" keras load "$OUT/zoo_lamina" 2>&1 | grep -E "OK|FAILED"
 KERAS_BACKEND=jax "$KVENV/bin/python" "$HERE/zoo.py" keras save "$OUT/zoo_keras" 2>&1 | grep FAILED || true
 "$ROOT/.venv/bin/python" "$HERE/zoo.py" lamina load "$OUT/zoo_keras" 2>&1 | grep -E "OK|FAILED"
+# The same architectures rebuilt by code, taking the other framework's get_weights() via set_weights.
+KERAS_BACKEND=jax "$KVENV/bin/python" "$HERE/zoo.py" keras rebuild "$OUT/zoo_lamina" 2>&1 | grep -E "OK|FAILED"
+"$ROOT/.venv/bin/python" "$HERE/zoo.py" lamina rebuild "$OUT/zoo_keras" 2>&1 | grep -E "OK|FAILED"
 
 export KERAS_BACKEND=jax
 for opt in adam adam_amsgrad adam_accumulating adam_schedule adamw sgd sgd_nesterov rmsprop rmsprop_centered \

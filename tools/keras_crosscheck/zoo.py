@@ -2,8 +2,10 @@
 
     python zoo.py <lamina|keras> save <dir>   builds every model, saves <name>.keras and its outputs
     python zoo.py <lamina|keras> load <dir>   loads every <name>.keras, compares with the writer's outputs
+    python zoo.py <lamina|keras> rebuild <dir>  builds every model itself, takes the writer's
+                                              get_weights() through set_weights, compares outputs
 
-Run `save` with one framework and `load` with the other (run.sh does both directions).
+Run `save` with one framework and `load`/`rebuild` with the other (run.sh does both directions).
 """
 
 import importlib
@@ -270,17 +272,26 @@ for name, build in MODELS.items():
             model, inputs = build()
             model.save(f"{out}/{name}.keras")
             np.savez(f"{out}/{name}.npz", *flat(model.predict(inputs, verbose=0)))
+            np.savez(f"{out}/{name}.weights.npz", *model.get_weights())
             save_inputs(f"{out}/{name}.inputs.npz", inputs)
         else:
             import os
             if not os.path.exists(f"{out}/{name}.keras"):
                 continue  # written by one framework only (ops_in_graph)
             inputs = load_inputs(f"{out}/{name}.inputs.npz")
-            model = keras.models.load_model(f"{out}/{name}.keras")
+            if mode == "rebuild":
+                model = build()[0]
+                stored = np.load(f"{out}/{name}.weights.npz")
+                model.set_weights([stored[f"arr_{i}"] for i in range(len(stored.files))])
+                for layer in model.layers:  # Keras's Normalization derives its statistics here
+                    if hasattr(layer, "finalize_state"):
+                        layer.finalize_state()
+            else:
+                model = keras.models.load_model(f"{out}/{name}.keras")
             results = flat(model.predict(inputs, verbose=0))
             reference = np.load(f"{out}/{name}.npz")
             diff = max(float(np.abs(r - reference[f"arr_{i}"]).max()) for i, r in enumerate(results))
-            print(f"{name:28s} loaded by {framework}: max |diff| {diff:.2e}", "OK" if diff < 1e-5 else "FAILED")
+            print(f"{name:28s} {'loaded' if mode == 'load' else 'rebuilt'} by {framework}: max |diff| {diff:.2e}", "OK" if diff < 1e-5 else "FAILED")
     except NotImplementedError:
         continue
     except Exception as error:  # report every model, not just the first failure
