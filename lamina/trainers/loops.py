@@ -113,8 +113,10 @@ def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbac
             strategy, self, x, y, sample_weight, batch_size, verbose, callbacks)
     device = model_device(self)
     _check_inputs(model=self, x=x)
-    data = make_data(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle, class_weight=class_weight,
-                     device=device, caller="fit")
+    # With validation_split, class weights apply to the training part only (Keras's val_loss is unweighted).
+    split = bool(validation_split) and validation_data is None
+    data = make_data(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
+                     class_weight=None if split else class_weight, device=device, caller="fit")
     val_data = None
     if validation_data is not None:
         val_data = _validation(validation_data, validation_batch_size or batch_size, device)
@@ -122,6 +124,8 @@ def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbac
         if not isinstance(data, ArrayData):
             raise ValueError("fit(): validation_split is only supported for array data; pass validation_data instead.")
         data, val_data = data.split(validation_split)
+        if class_weight is not None:
+            data = data.with_class_weight(class_weight)
     self._prepare_for(_first_batch(data), "fit")
     steps = steps_per_epoch or data.num_batches
     callback_list = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,

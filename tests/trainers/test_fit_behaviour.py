@@ -228,3 +228,19 @@ def test_fit_ends_with_the_ema_weights_and_compile_keeps_model_loss():
     model.fit(np.random.rand(8, 3), np.random.rand(8, 2), epochs=0, verbose=0)  # no epoch: nothing changes
     for a, b in zip(averaged, model.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_class_weight_does_not_weight_the_validation_split():
+    # Keras: class weights shape the training loss only; val_loss is the plain loss on the split.
+    keras.utils.set_random_seed(0)
+    x = np.random.rand(40, 4).astype("float32")
+    y = np.random.randint(0, 3, size=40)
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(inputs))
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    history = model.fit(x, y, batch_size=8, validation_split=0.25, class_weight={0: 5.0, 1: 1.0, 2: 0.1},
+                        shuffle=False, verbose=0)
+    plain = model.evaluate(x[30:], y[30:], verbose=0)
+    assert history.history["val_loss"][0] == pytest.approx(plain, rel=1e-6)
+    with pytest.raises(ValueError, match="either class_weight or sample_weight"):
+        model.fit(x, y, sample_weight=np.ones(40), class_weight={0: 1.0}, validation_split=0.25, verbose=0)

@@ -30,3 +30,7 @@ for opt in adam adam_amsgrad adam_accumulating adam_schedule adamw sgd sgd_neste
   "$KVENV/bin/python" "$HERE/resume_training.py" keras save "$OUT/k_$opt" "$opt" 2>/dev/null
   echo -n "$opt, Keras file -> " && "$ROOT/.venv/bin/python" "$HERE/resume_training.py" lamina resume "$OUT/k_$opt" 2>&1 | tail -1
 done
+# fit itself: the same models, weights and batches trained by both; History logs must agree.
+mkdir -p "$OUT/fit"
+KERAS_BACKEND=jax "$KVENV/bin/python" "$HERE/fit_parity.py" keras "$OUT/fit" > /dev/null 2>&1
+"$ROOT/.venv/bin/python" "$HERE/fit_parity.py" lamina "$OUT/fit"

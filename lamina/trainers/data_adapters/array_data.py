@@ -8,7 +8,7 @@ import math
 
 import torch
 
-from lamina.trainers.data_adapters.structure import convert_structure, num_samples
+from lamina.trainers.data_adapters.structure import class_weight_to_sample_weight, convert_structure, num_samples
 
 __all__ = ["ArrayData"]
 
@@ -86,6 +86,16 @@ class ArrayData:
         make = lambda leaves, shuffle: ArrayData(*self._rebuild(iter(leaves)), batch_size=self.batch_size,
                                                   shuffle=shuffle)
         return make(first, self.shuffle), make(second, False)
+
+    def with_class_weight(self, class_weight, caller="fit"):
+        """The same batches with `{class_id: weight}` as sample weights (after a validation split,
+        so validation losses stay unweighted, as in Keras)."""
+        if self.sample_weight is not None:
+            raise ValueError(f"{caller}(): pass either class_weight or sample_weight, not both.")
+        if self.y is None:
+            return self
+        weights = class_weight_to_sample_weight(self.y, class_weight)
+        return ArrayData(self.x, self.y, weights, batch_size=self.batch_size, shuffle=self.shuffle)
 
     def epoch(self, steps=None):
         """Yields `(x, y, sample_weight)` batches for one pass (or `steps` batches, cycling)."""

@@ -1,0 +1,113 @@
+"""`fit` in lamina against `fit` in real Keras 3: same weights, same data, same logs.
+
+    python fit_parity.py keras <dir>    builds the models, writes their initial weights and Keras's History
+    python fit_parity.py lamina <dir>   builds the same models, sets those weights, fits, compares logs
+
+No shuffling and no dropout, so both frameworks see the same batches; the partial last batch,
+validation_split, sample and class weights, loss weights and metric names are all exercised.
+"""
+
+import importlib
+import json
+import sys
+
+import numpy as np
+
+framework, out = sys.argv[1:3]
+keras = importlib.import_module(framework)
+layers = keras.layers
+rng = np.random.default_rng(1)
+
+
+def classifier():
+    x = rng.normal(size=(90, 8)).astype("float32")
+    y = rng.integers(0, 3, size=(90,))
+    inputs = keras.Input((8,))
+    h = layers.Dense(16, activation="relu")(inputs)
+    h = layers.BatchNormalization()(h)
+    model = keras.Model(inputs, layers.Dense(3, activation="softmax")(h))
+    compile_args = dict(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy",
+                        metrics=["accuracy", keras.metrics.SparseTopKCategoricalAccuracy(k=2)])
+    fit_args = dict(x=x, y=y, batch_size=16, epochs=3, validation_split=0.2, class_weight={0: 1.0, 1: 2.0, 2: 0.5})
+    return model, compile_args, fit_args
+
+
+def multi_task():
+    a = rng.normal(size=(70, 6)).astype("float32")
+    b = rng.normal(size=(70, 4)).astype("float32")
+    y_bin = rng.integers(0, 2, size=(70, 1)).astype("float32")
+    y_cat = np.eye(4, dtype="float32")[rng.integers(0, 4, size=70)]
+    y_reg = rng.normal(size=(70, 2)).astype("float32")
+    ia, ib = keras.Input((6,), name="a"), keras.Input((4,), name="b")
+    h = layers.Dense(12, activation="tanh")(layers.concatenate([ia, ib]))
+    outputs = {"flag": layers.Dense(1, activation="sigmoid", name="flag")(h),
+               "kind": layers.Dense(4, activation="softmax", name="kind")(h),
+               "value": layers.Dense(2, name="value")(h)}
+    model = keras.Model({"a": ia, "b": ib}, outputs)
+    compile_args = dict(optimizer=keras.optimizers.RMSprop(0.01),
+                        loss={"flag": "binary_crossentropy", "kind": keras.losses.CategoricalCrossentropy(
+                            label_smoothing=0.1), "value": "huber"},
+                        loss_weights={"flag": 1.0, "kind": 0.5, "value": 2.0},
+                        metrics={"flag": ["accuracy", keras.metrics.AUC()], "kind": ["accuracy"],
+                                 "value": ["mae", keras.metrics.RootMeanSquaredError()]})
+    fit_args = dict(x={"a": a, "b": b}, y={"flag": y_bin, "kind": y_cat, "value": y_reg}, batch_size=32,
+                    epochs=2, sample_weight={"flag": rng.uniform(0.5, 1.5, size=70).astype("float32"),
+                                             "kind": np.ones(70, dtype="float32"),
+                                             "value": np.ones(70, dtype="float32")},
+                    validation_data=({"a": a[:20], "b": b[:20]},
+                                     {"flag": y_bin[:20], "kind": y_cat[:20], "value": y_reg[:20]}))
+    return model, compile_args, fit_args
+
+
+def regression_sgd():
+    x = rng.normal(size=(50, 5)).astype("float32")
+    y = (x @ rng.normal(size=(5, 1))).astype("float32")
+    model = keras.Sequential([keras.Input((5,)), layers.Dense(8, activation="relu",
+                                                              kernel_regularizer=keras.regularizers.L2(0.01)),
+                              layers.Dense(1)])
+    compile_args = dict(optimizer=keras.optimizers.SGD(0.05, momentum=0.9, nesterov=True), loss="mse",
+                        metrics=["mae", "mape"])
+    fit_args = dict(x=x, y=y, batch_size=12, epochs=3, validation_split=0.1)
+    return model, compile_args, fit_args
+
+
+def text_lstm():
+    tokens = rng.integers(0, 30, size=(40, 7)).astype("int32")
+    tokens[::3, 4:] = 0  # padded tails, masked
+    y = rng.integers(0, 2, size=(40, 1)).astype("float32")
+    inputs = keras.Input((7,), dtype="int32")
+    h = layers.Embedding(30, 6, mask_zero=True)(inputs)
+    h = layers.Bidirectional(layers.GRU(5))(h)
+    model = keras.Model(inputs, layers.Dense(1, activation="sigmoid")(h))
+    compile_args = dict(optimizer=keras.optimizers.AdamW(0.01, weight_decay=0.01), loss="binary_crossentropy",
+                        metrics=["accuracy", keras.metrics.Precision(), keras.metrics.Recall()])
+    fit_args = dict(x=tokens, y=y, batch_size=10, epochs=2)
+    return model, compile_args, fit_args
+
+
+MODELS = {f.__name__: f for f in (classifier, multi_task, regression_sgd, text_lstm)}
+
+for name, build in MODELS.items():
+    keras.utils.set_random_seed(0)
+    model, compile_args, fit_args = build()
+    model.compile(**compile_args)
+    if framework == "keras":
+        np.savez(f"{out}/{name}.weights.npz", *model.get_weights())
+    else:
+        stored = np.load(f"{out}/{name}.weights.npz")
+        model.set_weights([stored[f"arr_{i}"] for i in range(len(stored.files))])
+    history = model.fit(shuffle=False, verbose=0, **fit_args).history
+    history = {k: [float(v) for v in values] for k, values in history.items()}
+    if framework == "keras":
+        with open(f"{out}/{name}.history.json", "w") as f:
+            json.dump(history, f)
+        continue
+    with open(f"{out}/{name}.history.json") as f:
+        reference = json.load(f)
+    if sorted(history) != sorted(reference):
+        print(f"{name:16s} FAILED: log names differ: lamina {sorted(history)} vs Keras {sorted(reference)}")
+        continue
+    worst = max((abs(a - b) / max(1.0, abs(b)), key) for key in reference
+                for a, b in zip(history[key], reference[key]))
+    print(f"{name:16s} {len(reference)} logs x {len(reference['loss'])} epochs, worst relative difference "
+          f"{worst[0]:.1e} ({worst[1]})", "OK" if worst[0] < 1e-4 else "FAILED")
