@@ -85,7 +85,33 @@ def text_lstm():
     return model, compile_args, fit_args
 
 
-MODELS = {f.__name__: f for f in (classifier, multi_task, regression_sgd, text_lstm)}
+def cnn_callbacks():
+    x = rng.normal(size=(36, 10, 10, 2)).astype("float32")
+    y = np.eye(3, dtype="float32")[rng.integers(0, 3, size=36)]
+    model = keras.Sequential([keras.Input((10, 10, 2)), layers.Conv2D(4, 3, padding="same", activation="relu"),
+                              layers.BatchNormalization(), layers.MaxPooling2D(), layers.SeparableConv2D(5, 3),
+                              layers.GlobalAveragePooling2D(), layers.Dense(3, activation="softmax")])
+    schedule = keras.optimizers.schedules.ExponentialDecay(0.02, decay_steps=3, decay_rate=0.7)
+    compile_args = dict(optimizer=keras.optimizers.Nadam(schedule, clipnorm=1.0), loss="categorical_crossentropy",
+                        metrics=["accuracy", keras.metrics.TopKCategoricalAccuracy(k=2)])
+    fit_args = dict(x=x, y=y, batch_size=8, epochs=4, validation_split=0.25, validation_freq=2)
+    return model, compile_args, fit_args
+
+
+def plateau_lion():
+    x = rng.normal(size=(40, 6)).astype("float32")
+    y = rng.normal(size=(40, 3)).astype("float32")
+    model = keras.Sequential([keras.Input((6,)), layers.Dense(10, activation="gelu"), layers.LayerNormalization(),
+                              layers.Dense(3)])
+    compile_args = dict(optimizer=keras.optimizers.Lion(0.003, weight_decay=0.01, global_clipnorm=0.5),
+                        loss="log_cosh", metrics=["mse", keras.metrics.CosineSimilarity()])
+    # min_delta larger than any improvement: the learning rate halves every epoch and is logged.
+    plateau = keras.callbacks.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=0, min_delta=100.0)
+    fit_args = dict(x=x, y=y, batch_size=16, epochs=3, callbacks=[plateau])
+    return model, compile_args, fit_args
+
+
+MODELS = {f.__name__: f for f in (classifier, multi_task, regression_sgd, text_lstm, cnn_callbacks, plateau_lion)}
 
 for name, build in MODELS.items():
     keras.utils.set_random_seed(0)
