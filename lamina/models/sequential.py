@@ -3,6 +3,7 @@
 import torch
 from torch import nn
 
+from lamina import backend
 from lamina.graph.keras_tensor import KerasTensor
 from lamina.layers.input_layer import InputLayer
 from lamina.layers.layer import Layer
@@ -119,6 +120,10 @@ class Sequential(Model):
         self._build_graph(input_layer)
 
     def _build_graph(self, input_layer):
+        if self._stack:
+            # Keras builds a Sequential as an inner Functional model each time (which takes the
+            # next automatic "functional" name); taking it too keeps later names equal to Keras's.
+            backend.unique_name("functional")
         self._input_layer = input_layer
         x = input_layer._input_tensor
         self._symbolic_input = x

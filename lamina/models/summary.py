@@ -83,9 +83,10 @@ def _node_shapes(layer, relevant):
     nodes = [n for n in getattr(layer, "_inbound_nodes", []) if relevant is None or id(n) in relevant]
     if not nodes:
         return None
-    outputs = nodes[-1].outputs
-    shapes = tree.map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else t, outputs)
-    return shapes
+    # Keras lists a graph node's outputs flat ("[(None, 5, 9), (None, 3, 5, 7)]"), whatever
+    # structure (tuple, dict) the layer returned.
+    shapes = [t.shape if isinstance(t, KerasTensor) else t for t in tree.flatten(nodes[-1].outputs)]
+    return shapes[0] if len(shapes) == 1 else shapes
 
 
 def _connections(layer, relevant):

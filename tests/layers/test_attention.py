@@ -181,3 +181,24 @@ def test_mha_output_carries_the_query_mask_through_a_functional_model():
     # Eager calls attach the query's mask too.
     emb = model.layers[1](ids)
     torch.testing.assert_close(model.layers[2](emb, emb)._keras_mask, ids != 0)
+
+
+def test_layer_names_after_multi_head_attention_follow_keras():
+    # Keras's MHA build creates a Softmax and a Dropout sub-layer, which take those automatic names.
+    import lamina
+
+    lamina.clear_session()
+    x = lamina.Input((4, 6))
+    y = lamina.layers.MultiHeadAttention(num_heads=2, key_dim=3)(x, x)
+    assert lamina.layers.Dropout(0.1)(y)._keras_history.operation.name == "dropout_1"
+    assert lamina.layers.Softmax()(y)._keras_history.operation.name == "softmax_1"
+
+
+def test_summary_lists_the_outputs_of_a_multi_output_node():
+    import lamina
+
+    q, v = lamina.Input((5, 8)), lamina.Input((7, 6))
+    out, scores = lamina.layers.MultiHeadAttention(3, 4, name="mha")(q, v, return_attention_scores=True)
+    lines = []
+    lamina.Model([q, v], [out, scores]).summary(print_fn=lines.append, line_length=150)
+    assert "[(None, 5, 8), (None, 3, 5, 7)]" in "".join(lines)

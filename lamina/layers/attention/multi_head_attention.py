@@ -5,7 +5,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from lamina import constraints, initializers, regularizers
+from lamina import backend, constraints, initializers, regularizers
 from lamina.layers.attention._head_dense import HeadDense
 from lamina.layers.layer import Layer
 
@@ -107,6 +107,10 @@ class MultiHeadAttention(Layer):
 
     def build(self, query_shape, value_shape, key_shape=None):
         key_shape = value_shape if key_shape is None else key_shape
+        # Keras's build creates a Softmax and a Dropout sub-layer, which take the next automatic
+        # "softmax"/"dropout" names; taking them too keeps later layers' names equal to Keras's.
+        backend.unique_name("softmax")
+        backend.unique_name("dropout")
         rank = len(query_shape)
         if self._attention_axes is None:
             self._attention_axes = tuple(range(1, rank - 1))

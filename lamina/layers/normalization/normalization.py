@@ -69,9 +69,9 @@ class Normalization(Layer):
             self.mean = self.add_weight(shape=stats_shape, initializer="zeros", trainable=False, name="mean")
             self.variance = self.add_weight(shape=stats_shape, initializer="ones", trainable=False,
                                             name="variance")
-            # Keras 3 keeps an int `count` weight for compatibility with older saves; so do we, so
-            # that the h5 weight lists line up.
-            self.count = self.add_weight(shape=(), dtype="int64", initializer="zeros", trainable=False,
+            # Keras 3 keeps an int `count` weight (int32 outside TensorFlow) for compatibility with
+            # older saves; so do we, so that the h5 weight lists and summary byte counts line up.
+            self.count = self.add_weight(shape=(), dtype="int32", initializer="zeros", trainable=False,
                                          name="count")
         else:
             # Given statistics are constants (in the config, not in the weights), as in Keras.

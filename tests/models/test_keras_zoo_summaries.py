@@ -1,0 +1,27 @@
+"""summary() of more architectures equals the text Keras 3 printed for the same code (see
+tests/models/keras_summaries/README.md): layer names, shapes, counts, connections, byte sizes."""
+
+import os
+import sys
+
+import pytest
+
+import lamina
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tools", "keras_crosscheck"))
+from zoo_models import make  # noqa: E402
+
+SUMMARIES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "keras_summaries")
+NAMES = sorted(f[:-4] for f in os.listdir(SUMMARIES) if f.endswith(".txt"))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_summary_equals_keras_text(name, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    lamina.clear_session()
+    model, _ = make(lamina)[name]()
+    lines = []
+    model.summary(print_fn=lines.append)
+    with open(os.path.join(SUMMARIES, f"{name}.txt"), encoding="utf-8") as f:
+        assert "".join(lines) + "\n" == f.read()
