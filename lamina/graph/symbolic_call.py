@@ -1,5 +1,7 @@
 """A layer called on KerasTensors: build it, check inputs, infer outputs, record a node."""
 
+import torch
+
 from lamina.graph.keras_tensor import KerasTensor
 from lamina.graph.node import Node
 from lamina.graph.shape_inference import trace_output_spec, _module_device
@@ -56,6 +58,17 @@ def _propagate_masks(layer, args, kwargs):
     return mask
 
 
+def _cast_low_precision_inputs(layer, args):
+    # A float32 layer fed float16/bfloat16 tensors (after mixed-precision layers) casts them, as
+    # Keras's autocast does; decided here, once, so float32-only graphs pay nothing per call.
+    if layer._cast_inputs_to is not None or layer._autocast_dtype is not None or not layer.autocast:
+        return
+    if layer._dtype_policy_name != "float32":
+        return
+    if any(isinstance(t, KerasTensor) and t.dtype in (torch.float16, torch.bfloat16) for t in tree.flatten(list(args))):
+        layer._cast_inputs_to = torch.float32
+
+
 def symbolic_call(layer, args, kwargs):
     """Calls `layer` on symbolic tensors and returns its symbolic outputs.
 
@@ -76,6 +89,7 @@ def symbolic_call(layer, args, kwargs):
         node_kwargs = dict(kwargs)
         kwargs = dict(kwargs, mask=input_mask)
         implicit_mask = input_mask
+    _cast_low_precision_inputs(layer, args)
     first = _first_input(args, kwargs)
     try:
         if not layer.built:

@@ -151,10 +151,14 @@ class Layer(WeightsMixin, nn.Module):
         self._dtype_policy_name = self._parse_dtype(dtype)
         self.autocast = autocast
         # Layers created with a non-default float dtype cast float inputs to it, as Keras does;
-        # float32 layers skip the check entirely (it would cost time on every call).
+        # float32 layers skip the check (it would cost time on every call) unless float32 was
+        # asked for explicitly (Keras's mixed-precision recipe: a float32 output layer after
+        # float16/bfloat16 ones) or a symbolic call sees a lower-precision input (symbolic_call).
         compute = self._dtype_policy_name
+        explicit_float32 = dtype is not None and compute == "float32"
         self._cast_inputs_to = (backend.standardize_dtype(compute)
-                                if autocast and not compute.startswith("mixed_") and compute != "float32"
+                                if autocast and not compute.startswith("mixed_")
+                                and (compute != "float32" or explicit_float32)
                                 else None)
         # Mixed policies: call() runs under torch.autocast (weights stay float32).
         from lamina.mixed_precision.autocast import autocast_dtype_of_policy
@@ -420,7 +424,16 @@ class Layer(WeightsMixin, nn.Module):
             ctx.training = training
         try:
             if self._autocast_dtype is None:
-                outputs = self.call(*args, **kwargs)
+                outside = None
+                if self._cast_inputs_to is not None:
+                    from lamina.mixed_precision.autocast import outside_autocast
+
+                    outside = outside_autocast(args)
+                if outside is None:
+                    outputs = self.call(*args, **kwargs)
+                else:
+                    with outside:
+                        outputs = self.call(*args, **kwargs)
             else:
                 from lamina.mixed_precision.autocast import autocast_for
 

@@ -11,7 +11,7 @@ import warnings
 
 import torch
 
-__all__ = ["autocast_for", "autocast_dtype_of_policy"]
+__all__ = ["autocast_for", "autocast_dtype_of_policy", "outside_autocast"]
 
 _WARNED = set()
 _DTYPES = {"mixed_float16": torch.float16, "mixed_bfloat16": torch.bfloat16}
@@ -61,3 +61,12 @@ def autocast_for(layer, args):
                 stacklevel=3)
         return contextlib.nullcontext()
     return context
+
+
+def outside_autocast(args):
+    """A context turning an enclosing autocast off, for a layer with a concrete dtype policy (a
+    float32 output layer inside a mixed model computes in float32, as in Keras), else None."""
+    device_type = _device_type(args)
+    if device_type is None or not torch.is_autocast_enabled(device_type):
+        return None
+    return torch.autocast(device_type, enabled=False)

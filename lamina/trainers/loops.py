@@ -39,6 +39,8 @@ def training_mode(model, mode):
 
 def to_numpy(outputs):
     if isinstance(outputs, torch.Tensor):
+        if outputs.dtype == torch.bfloat16:  # NumPy has no bfloat16: give float32, losslessly
+            outputs = outputs.float()
         return outputs.detach().cpu().numpy()
     if isinstance(outputs, dict):
         return {k: to_numpy(v) for k, v in outputs.items()}
