@@ -240,8 +240,52 @@ def _define(keras, adapt):
         return model, data
 
 
+    def sequential_lazy():
+        # No Input: built by its first call, as in the seed documents' Sequential examples.
+        model = keras.Sequential([layers.Dense(7, activation="elu"), layers.Reshape((7, 1)),
+                                  layers.Conv1D(3, 3, padding="same", use_bias=False),
+                                  layers.BatchNormalization(center=False), layers.GlobalMaxPooling1D(),
+                                  layers.Dense(2)])
+        data = normal(3, 5)
+        model(data)
+        return model, data
+
+    def video_time_distributed():
+        x = keras.Input((4, 8, 8, 2))
+        h = layers.TimeDistributed(layers.Conv2D(3, 3, padding="same", activation="relu"))(x)
+        h = layers.TimeDistributed(layers.MaxPooling2D())(h)
+        h = layers.TimeDistributed(layers.GlobalAveragePooling2D())(h)
+        seq, state_f, state_b = layers.Bidirectional(layers.GRU(4, return_sequences=True, return_state=True))(h)
+        stacked = layers.RNN(layers.StackedRNNCells([layers.GRUCell(3), layers.SimpleRNNCell(2)]))(seq)
+        return keras.Model(x, [stacked, state_f, state_b]), normal(2, 4, 8, 8, 2)
+
+    def unet_small():
+        x = keras.Input((16, 16, 3))
+        c1 = layers.Conv2D(4, 3, padding="same", activation="relu")(x)
+        p1 = layers.MaxPooling2D()(c1)
+        c2 = layers.Conv2D(8, 3, padding="same", activation="relu", dilation_rate=2)(p1)
+        p2 = layers.AveragePooling2D(2)(c2)
+        b = layers.DepthwiseConv2D(3, padding="same", activation="relu6")(p2)
+        u2 = layers.Conv2DTranspose(8, 2, strides=2)(b)
+        m2 = layers.concatenate([u2, c2])
+        u1 = layers.UpSampling2D(2, interpolation="bilinear")(layers.Conv2D(4, 1)(m2))
+        m1 = layers.Concatenate(axis=-1)([u1, c1])
+        out = layers.Conv2D(2, 1, activation="softmax", kernel_initializer="he_normal")(m1)
+        return keras.Model(x, out), normal(2, 16, 16, 3)
+
+    def transformer_block():
+        tokens = keras.Input((10,), dtype="int32")
+        e = layers.Embedding(50, 16)(tokens)
+        attn = layers.MultiHeadAttention(num_heads=4, key_dim=4, dropout=0.1)(e, e, use_causal_mask=True)
+        h = layers.LayerNormalization(epsilon=1e-6)(layers.add([e, layers.Dropout(0.1)(attn)]))
+        ff = layers.Dense(16)(layers.Dense(32, activation="gelu")(h))
+        h = layers.LayerNormalization(epsilon=1e-6)(layers.add([h, ff]))
+        return keras.Model(tokens, layers.Dense(5)(layers.GlobalAveragePooling1D()(h))), \
+            rng.integers(0, 50, size=(3, 10)).astype("int32")
+
     MODELS = {f.__name__: f for f in (conv1d_family, conv2d_channels_first, conv3d_family, normalizations, recurrent,
                                        attention, reshaping_and_merges, embedding_masked_pooling, shared_and_nested,
-                                       noise_and_activations, ops_in_graph, custom_layer, subclassed_model)}
+                                       noise_and_activations, ops_in_graph, custom_layer, subclassed_model, sequential_lazy,
+                                       video_time_distributed, unet_small, transformer_block)}
 
     return MODELS
