@@ -51,6 +51,7 @@ from lamina.metrics.confusion import (
     TrueNegatives,
     TruePositives,
 )
+from lamina.metrics.f_score import F1Score, FBetaScore
 from lamina.metrics.metric import Metric, _to_snake_case, reset_name_counters
 from lamina.metrics.probabilistic import (
     BinaryCrossentropy,
@@ -73,6 +74,7 @@ from lamina.metrics.regression import (
     RootMeanSquaredError,
     cosine_similarity,
 )
+from lamina.metrics.r2_score import R2Score
 
 __all__ = [
     "ALL_OBJECTS",
@@ -85,6 +87,8 @@ __all__ = [
     "CategoricalCrossentropy",
     "CategoricalHinge",
     "CosineSimilarity",
+    "F1Score",
+    "FBetaScore",
     "FalseNegatives",
     "FalsePositives",
     "Hinge",
@@ -99,6 +103,7 @@ __all__ = [
     "Metric",
     "Poisson",
     "Precision",
+    "R2Score",
     "Recall",
     "RootMeanSquaredError",
     "SparseCategoricalAccuracy",
@@ -150,6 +155,7 @@ ALL_OBJECTS = (
     KLDivergence, Poisson, BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy,
     Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
     TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy,
+    FBetaScore, F1Score, R2Score,
 )
 # Same keys as Keras: class names, their snake_case forms, and short aliases.
 ALL_OBJECTS_DICT = {cls.__name__: cls for cls in ALL_OBJECTS}
