@@ -101,7 +101,7 @@ def cases():
     hand_conv = HandConv(32, 32)
     copy_into(hand_conv, weight=conv.kernel, bias=conv.bias)
     check(conv(x_nhwc), hand_conv(x_cl).permute(0, 2, 3, 1))
-    yield ("Conv2D 32x32x32 -> 32, 3x3 same, relu", dict(number=5, repeats=5, warmup=3), {
+    yield ("Conv2D 32x32x32 -> 32, 3x3 same, relu", dict(number=10, repeats=7, warmup=3), {
         "torch F.conv2d (channels_last)": train_step(hand_conv, lambda: hand_conv(x_cl)),
         "lamina Conv2D": train_step(conv, lambda: conv(x_nhwc)),
     })

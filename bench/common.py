@@ -7,8 +7,10 @@ import torch
 
 
 def describe_machine() -> str:
-    return (f"torch {torch.__version__}, intra-op threads: {torch.get_num_threads()}, "
-            f"interop threads: {torch.get_num_interop_threads()}")
+    # Not torch.get_num_interop_threads(): asking starts the inter-op thread pool, which a
+    # training script never starts and which, on a 2-core machine, made timings of the same
+    # conv step swing by up to 30% between processes.
+    return f"torch {torch.__version__}, intra-op threads: {torch.get_num_threads()}"
 
 
 def time_per_call(fn, *, warmup=20, number=200, repeats=7) -> float:
