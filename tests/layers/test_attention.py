@@ -202,3 +202,20 @@ def test_summary_lists_the_outputs_of_a_multi_output_node():
     lines = []
     lamina.Model([q, v], [out, scores]).summary(print_fn=lines.append, line_length=150)
     assert "[(None, 5, 8), (None, 3, 5, 7)]" in "".join(lines)
+
+
+def test_hooks_on_the_projection_sublayers_still_fire():
+    # The projections skip Layer.__call__ only while no hook is registered.
+    import torch
+
+    import lamina
+
+    mha = lamina.layers.MultiHeadAttention(num_heads=2, key_dim=3)
+    x = torch.randn(2, 4, 6)
+    plain = mha(x, x)
+    seen = []
+    handle = mha.query_dense.register_forward_hook(lambda module, args, out: seen.append(tuple(out.shape)))
+    hooked = mha(x, x)
+    handle.remove()
+    assert seen == [(2, 4, 2, 3)]
+    torch.testing.assert_close(hooked, plain)

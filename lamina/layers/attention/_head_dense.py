@@ -3,10 +3,23 @@
 import math
 
 import torch.nn.functional as F
+from torch.nn.modules import module as _module_state
 
 from lamina.layers.layer import Layer
 
 __all__ = []
+
+
+def project(dense, inputs):
+    """`dense(inputs)`, calling `dense.call` directly when no hook is registered (what torch's own
+    fast path checks): these sub-layers have no training, mask or dtype behaviour of their own
+    (the enclosing MultiHeadAttention handles those), and the skipped `Layer.__call__` machinery is
+    a quarter of the layer's fixed per-call cost."""
+    if (dense._forward_hooks or dense._forward_pre_hooks or dense._backward_hooks or dense._backward_pre_hooks
+            or _module_state._global_forward_hooks or _module_state._global_forward_pre_hooks
+            or _module_state._global_backward_hooks or _module_state._global_backward_pre_hooks):
+        return dense(inputs)
+    return dense.call(inputs)
 
 
 class HeadDense(Layer):
@@ -43,4 +56,5 @@ class HeadDense(Layer):
         """`inputs` ends with `in_dims` flattened into one axis; returns `out_dims` unflattened."""
         bias = self.bias.reshape(-1) if self.bias is not None else None
         outputs = F.linear(inputs, self.kernel.reshape(self._flat), bias)
-        return outputs.unflatten(-1, self.out_dims) if len(self.out_dims) > 1 else outputs
+        # view, not unflatten: the same result without Tensor.unflatten's Python wrapper.
+        return outputs.view(outputs.shape[:-1] + self.out_dims) if len(self.out_dims) > 1 else outputs

@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from lamina import backend, constraints, initializers, regularizers
-from lamina.layers.attention._head_dense import HeadDense
+from lamina.layers.attention._head_dense import HeadDense, project
 from lamina.layers.layer import Layer
 
 __all__ = ["MultiHeadAttention"]
@@ -119,6 +119,8 @@ class MultiHeadAttention(Layer):
             raise ValueError(f"MultiHeadAttention layer '{self.name}': attention_axes {self._attention_axes} "
                              f"must not include the batch or feature axis for inputs of rank {rank}.")
         self._axes = axes
+        # (batch, seq, features) attending over seq, the common case: heads move with one transpose.
+        self._sequence_only = rank == 3 and axes == (1,)
         heads = self.num_heads
         self.query_dense = self._dense("query", (query_shape[-1],), (heads, self.key_dim))
         self.key_dense = self._dense("key", (key_shape[-1],), (heads, self.key_dim))
@@ -165,6 +167,8 @@ class MultiHeadAttention(Layer):
 
     def _to_heads(self, projected):
         """(B, *dims, H, D) -> (B, *other, H, L, D): attention axes flattened into L."""
+        if self._sequence_only:
+            return projected.transpose(1, 2)
         rank = projected.dim() - 1  # rank of the input
         other = [a for a in range(1, rank - 1) if a not in self._axes]
         order = [0] + other + [rank - 1] + list(self._axes) + [rank]
@@ -192,9 +196,9 @@ class MultiHeadAttention(Layer):
     def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None, attention_mask=None,
              return_attention_scores=False, training=None, use_causal_mask=False):
         key = value if key is None else key
-        q = self._to_heads(self.query_dense(query))
-        k = self._to_heads(self.key_dense(key))
-        v = self._to_heads(self.value_dense(value))
+        q = self._to_heads(project(self.query_dense, query))
+        k = self._to_heads(project(self.key_dense, key))
+        v = self._to_heads(project(self.value_dense, value))
         has_mask = (query_mask is not None or value_mask is not None or key_mask is not None
                     or attention_mask is not None)
         if has_mask and query.dim() != 3:
@@ -224,7 +228,7 @@ class MultiHeadAttention(Layer):
             causal = use_causal_mask and mask is None
             attended = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout,
                                                       is_causal=causal, scale=scale)
-        output = self.output_dense(self._from_heads(attended, query))
+        output = project(self.output_dense, self._from_heads(attended, query))
         if return_attention_scores:
             # Keras's layout: (batch, *other, heads, *query attention dims, *key attention dims).
             lead = scores.dim() - 2
@@ -235,6 +239,8 @@ class MultiHeadAttention(Layer):
 
     def _from_heads(self, attended, query):
         """(B, *other, H, L, Dv) -> (B, *query_dims, H * Dv), undoing `_to_heads`."""
+        if self._sequence_only:
+            return attended.transpose(1, 2).flatten(-2)
         rank = query.dim()
         other = [a for a in range(1, rank - 1) if a not in self._axes]
         attn_sizes = [query.shape[a] for a in self._axes]
