@@ -307,6 +307,30 @@ def test_gru_gate_reorder_cache_follows_weight_updates():
     torch.testing.assert_close(after, last, rtol=1e-5, atol=1e-6)
 
 
+def test_gru_built_by_tracing_caches_nothing_from_the_fake_tensors():
+    # A subclassed model's build traces call() on fake tensors; the fused GRU's gate-order
+    # index and inference weights cache must not keep those, or real calls would use them.
+    class Wrapper(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.gru = layers.GRU(3)
+
+        def call(self, inputs):
+            return self.gru(inputs)
+
+    model = Wrapper()
+    with torch.no_grad():
+        model.build((None, 4, 5))
+    cell = model.gru.cell
+    assert "_rzn_index" not in cell.__dict__ and cell.__dict__.get("_torch_gate_cache") is None
+    x = _x(2, 4, 5)
+    with torch.no_grad():
+        out = model(x)
+        last, _, _ = model.gru._loop(x, [torch.zeros(2, 3)], None, False)
+    assert type(cell.__dict__["_rzn_index"]) is torch.Tensor
+    torch.testing.assert_close(out, last, rtol=1e-5, atol=1e-6)
+
+
 def test_bidirectional_receives_embedding_mask():
     ids = torch.tensor([[3, 1, 2, 0, 0], [1, 2, 3, 4, 5]])
     tokens = keras.Input(shape=(5,), dtype="int32")

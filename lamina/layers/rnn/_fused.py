@@ -53,26 +53,39 @@ def run_lstm(inputs, states, cell, batch_sizes=None):
     return output, [h[0], c[0]]
 
 
-def _zrh_to_rzn(tensor, units):
-    """Keras GRU gate order (z, r, h) -> torch's (r, z, n), along the first axis."""
-    return torch.cat([tensor[units:2 * units], tensor[:units], tensor[2 * units:]])
+def _rzn_index(cell, device):
+    """Row indices taking Keras GRU gate order (z, r, h) to torch's (r, z, n).
+
+    One `index_select` per weight: its backward is one scatter, where slicing and `cat`
+    cost three full-size gradient buffers and their sum per weight on every training step.
+    """
+    tracing = is_tracing()  # a tensor made on fake tensors must not outlive the trace
+    cached = None if tracing else cell.__dict__.get("_rzn_index")
+    if cached is None or cached.device != device:
+        units = cell.units
+        cached = torch.cat([torch.arange(units, 2 * units, device=device),
+                            torch.arange(units, device=device),
+                            torch.arange(2 * units, 3 * units, device=device)])
+        if not tracing:
+            cell.__dict__["_rzn_index"] = cached
+    return cached
 
 
 def _gru_weights(cell):
     """torch-ordered GRU weights; cached while no gradient is needed (inference), keyed on the
     parameters' identity and version counters so that any in-place update invalidates it."""
     own = [cell.kernel, cell.recurrent_kernel] + ([cell.bias] if cell.bias is not None else [])
-    cacheable = not (torch.is_grad_enabled() and any(p.requires_grad for p in own))
+    cacheable = not is_tracing() and not (torch.is_grad_enabled() and any(p.requires_grad for p in own))
     key = tuple((p.data_ptr(), p._version) for p in own) if cacheable else None
     cached = cell.__dict__.get("_torch_gate_cache")
     if key is not None and cached is not None and cached[0] == key:
         return cached[1]
-    units = cell.units
-    w_ih = _zrh_to_rzn(cell.kernel, units)
-    w_hh = _zrh_to_rzn(cell.recurrent_kernel, units)
+    index = _rzn_index(cell, cell.kernel.device)
+    w_ih = cell.kernel.index_select(0, index)
+    w_hh = cell.recurrent_kernel.index_select(0, index)
     b_ih = b_hh = None
-    if cell.bias is not None:
-        b_ih, b_hh = _zrh_to_rzn(cell.bias[0], units), _zrh_to_rzn(cell.bias[1], units)
+    if cell.bias is not None:  # (2, 3 * units) with reset_after, the only fusable GRU
+        b_ih, b_hh = cell.bias.index_select(1, index).unbind(0)
     result = params(w_ih, w_hh, b_ih, b_hh)
     cell.__dict__["_torch_gate_cache"] = (key, result) if key is not None else None
     return result
