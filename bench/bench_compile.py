@@ -29,6 +29,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from bench_training import BATCH, WORKLOADS, time_torch  # noqa: E402
+from common import steady_allocator  # noqa: E402
 
 WARMUP_STEPS = 5
 
@@ -60,11 +61,12 @@ def main():
     parser.add_argument("--only", default="mlp,cnn", help="comma-separated workloads (mlp, cnn)")
     parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads")
     args = parser.parse_args()
+    allocator = steady_allocator()  # before the data and models exist
     if args.threads:
         torch.set_num_threads(args.threads)
     backend = os.environ.get("LAMINA_JIT_BACKEND", "inductor")
     print(f"torch {torch.__version__}, intra-op threads: {torch.get_num_threads()}, batch {BATCH}, "
-          f"torch.compile backend: {backend}, best of {args.repeats}")
+          f"torch.compile backend: {backend}, best of {args.repeats}; {allocator}")
     rng = np.random.default_rng(0)
     default_steps = {"mlp": 500, "cnn": 10}
     for name in args.only.split(","):

@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 sys.path.insert(0, __import__("os").path.dirname(__file__))
-from common import compare, describe_machine  # noqa: E402
+from common import compare, describe_machine, steady_allocator  # noqa: E402
 
 import lamina as keras  # noqa: E402
 
@@ -34,6 +34,7 @@ def lamina_layers():
 
 
 def main():
+    allocator = steady_allocator()  # before any tensor exists
     torch.manual_seed(0)
     x = torch.randn(BATCH, WIDTH)
     inputs = keras.Input(shape=(WIDTH,))
@@ -51,7 +52,7 @@ def main():
             "lamina Functional": lambda: functional(x),
             "lamina Sequential": lambda: sequential(x),
         })
-    print(f"# forward, {DEPTH}-layer MLP width {WIDTH}, batch {BATCH}, no_grad; {describe_machine()}")
+    print(f"# forward, {DEPTH}-layer MLP width {WIDTH}, batch {BATCH}, no_grad; {describe_machine()}; {allocator}")
     base = times["hand-written torch"]
     for name, seconds in times.items():
         print(f"{name:22s} {seconds * 1e6:8.1f} us/call   ratio {seconds / base:5.2f}x")

@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 
 sys.path.insert(0, __import__("os").path.dirname(__file__))
-from common import compare, describe_machine  # noqa: E402
+from common import compare, describe_machine, steady_allocator  # noqa: E402
 
 import lamina as keras  # noqa: E402
 
@@ -131,7 +131,8 @@ def cases():
 
 
 def main():
-    print(f"# forward+backward per call, batch {BATCH}, float32; {describe_machine()}")
+    allocator = steady_allocator()  # before any tensor exists
+    print(f"# forward+backward per call, batch {BATCH}, float32; {describe_machine()}; {allocator}")
     for title, timing, fns in cases():
         times = compare(fns, **timing)
         base = next(iter(times.values()))

@@ -22,6 +22,8 @@ lamina / hand-written.
 """
 
 import argparse
+import os
+import sys
 import time
 
 import numpy as np
@@ -29,6 +31,9 @@ import torch
 import torch.nn.functional as F
 
 import lamina as keras
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import steady_allocator  # noqa: E402
 
 BATCH = 32
 SEQ_LEN = 40
@@ -192,11 +197,12 @@ def main():
     parser.add_argument("--threads", type=int, default=None,
                         help="torch intra-op threads (default: torch's choice); 1 is steadier on a shared machine")
     args = parser.parse_args()
+    allocator = steady_allocator()  # before the data and models exist
     if args.threads:
         torch.set_num_threads(args.threads)
     rng = np.random.default_rng(0)
     print(f"torch {torch.__version__}, intra-op threads: {torch.get_num_threads()}, batch {BATCH}, "
-          f"best of {args.repeats}, fused Adam both sides")
+          f"best of {args.repeats}, fused Adam both sides; {allocator}")
     for name in args.only.split(","):
         label, make_lamina, make_torch, make_data, default_steps = WORKLOADS[name]
         steps = args.steps or default_steps
