@@ -200,6 +200,24 @@ def test_numpy_inputs_are_converted():
     assert out.dtype == torch.float32 and out.shape == (2, 2)
 
 
+def test_lists_and_dicts_reach_the_eager_or_symbolic_path_by_content():
+    # A flat list/dict of tensors takes the eager fast path; one NumPy array in it still gets
+    # converted, and one symbolic tensor in it still records a graph node.
+    concat = layers.Concatenate()
+    a, b = torch.ones(2, 3), torch.zeros(2, 1)
+    assert concat([a, b]).shape == (2, 4)
+    assert concat((a, b)).shape == (2, 4)
+    mixed = concat([a, np.zeros((2, 1), dtype="float32")])
+    assert isinstance(mixed, torch.Tensor) and mixed.shape == (2, 4)
+    symbolic = concat([keras.Input(shape=(3,)), keras.Input(shape=(1,))])
+    assert not isinstance(symbolic, torch.Tensor) and tuple(symbolic.shape) == (None, 4)
+    x1, x2 = keras.Input(shape=(3,), name="p"), keras.Input(shape=(1,), name="q")
+    model = keras.Model({"p": x1, "q": x2}, concat([x1, x2]))
+    assert model({"p": a, "q": b}).shape == (2, 4)
+    with pytest.raises(ValueError, match="missing: \\['q'\\]"):
+        model({"p": a})
+
+
 def test_variable_helpers():
     dense = layers.Dense(2)
     dense(torch.ones(1, 2))

@@ -331,6 +331,44 @@ def test_gru_built_by_tracing_caches_nothing_from_the_fake_tensors():
     torch.testing.assert_close(out, last, rtol=1e-5, atol=1e-6)
 
 
+def test_lstm_built_by_tracing_keeps_no_fake_zero_bias():
+    class Wrapper(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.lstm = layers.LSTM(3)
+
+        def call(self, inputs):
+            return self.lstm(inputs)
+
+    model = Wrapper()
+    model.build((None, 4, 5))
+    cell = model.lstm.cell
+    assert "_zero_hidden_bias" not in cell.__dict__
+    x = _x(2, 4, 5)
+    out = model(x)
+    assert type(cell.__dict__["_zero_hidden_bias"]) is torch.Tensor
+    torch.testing.assert_close(out, model.lstm._loop(x, [torch.zeros(2, 3)] * 2, None, False)[0],
+                               rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("cls", [layers.LSTM, layers.GRU, layers.SimpleRNN])
+def test_fused_last_output_is_the_last_step_of_the_sequence(cls):
+    # The fused path returns the kernel's final state as the last output: it must be exactly
+    # the sequence's last step, forwards and backwards, and gradients must match.
+    for go_backwards in (False, True):
+        layer = cls(4, go_backwards=go_backwards)
+        full = cls.from_config({**layer.get_config(), "return_sequences": True, "name": None})
+        x = _x(3, 5, 2).requires_grad_(True)
+        layer(x)
+        full(x)
+        full.set_weights(layer.get_weights())
+        last, sequence = layer(x), full(x)
+        assert torch.equal(last, sequence[:, -1])
+        grad_last, = torch.autograd.grad(last.sum(), x)
+        grad_sequence, = torch.autograd.grad(sequence[:, -1].sum(), x)
+        torch.testing.assert_close(grad_last, grad_sequence)
+
+
 def test_bidirectional_receives_embedding_mask():
     ids = torch.tensor([[3, 1, 2, 0, 0], [1, 2, 3, 4, 5]])
     tokens = keras.Input(shape=(5,), dtype="int32")

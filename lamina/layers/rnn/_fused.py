@@ -33,11 +33,27 @@ def prepare(layer, inputs, training):
     return inputs
 
 
-def params(w_ih, w_hh, b_ih, b_hh):
-    """The flat weight list of torch's kernels: biases only when there are any."""
+def params(w_ih, w_hh, b_ih, b_hh, cell=None):
+    """The flat weight list of torch's kernels: biases only when there are any.
+
+    Keras's LSTM and SimpleRNN have one bias where torch's kernels take two; the second is
+    zeros, kept on `cell` between calls (never from a fake-tensor trace).
+    """
     if b_ih is None:
         return [w_ih, w_hh], False
-    return [w_ih, w_hh, b_ih, b_hh if b_hh is not None else torch.zeros_like(b_ih)], True
+    if b_hh is None:
+        b_hh = _zero_bias(cell, b_ih)
+    return [w_ih, w_hh, b_ih, b_hh], True
+
+
+def _zero_bias(cell, like):
+    if cell is None or is_tracing():
+        return torch.zeros_like(like)
+    cached = cell.__dict__.get("_zero_hidden_bias")
+    if cached is None or cached.shape != like.shape or cached.device != like.device or cached.dtype != like.dtype:
+        cached = torch.zeros_like(like, requires_grad=False)
+        cell.__dict__["_zero_hidden_bias"] = cached
+    return cached
 
 
 def _call(kernel, inputs, hx, weights, has_bias, batch_sizes):
@@ -47,7 +63,7 @@ def _call(kernel, inputs, hx, weights, has_bias, batch_sizes):
 
 
 def run_lstm(inputs, states, cell, batch_sizes=None):
-    weights, has_bias = params(cell.kernel, cell.recurrent_kernel, cell.bias, None)
+    weights, has_bias = params(cell.kernel, cell.recurrent_kernel, cell.bias, None, cell)
     hx = (states[0].unsqueeze(0), states[1].unsqueeze(0))
     output, h, c = _call(torch._VF.lstm, inputs, hx, weights, has_bias, batch_sizes)
     return output, [h[0], c[0]]
@@ -98,7 +114,7 @@ def run_gru(inputs, states, cell, batch_sizes=None):
 
 
 def run_simple(inputs, states, cell, batch_sizes=None):
-    weights, has_bias = params(cell.kernel, cell.recurrent_kernel, cell.bias, None)
+    weights, has_bias = params(cell.kernel, cell.recurrent_kernel, cell.bias, None, cell)
     kernel = torch._VF.rnn_tanh if cell.activation is _TANH else torch._VF.rnn_relu
     output, h = _call(kernel, inputs, states[0].unsqueeze(0), weights, has_bias, batch_sizes)
     return output, [h[0]]

@@ -197,7 +197,9 @@ class RNN(Layer):
         fused = self._fused(inputs, states, training, mask)
         if fused is not None:
             sequence, states = fused
-            last = sequence[:, -1]
+            # Unmasked, the kernel's final hidden state *is* the last output (bit for bit); taking
+            # it spares a select whose backward writes a zero gradient for the whole sequence.
+            last = states[0] if mask is None else sequence[:, -1]
         else:
             last, sequence, states = self._loop(inputs, states, mask, training)
         if self.stateful:
