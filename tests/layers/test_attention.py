@@ -1,6 +1,8 @@
 """Attention layers: MultiHeadAttention, Attention, AdditiveAttention (formulas, masks, errors)."""
 
+import json
 import math
+import os
 
 import numpy as np
 import pytest
@@ -91,6 +93,54 @@ def test_mha_attention_axes_2d():
     assert layer.compute_output_shape((None, 3, 4, 5), (None, 3, 4, 5)) == (None, 3, 4, 5)
     torch.testing.assert_close(layer(x, x), out, rtol=1e-5, atol=1e-5)
     assert layer.get_config()["attention_axes"] == [1, 2]
+
+
+KERAS_MHA_MASKS = os.path.join(os.path.dirname(__file__), "keras_values", "mha_masks.npz")
+
+
+def _keras_mha_cases():
+    with np.load(KERAS_MHA_MASKS) as data:
+        return sorted(json.loads(str(data["cases"])).items())
+
+
+@pytest.mark.parametrize("name,spec", _keras_mha_cases(), ids=[n for n, _ in _keras_mha_cases()])
+def test_mha_masks_match_values_computed_by_keras(name, spec):
+    # Keras 3.15.1 outputs (tools/keras_crosscheck/mha_masks.py): masks with attention_axes on
+    # rank-4 inputs, fully masked query rows on both of Keras's paths, implicit query masks.
+    data = np.load(KERAS_MHA_MASKS)
+    layer = layers.MultiHeadAttention(num_heads=2, key_dim=3, **spec["layer"])
+    x = torch.from_numpy(data[f"{name}/x"])
+    layer(x, x)
+    layer.set_weights([data[f"{name}/w{i}"] for i in range(8)])
+    layer.eval()
+    call = {"return_attention_scores": spec["scores"]}
+    for arg in spec["masks"]:
+        call["query_mask" if arg == "query_keras_mask" else arg] = torch.from_numpy(data[f"{name}/{arg}"])
+    with torch.no_grad():
+        result = layer(x, x, **call)
+    output = result[0] if spec["scores"] else result
+    np.testing.assert_allclose(output.numpy(), data[f"{name}/output"], rtol=1e-5, atol=1e-5)
+    if spec["scores"]:
+        np.testing.assert_allclose(result[1].numpy(), data[f"{name}/scores"], rtol=1e-5, atol=1e-5)
+
+
+def test_mha_mask_errors_name_the_expected_shape():
+    layer = layers.MultiHeadAttention(num_heads=2, key_dim=3, attention_axes=(2,))
+    x = _x(2, 3, 5, 6)
+    with pytest.raises(ValueError, match=r"must broadcast to \(batch, \*other axes, \*query attention axes, "
+                                         r"\*key attention axes\) = \(2, 3, 5, 5\); got a mask of shape \(2, 4, 5\)"):
+        layer(x, x, attention_mask=torch.ones(2, 4, 5, dtype=torch.bool))
+    with pytest.raises(ValueError, match="use_causal_mask=True needs inputs of shape"):
+        layer(x, x, use_causal_mask=True)
+
+
+def test_mha_fully_masked_rows_in_float16_stay_finite():
+    # Keras's masked-logit value for float16 is -3e4: -1e9 would be -inf and a fully masked row NaN.
+    layer = layers.MultiHeadAttention(num_heads=1, key_dim=2, dtype="float16")
+    x = _x(1, 3, 4).half()
+    mask = torch.tensor([[[True, False, True], [False, False, False], [True, True, True]]])
+    _, scores = layer(x, x, attention_mask=mask, return_attention_scores=True)
+    assert torch.isfinite(scores).all() and torch.all(scores[0, 0, 1] == 0)
 
 
 def test_mha_config_and_errors():

@@ -11,7 +11,11 @@ from lamina.layers.layer import Layer
 
 __all__ = ["MultiHeadAttention"]
 
-_LARGE_NEGATIVE = -1e9  # Keras's Softmax mask adder for float32
+
+
+def _large_negative(dtype):
+    """Keras's masked-logit value: -1e9, or -3e4 where float16 would overflow to -inf."""
+    return -3e4 if dtype == torch.float16 else -1e9
 
 
 class MultiHeadAttention(Layer):
@@ -43,7 +47,10 @@ class MultiHeadAttention(Layer):
         query `(B, T, dim)`, value `(B, S, dim)`, key (default value),
         query_mask / value_mask / key_mask (boolean `(B, T)` / `(B, S)`, taken
         from the inputs' Keras masks when not given), attention_mask (boolean
-        `(B, T, S)`), return_attention_scores, training, use_causal_mask.
+        `(B, T, S)`; with `attention_axes` on higher-rank inputs
+        `(B, *other axes, *query attention axes, *key attention axes)`, leading
+        axes broadcast as in Keras), return_attention_scores, training,
+        use_causal_mask (sequences only).
 
     Shapes:
         output `(B, T, output_dim)`; scores `(B, num_heads, T, S)`.
@@ -177,13 +184,14 @@ class MultiHeadAttention(Layer):
         return moved.flatten(lead, lead + len(self._axes) - 1)
 
     def _mask(self, query, value, query_mask, value_mask, key_mask, attention_mask, use_causal_mask):
-        """Keras's combined boolean mask `(B, T, S)` (or None)."""
+        """Keras's combined boolean mask: `(B, T, S)` for sequences, in general
+        `(B, *other dims, *query attention dims, *key attention dims)` (or None)."""
         auto = None
         if query_mask is not None:
-            auto = query_mask.bool()[:, :, None]
+            auto = query_mask.bool().unsqueeze(-1)
         for extra in (value_mask, key_mask):
             if extra is not None:
-                extra = extra.bool()[:, None, :]
+                extra = extra.bool().unsqueeze(-2)
                 auto = extra if auto is None else auto & extra
         if use_causal_mask:
             causal = torch.ones((query.shape[1], value.shape[1]), dtype=torch.bool, device=query.device).tril()
@@ -193,6 +201,33 @@ class MultiHeadAttention(Layer):
             return attention_mask.bool() & auto
         return auto if auto is not None else (attention_mask.bool() if attention_mask is not None else None)
 
+    def _heads_mask(self, mask, query, key):
+        """The boolean mask in the heads layout `(B, *other, H, Lq, Lk)` (size-1 axes broadcast).
+
+        As Keras does, missing leading axes are inserted just before the attention axes (at the
+        heads position), so `(B, T, S)` masks broadcast over heads and, for higher-rank inputs,
+        `(B, *query attention dims, *key attention dims)` masks also over the other axes.
+        """
+        n = len(self._axes)
+        rank = query.dim()
+        other = [query.shape[a] for a in range(1, rank - 1) if a not in self._axes]
+        q_attn = [query.shape[a] for a in self._axes]
+        k_attn = [key.shape[a] for a in self._axes]
+        target = (query.shape[0], *other, self.num_heads, *q_attn, *k_attn)
+        given = tuple(mask.shape)
+        while mask.dim() < len(target):
+            mask = mask.unsqueeze(-2 * n - 1)
+        if mask.dim() != len(target) or any(d not in (1, t) for d, t in zip(mask.shape, target)):
+            expected = tuple(target[:1 + len(other)] + target[2 + len(other):])
+            described = ("(batch, query_len, value_len)" if rank == 3 and n == 1 else
+                         "(batch, *other axes, *query attention axes, *key attention axes)")
+            raise ValueError(f"MultiHeadAttention layer '{self.name}': the attention mask must broadcast "
+                             f"to {described} = {expected}; got a mask of shape {given}.")
+        if n > 1:  # flatten the attention axes as `_to_heads` does (broadcast axes made real first)
+            mask = mask.expand(*mask.shape[:-2 * n], *target[-2 * n:])
+            mask = mask.flatten(-n, -1).flatten(-n - 1, -2)
+        return mask
+
     def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None, attention_mask=None,
              return_attention_scores=False, training=None, use_causal_mask=False):
         key = value if key is None else key
@@ -201,33 +236,39 @@ class MultiHeadAttention(Layer):
         v = self._to_heads(project(self.value_dense, value))
         has_mask = (query_mask is not None or value_mask is not None or key_mask is not None
                     or attention_mask is not None)
-        if has_mask and query.dim() != 3:
-            raise ValueError(f"MultiHeadAttention layer '{self.name}': masks are supported for inputs of shape "
-                             f"(batch, seq, dim) only; received query of shape {tuple(query.shape)}.")
+        if use_causal_mask and query.dim() != 3:
+            raise ValueError(f"MultiHeadAttention layer '{self.name}': use_causal_mask=True needs inputs of shape "
+                             f"(batch, seq, dim); received query of shape {tuple(query.shape)}. Pass an explicit "
+                             f"`attention_mask` for other ranks.")
         scale = 1.0 / math.sqrt(self.key_dim)
         dropout = self.dropout if training else 0.0
-        mask = None
+        keep = additive = None
         if has_mask or (use_causal_mask and return_attention_scores):
-            mask = self._mask(query, value, query_mask, value_mask, key_mask, attention_mask, use_causal_mask)
-            expected = (query.shape[0], query.shape[1], value.shape[1])
-            if mask.dim() != 3 or any(d not in (1, e) for d, e in zip(mask.shape, expected)):
-                raise ValueError(f"MultiHeadAttention layer '{self.name}': the attention mask must broadcast "
-                                 f"to (batch, query_len, value_len) = {expected}; got a mask of shape "
-                                 f"{tuple(mask.shape)}.")
-            mask = torch.zeros(mask.shape, dtype=q.dtype, device=q.device).masked_fill(~mask, _LARGE_NEGATIVE)
-            mask = mask.unsqueeze(1)  # heads axis
+            keep = self._mask(query, value, query_mask, value_mask, key_mask, attention_mask, use_causal_mask)
+            keep = self._heads_mask(keep, query, key)
+            additive = torch.zeros(keep.shape, dtype=q.dtype, device=q.device).masked_fill(
+                ~keep, _large_negative(q.dtype))
+        # Keras runs sequences without dropout or scores through its dot-product-attention op, where
+        # a fully masked query row attends uniformly; everywhere else its masked Softmax multiplies
+        # the probabilities by the mask, so such a row attends to nothing (outputs the bias).
+        zero_masked_rows = keep is not None and not (self.dropout == 0 and not return_attention_scores
+                                                     and query.dim() == 3)
         scores = None
         if return_attention_scores:
             logits = torch.matmul(q * scale, k.transpose(-1, -2))
-            if mask is not None:
-                logits = logits + mask
+            if additive is not None:
+                logits = logits + additive
             scores = torch.softmax(logits, dim=-1)
+            if zero_masked_rows:
+                scores = scores * keep
             probs = F.dropout(scores, dropout, training=True) if dropout else scores
             attended = torch.matmul(probs, v)
         else:
-            causal = use_causal_mask and mask is None
-            attended = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout,
+            causal = use_causal_mask and additive is None
+            attended = F.scaled_dot_product_attention(q, k, v, attn_mask=additive, dropout_p=dropout,
                                                       is_causal=causal, scale=scale)
+            if zero_masked_rows:
+                attended = attended * keep.any(dim=-1, keepdim=True)
         output = project(self.output_dense, self._from_heads(attended, query))
         if return_attention_scores:
             # Keras's layout: (batch, *other, heads, *query attention dims, *key attention dims).
