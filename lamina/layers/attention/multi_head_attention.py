@@ -25,8 +25,10 @@ class MultiHeadAttention(Layer):
     shape `(dim, num_heads, key_dim|value_dim)`, biases `(num_heads, dim)`) and
     `output_dense` (kernel `(num_heads, value_dim, output_dim)`, bias
     `(output_dim,)`), in this weight order. Attention runs through torch's
-    `scaled_dot_product_attention`; masks become Keras's additive `-1e9`
-    (so a fully masked row attends uniformly, as in Keras).
+    `scaled_dot_product_attention`; masks become Keras's additive `-1e9`. A
+    query row whose keys are all masked follows Keras 3: it attends uniformly
+    for sequences without dropout or returned scores, and to nothing (the
+    output is the output bias) otherwise.
 
     Args:
         num_heads: number of attention heads.
