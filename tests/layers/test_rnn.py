@@ -307,48 +307,38 @@ def test_gru_gate_reorder_cache_follows_weight_updates():
     torch.testing.assert_close(after, last, rtol=1e-5, atol=1e-6)
 
 
-def test_gru_built_by_tracing_caches_nothing_from_the_fake_tensors():
-    # A subclassed model's build traces call() on fake tensors; the fused GRU's gate-order
-    # index and inference weights cache must not keep those, or real calls would use them.
-    class Wrapper(keras.Model):
-        def __init__(self):
-            super().__init__()
-            self.gru = layers.GRU(3)
+class _OneRNN(keras.Model):
+    """A subclassed model around one RNN layer: its `build` traces `call` on fake tensors."""
 
-        def call(self, inputs):
-            return self.gru(inputs)
+    def __init__(self, rnn):
+        super().__init__()
+        self.rnn = rnn
 
-    model = Wrapper()
-    with torch.no_grad():
+    def call(self, inputs):
+        return self.rnn(inputs)
+
+
+@pytest.mark.parametrize("cls,grad_enabled,caches", [
+    (layers.GRU, False, ("_rzn_index", "_torch_gate_cache")),
+    (layers.GRU, True, ("_rzn_index",)),
+    (layers.LSTM, True, ("_zero_hidden_bias",)),
+])
+def test_rnn_built_by_tracing_caches_nothing_from_the_fake_tensors(cls, grad_enabled, caches):
+    # The fused kernels keep a few tensors between calls (GRU's gate-order index and inference
+    # weights, LSTM's zero second bias); a trace must not leave fake tensors there, or real calls
+    # would compute with them.
+    model = _OneRNN(cls(3))
+    with torch.set_grad_enabled(grad_enabled):
         model.build((None, 4, 5))
-    cell = model.gru.cell
-    assert "_rzn_index" not in cell.__dict__ and cell.__dict__.get("_torch_gate_cache") is None
+    cell = model.rnn.cell
+    assert all(cell.__dict__.get(name) is None for name in caches)
     x = _x(2, 4, 5)
-    with torch.no_grad():
+    states = [torch.zeros(2, 3)] * len(cell.state_size if isinstance(cell.state_size, list) else [0])
+    with torch.set_grad_enabled(grad_enabled):
         out = model(x)
-        last, _, _ = model.gru._loop(x, [torch.zeros(2, 3)], None, False)
-    assert type(cell.__dict__["_rzn_index"]) is torch.Tensor
+        last, _, _ = model.rnn._loop(x, states, None, False)
+    assert all(type(cell.__dict__[name]) is torch.Tensor for name in caches if name != "_torch_gate_cache")
     torch.testing.assert_close(out, last, rtol=1e-5, atol=1e-6)
-
-
-def test_lstm_built_by_tracing_keeps_no_fake_zero_bias():
-    class Wrapper(keras.Model):
-        def __init__(self):
-            super().__init__()
-            self.lstm = layers.LSTM(3)
-
-        def call(self, inputs):
-            return self.lstm(inputs)
-
-    model = Wrapper()
-    model.build((None, 4, 5))
-    cell = model.lstm.cell
-    assert "_zero_hidden_bias" not in cell.__dict__
-    x = _x(2, 4, 5)
-    out = model(x)
-    assert type(cell.__dict__["_zero_hidden_bias"]) is torch.Tensor
-    torch.testing.assert_close(out, model.lstm._loop(x, [torch.zeros(2, 3)] * 2, None, False)[0],
-                               rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("cls", [layers.LSTM, layers.GRU, layers.SimpleRNN])
