@@ -12,11 +12,12 @@ from lamina import distribution, mixed_precision, saving
 from lamina.layers import Input, InputSpec, Layer
 from lamina.models import Model, Sequential
 from lamina.backend import clear_session
+from lamina.graph.keras_tensor import KerasTensor
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Input", "InputSpec", "Layer", "Model", "Sequential",
+    "Input", "InputSpec", "KerasTensor", "Layer", "Model", "Sequential",
     "activations", "backend", "callbacks", "constraints", "initializers", "layers", "losses", "metrics",
     "models", "optimizers", "regularizers", "utils", "distribution", "mixed_precision", "saving",
     "clear_session", "__version__",

@@ -134,5 +134,5 @@ for _dunder in ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul
                 "__rtruediv__", "__floordiv__", "__rfloordiv__", "__mod__", "__rmod__", "__pow__",
                 "__rpow__", "__matmul__", "__rmatmul__", "__neg__", "__pos__", "__abs__", "__invert__",
                 "__and__", "__rand__", "__or__", "__ror__", "__xor__", "__rxor__", "__lt__", "__le__",
-                "__gt__", "__ge__", "__getitem__"):
+                "__gt__", "__ge__", "__ne__", "__getitem__"):
     setattr(KerasTensor, _dunder, _make_operator(_dunder))

@@ -5,6 +5,7 @@ import torch
 from lamina.graph.keras_tensor import KerasTensor
 from lamina.graph.node import Node
 from lamina.graph.shape_inference import trace_output_spec, _module_device
+from lamina.layers.implicit_masks import receives_implicit_mask, warn_mask_not_applied
 from lamina.layers.input_spec import assert_input_compatibility
 from lamina.utils import tree
 
@@ -85,7 +86,10 @@ def symbolic_call(layer, args, kwargs):
     # config stays the user's call); the plan passes the runtime mask to the layer.
     implicit_mask = None
     node_kwargs = kwargs
-    if input_mask is not None and layer._call_has_mask_arg and kwargs.get("mask") is None:
+    if input_mask is not None and layer._call_has_mask_arg and kwargs.get("mask") is None \
+            and not receives_implicit_mask(args, kwargs):
+        warn_mask_not_applied(layer, kwargs)
+    elif input_mask is not None and layer._call_has_mask_arg and kwargs.get("mask") is None:
         node_kwargs = dict(kwargs)
         kwargs = dict(kwargs, mask=input_mask)
         implicit_mask = input_mask

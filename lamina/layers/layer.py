@@ -18,6 +18,7 @@ from torch import nn
 
 from lamina import backend
 from lamina.backend.call_context import CALL_CONTEXT
+from lamina.layers.implicit_masks import receives_implicit_mask, warn_mask_not_applied
 from lamina.layers.input_spec import assert_input_compatibility
 from lamina.layers.tracking import TrackedList, TrackedDict, wrap_container
 from lamina.layers.layer_weights import WeightsMixin, _BuildDevice, in_keras_layout
@@ -400,7 +401,14 @@ class Layer(WeightsMixin, nn.Module):
             return
         if "shapes_dict" in config:
             shapes = config["shapes_dict"]
-            self._run_build([_as_shape(shapes.get(n)) for n in self._build_arg_names])
+            names = self._build_arg_names
+            if shapes and not any(n in shapes for n in names):
+                # Keras names the entries after its `build` arguments (an RNN's `sequences_shape`,
+                # `initial_state_shape`); where lamina's differ, they match by position.
+                values = list(shapes.values())[:len(names)]
+                self._run_build([_as_shape(v) for v in values] + [None] * (len(names) - len(values)))
+                return
+            self._run_build([_as_shape(shapes.get(n)) for n in names])
         elif "input_shape" in config:
             self._run_build([_as_shape(config["input_shape"])])
 
@@ -476,6 +484,9 @@ class Layer(WeightsMixin, nn.Module):
         mask = kwargs.get("mask")
         if mask is None and args:
             mask = _get_mask(args[0])
+            if mask is not None and self._call_has_mask_arg and not receives_implicit_mask(args, kwargs):
+                warn_mask_not_applied(self, kwargs)
+                return mask  # still the mask `compute_mask` sees, as in Keras
         if self._call_has_mask_arg:
             kwargs["mask"] = mask
         return mask

@@ -296,6 +296,9 @@ def functional_from_config(config, custom_objects=None, safe_mode=True, cls=None
     created, order = {}, []
     for entry in entries:
         layer = deserialize_layer(entry, custom_objects, safe_mode)
+        # The calls replayed below are the file's, not the reader's code: no advice to give on them
+        # (lamina/layers/implicit_masks.py).
+        layer.__dict__["_warned_mask_not_applied"] = True
         name = entry.get("name", layer.name)
         if not isinstance(name, str) or name in created:
             raise LoadError(f"Layer name {name!r} appears twice (or is not a string) in the config.")

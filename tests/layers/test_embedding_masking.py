@@ -1,5 +1,8 @@
 """Embedding and Masking: lookups, masks, eager mask propagation, configs, errors."""
 
+import warnings
+
+import numpy as np
 import pytest
 import torch
 
@@ -51,3 +54,41 @@ def test_sequential_mask_flow_matches_explicit_mask():
         expected = gru(embedding(ids), mask=ids != 0)
         torch.testing.assert_close(model(ids), expected)
     torch.testing.assert_close(expected[0, 3], expected[0, 1])
+
+
+def test_multi_tensor_calls_do_not_receive_the_input_mask_as_in_keras():
+    # Keras 3 fills `mask` only when a call has one tensor argument: an RNN called with
+    # `initial_state=` runs over its padding (Keras-computed values: tests/saving/keras_written/
+    # seq2seq). lamina computes the same, says so once, and applies an explicit `mask=`.
+    tokens = keras.Input((4,), dtype="int32")
+    state = keras.Input((3,))
+    embedding = layers.Embedding(10, 2, mask_zero=True)
+    lstm = layers.LSTM(3, return_sequences=True)
+    embedded = embedding(tokens)
+    with pytest.warns(UserWarning, match=r"LSTM layer 'lstm\w*' was called with more than one tensor argument "
+                                         r"\(the input and `initial_state`\).*Pass `mask=` explicitly"):
+        ignored = lstm(embedded, initial_state=[state, state])
+    applied = lstm(embedded, initial_state=[state, state], mask=tokens != 0)
+    model = keras.Model([tokens, state], [ignored, applied])
+    ids = torch.tensor([[1, 2, 0, 0]])
+    h = torch.ones(1, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # warned once per layer, at graph construction
+        out_ignored, out_applied = model([ids, h])
+    unmasked = lstm(embedding(ids).detach().clone(), initial_state=[h, h])  # no mask attached at all
+    torch.testing.assert_close(out_ignored, unmasked)
+    torch.testing.assert_close(out_applied[:, :2], unmasked[:, :2])
+    torch.testing.assert_close(out_applied[:, 2], out_applied[:, 1])  # masked steps repeat the last output
+    assert not torch.allclose(out_applied[:, 3], unmasked[:, 3])
+    # The output still carries the input's mask, as in Keras.
+    assert ignored._keras_mask is not None
+
+
+def test_not_equal_on_symbolic_tensors_is_a_graph_node():
+    tokens = keras.Input((3,), dtype="int32")
+    mask = tokens != 0
+    assert isinstance(mask, keras.KerasTensor) and mask.dtype == torch.bool
+    assert tokens == tokens and len({tokens, mask}) == 2  # identity equality and hashing are kept
+    model = keras.Model(tokens, mask)
+    np.testing.assert_array_equal(model.predict(np.array([[4, 0, 1]], dtype="int32"), verbose=0),
+                                  [[True, False, True]])

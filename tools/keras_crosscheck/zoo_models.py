@@ -283,9 +283,41 @@ def _define(keras, adapt):
         return keras.Model(tokens, layers.Dense(5)(layers.GlobalAveragePooling1D()(h))), \
             rng.integers(0, 50, size=(3, 10)).astype("int32")
 
+    def seq2seq():
+        # Encoder states handed to decoders through `initial_state`, masked (right-padded) inputs.
+        source = keras.Input((6,), dtype="int32", name="source")
+        target = keras.Input((5,), dtype="int32", name="target")
+        _, h, c = layers.LSTM(8, return_state=True)(layers.Embedding(30, 6, mask_zero=True)(source))
+        decoded = layers.LSTM(8, return_sequences=True)(layers.Embedding(30, 6, mask_zero=True)(target),
+                                                        initial_state=[h, c])
+        gru_out = layers.GRU(8, return_sequences=True)(decoded, initial_state=h)
+        probs = layers.TimeDistributed(layers.Dense(30, activation="softmax"))(gru_out)
+        data = {"source": np.array([[4, 5, 6, 0, 0, 0], [1, 2, 3, 4, 5, 6]], dtype="int32"),
+                "target": np.array([[7, 8, 0, 0, 0], [9, 10, 11, 12, 0]], dtype="int32")}
+        return keras.Model({"source": source, "target": target}, probs), data
+
+    def siamese_and_axes_attention():
+        # A shared encoder on two inputs, and attention over one axis of a rank-4 input with an
+        # explicit mask that leaves some query rows with no key at all (dropout > 0: Keras's
+        # masked-Softmax path, where such rows attend to nothing).
+        encoder = keras.Sequential([layers.Dense(8, activation="relu"), layers.Dense(4)], name="encoder")
+        left, right = keras.Input((5,), name="left"), keras.Input((5,), name="right")
+        distance = layers.Dense(1, activation="sigmoid")(layers.subtract([encoder(left), encoder(right)]))
+        grid = keras.Input((3, 4, 6), name="grid")
+        mask = keras.Input((3, 4, 4), dtype="bool", name="mask")
+        attended = layers.MultiHeadAttention(num_heads=2, key_dim=3, attention_axes=(2,), dropout=0.2)(
+            grid, grid, attention_mask=mask)
+        keep = rng.random((2, 3, 4, 4)) > 0.4
+        keep[0, 1, 2] = False
+        inputs = {"left": normal(2, 5), "right": normal(2, 5), "grid": normal(2, 3, 4, 6), "mask": keep}
+        return keras.Model(inputs={k: v for k, v in zip(("left", "right", "grid", "mask"),
+                                                          (left, right, grid, mask))},
+                           outputs=[distance, attended]), inputs
+
     MODELS = {f.__name__: f for f in (conv1d_family, conv2d_channels_first, conv3d_family, normalizations, recurrent,
                                        attention, reshaping_and_merges, embedding_masked_pooling, shared_and_nested,
                                        noise_and_activations, ops_in_graph, custom_layer, subclassed_model, sequential_lazy,
-                                       video_time_distributed, unet_small, transformer_block)}
+                                       video_time_distributed, unet_small, transformer_block, seq2seq,
+                                       siamese_and_axes_attention)}
 
     return MODELS
