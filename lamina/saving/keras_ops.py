@@ -74,6 +74,22 @@ def _cast(dtype):
     return lambda x: x.to(torch_dtype)
 
 
+def _like(fill):
+    def build(dtype=None):
+        from lamina.backend.dtypes import standardize_dtype
+
+        torch_dtype = None if dtype is None else standardize_dtype(dtype)
+        return lambda x: fill(x, dtype=torch_dtype)
+    return build
+
+
+def _convert_to_tensor(dtype=None, sparse=None, ragged=None):
+    # Keras writes this around masks (Bidirectional's); sparse/ragged have no torch meaning here.
+    if sparse or ragged:
+        raise ValueError(f"ConvertToTensor with sparse={sparse!r}, ragged={ragged!r} has no torch equivalent.")
+    return (lambda x: x) if dtype is None else _cast(dtype)
+
+
 def _plain(fn):
     return lambda: fn
 
@@ -94,7 +110,8 @@ CONFIGURED_OPS = {
     "Argmin": lambda axis=None, keepdims=False: lambda x: torch.argmin(x, dim=axis, keepdim=bool(keepdims)),
     "Squeeze": _squeeze, "ExpandDims": _expand_dims, "Transpose": _transpose,
     "Reshape": lambda newshape: lambda x: x.reshape(*((newshape,) if isinstance(newshape, int) else newshape)),
-    "Cast": _cast,
+    "Cast": _cast, "ConvertToTensor": _convert_to_tensor,
+    "ZerosLike": _like(torch.zeros_like), "OnesLike": _like(torch.ones_like),
     "Clip": lambda x_min, x_max: lambda x: torch.clamp(x, x_min, x_max),
     "Round": lambda decimals=0: lambda x: torch.round(x, decimals=int(decimals)),
     "Flip": lambda axis=None: lambda x: torch.flip(x, _dim_tuple(axis, x)),

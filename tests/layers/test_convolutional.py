@@ -126,6 +126,8 @@ def test_activation_and_no_bias():
 @pytest.mark.parametrize("factory,match", [
     (lambda: L.Conv2D(4, 3, padding="full"), r"Conv2D layer 'conv2d'.*`padding`.*'full'"),
     (lambda: L.Conv2D(4, 3, padding="causal"), r"`padding`.*'causal'"),
+    (lambda: L.DepthwiseConv1D(3, padding="causal"), r"DepthwiseConv1D.*padding='causal' is not available.*ZeroPadding1D"),
+    (lambda: L.SeparableConv1D(2, 3, padding="causal"), r"SeparableConv1D.*padding='causal' is not available"),
     (lambda: L.Conv2D(4, 3, data_format="NHWC"), r"`data_format`.*'NHWC'"),
     (lambda: L.Conv2D(0, 3), r"`filters`.*filters=0"),
     (lambda: L.Conv2D(4, (3, 3, 3)), r"`kernel_size`.*tuple of 2 ints"),

@@ -314,10 +314,47 @@ def _define(keras, adapt):
                                                           (left, right, grid, mask))},
                            outputs=[distance, attended]), inputs
 
+    def masks_everywhere():
+        # Masks through Dense, Bidirectional, merges, masked pooling, Attention and a backwards LSTM,
+        # with padding at the end of one row and in the middle of another.
+        x = keras.Input((6, 4))
+        masked = layers.Masking()(x)
+        dense = layers.Dense(5, activation="tanh")(masked)
+        both = layers.Bidirectional(layers.LSTM(3, return_sequences=True), merge_mode="concat")(dense)
+        merged = layers.concatenate([both, dense])
+        pooled_max = layers.GlobalMaxPooling1D()(merged)
+        pooled_avg = layers.GlobalAveragePooling1D()(merged)
+        attended = layers.Attention()([both, both])
+        backwards = layers.LSTM(2, go_backwards=True)(dense)
+        gru_states = layers.Bidirectional(layers.GRU(2, return_state=True))(dense)
+        data = normal(2, 6, 4)
+        data[0, 4:] = 0.0
+        data[1, 2] = 0.0
+        return keras.Model(x, [pooled_max, pooled_avg, layers.GlobalAveragePooling1D()(attended), backwards]
+                           + list(gru_states)), data
+
+    def padding_cropping_upsampling():
+        x = keras.Input((6, 8, 3))
+        h = layers.ZeroPadding2D(((1, 2), (0, 3)))(x)
+        h = layers.Cropping2D(((2, 0), (1, 1)))(h)
+        h = layers.UpSampling2D((2, 1))(h)
+        h = layers.SeparableConv2D(4, (3, 2), strides=(2, 1), depth_multiplier=2, padding="same")(h)
+        h = layers.SpatialDropout2D(0.3)(h)
+        v = keras.Input((4, 4, 4, 2))
+        w = layers.ZeroPadding3D((1, 0, 2))(v)
+        w = layers.Cropping3D(((0, 1), (1, 0), (2, 2)))(w)
+        w = layers.UpSampling3D(2)(w)
+        w = layers.Conv3DTranspose(2, 3, strides=2, padding="same", output_padding=1)(w)
+        s = keras.Input((7, 3))
+        t = layers.Cropping1D((1, 2))(layers.ZeroPadding1D(2)(s))
+        t = layers.Conv1DTranspose(4, 3, strides=2, dilation_rate=1)(layers.UpSampling1D(3)(t))
+        t = layers.DepthwiseConv1D(3, depth_multiplier=2, padding="same")(t)
+        return keras.Model([x, v, s], [h, w, t]), [normal(2, 6, 8, 3), normal(2, 4, 4, 4, 2), normal(2, 7, 3)]
+
     MODELS = {f.__name__: f for f in (conv1d_family, conv2d_channels_first, conv3d_family, normalizations, recurrent,
                                        attention, reshaping_and_merges, embedding_masked_pooling, shared_and_nested,
                                        noise_and_activations, ops_in_graph, custom_layer, subclassed_model, sequential_lazy,
                                        video_time_distributed, unet_small, transformer_block, seq2seq,
-                                       siamese_and_axes_attention)}
+                                       siamese_and_axes_attention, masks_everywhere, padding_cropping_upsampling)}
 
     return MODELS

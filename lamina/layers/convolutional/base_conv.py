@@ -34,6 +34,10 @@ class BaseConv(Layer):
         activation, use_bias, kernel/bias initializer, regularizer, constraint: as in Dense.
     """
 
+    # Keras accepts "causal" for Conv1D only; its depthwise/separable 1-D layers refuse it, and a
+    # file using it would not load there.
+    _causal_padding_allowed = True
+
     def __init__(self, rank, filters, kernel_size, strides=1, padding="valid", data_format=None,
                  dilation_rate=1, groups=1, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
@@ -50,7 +54,12 @@ class BaseConv(Layer):
         self.kernel_size = normalize_tuple(kernel_size, rank, "kernel_size", owner)
         self.strides = normalize_tuple(strides, rank, "strides", owner)
         self.dilation_rate = normalize_tuple(dilation_rate, rank, "dilation_rate", owner)
-        allowed = ("valid", "same", "causal") if rank == 1 else ("valid", "same")
+        if rank == 1 and not self._causal_padding_allowed and isinstance(padding, str) \
+                and padding.lower() == "causal":
+            raise ValueError(f"{owner}: padding='causal' is not available for this layer (as in Keras, where "
+                             f"a file using it would not load); use padding='valid' after "
+                             f"ZeroPadding1D(((kernel_size - 1) * dilation_rate, 0)) for the same effect.")
+        allowed = ("valid", "same", "causal") if rank == 1 and self._causal_padding_allowed else ("valid", "same")
         self.padding = normalize_padding(padding, owner, allowed)
         self.data_format = normalize_data_format(data_format, owner)
         if not isinstance(groups, int) or isinstance(groups, bool) or groups <= 0:

@@ -22,6 +22,8 @@ class BaseDepthwiseConv(BaseConv):
         bias_initializer, bias_regularizer, bias_constraint, activity_regularizer: as in Conv.
     """
 
+    _causal_padding_allowed = False  # as in Keras
+
     def __init__(self, rank, kernel_size, strides=1, padding="valid", depth_multiplier=1, data_format=None,
                  dilation_rate=1, activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
                  bias_initializer="zeros", depthwise_regularizer=None, bias_regularizer=None,
@@ -101,7 +103,7 @@ class DepthwiseConv1D(BaseDepthwiseConv):
     """1-D depthwise convolution.
 
     Args:
-        kernel_size, strides, padding (valid/same/causal), depth_multiplier, data_format,
+        kernel_size, strides, padding (valid/same), depth_multiplier, data_format,
         dilation_rate, activation, use_bias, depthwise_*/bias_* initializers, regularizers,
         constraints: see `BaseDepthwiseConv`.
 
