@@ -87,6 +87,10 @@ def test_lamina_keeps_an_explicit_training_false(tmp_path):
     ("Concatenate", {"axis": -1}, [[torch.ones(1, 2), torch.zeros(1, 1)]], torch.tensor([[1.0, 1.0, 0.0]])),
     ("Einsum", {"subscripts": "ij,jk->ik"}, [torch.eye(2), torch.ones(2, 2)], torch.ones(2, 2)),
     ("LeakyRelu", {"negative_slope": 0.5}, [torch.tensor([-2.0, 2.0])], torch.tensor([-1.0, 2.0])),
+    ("ZerosLike", {"dtype": "bool"}, [torch.ones(2)], torch.zeros(2, dtype=torch.bool)),
+    ("OnesLike", {"dtype": None}, [torch.zeros(2)], torch.ones(2)),
+    ("ConvertToTensor", {"dtype": "float32", "sparse": None, "ragged": None}, [torch.tensor([True])],
+     torch.tensor([1.0])),
 ])
 def test_configured_keras_ops_follow_numpy_semantics(class_name, config, args, expected):
     op = KerasConfiguredOp("keras.src.ops.numpy", class_name, {"name": "op", **config})
