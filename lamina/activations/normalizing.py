@@ -81,6 +81,9 @@ def sparsemax(x, axis: int = -1):
 
     `sparsemax(x) = max(x - tau, 0)` with `tau` chosen so each slice along
     `axis` sums to 1; unlike softmax, small entries become exactly zero.
+    (Keras 3.15 derives `tau` from the sum of the support's cumulative sums, so
+    its outputs do not sum to 1: `[1, 0.9, 0]` gives `[0.05, 0, 0]` there and
+    `[0.55, 0.45, 0]` here, the projection the paper defines.)
 
     Args:
         x: Input tensor.

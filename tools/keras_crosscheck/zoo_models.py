@@ -351,10 +351,26 @@ def _define(keras, adapt):
         t = layers.DepthwiseConv1D(3, depth_multiplier=2, padding="same")(t)
         return keras.Model([x, v, s], [h, w, t]), [normal(2, 6, 8, 3), normal(2, 4, 4, 4, 2), normal(2, 7, 3)]
 
+    def all_activations():
+        # Every activation Keras resolves by name, but `threshold` (it needs arguments) and
+        # `sparsemax`: Keras 3.15 computes its threshold from the sum of the support's cumulative
+        # sums, so its outputs do not sum to 1 ([1, .9, 0] -> [.05, 0, 0]); lamina's are the
+        # projection onto the simplex ([.55, .45, 0]).
+        names = ["relu", "leaky_relu", "relu6", "softmax", "celu", "elu", "selu", "softplus", "softsign",
+                 "squareplus", "soft_shrink", "sparse_plus", "silu", "gelu", "glu", "tanh", "tanh_shrink",
+                 "sigmoid", "sparse_sigmoid", "exponential", "hard_sigmoid", "hard_silu", "hard_tanh",
+                 "hard_shrink", "linear", "mish", "log_softmax", "log_sigmoid", "swish",
+                 "hard_swish"]
+        x = keras.Input((8,))
+        h = layers.Dense(8)(x)
+        branches = [layers.Activation(name, name=f"act_{name}")(h) for name in names]
+        return keras.Model(x, layers.concatenate(branches)), normal(4, 8) * 2
+
     MODELS = {f.__name__: f for f in (conv1d_family, conv2d_channels_first, conv3d_family, normalizations, recurrent,
                                        attention, reshaping_and_merges, embedding_masked_pooling, shared_and_nested,
                                        noise_and_activations, ops_in_graph, custom_layer, subclassed_model, sequential_lazy,
                                        video_time_distributed, unet_small, transformer_block, seq2seq,
-                                       siamese_and_axes_attention, masks_everywhere, padding_cropping_upsampling)}
+                                       siamese_and_axes_attention, masks_everywhere, padding_cropping_upsampling,
+                                       all_activations)}
 
     return MODELS
