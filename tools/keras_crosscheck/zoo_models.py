@@ -366,11 +366,31 @@ def _define(keras, adapt):
         branches = [layers.Activation(name, name=f"act_{name}")(h) for name in names]
         return keras.Model(x, layers.concatenate(branches)), normal(4, 8) * 2
 
+    def mask_edge_cases():
+        # Masks through TimeDistributed and a backwards GRU, dropped by Conv1D, a masked merge, and
+        # an Embedding whose mask reaches a Bidirectional LSTM with padding in the middle.
+        x = keras.Input((5, 3))
+        masked = layers.Masking(mask_value=0.0)(x)
+        td = layers.TimeDistributed(layers.Dense(4, activation="relu"))(masked)
+        back = layers.GRU(3, return_sequences=True, go_backwards=True)(td)
+        added = layers.add([back, layers.Dense(3)(td)])
+        conv = layers.Conv1D(2, 2, padding="same")(added)
+        after_conv = layers.SimpleRNN(2)(conv)
+        pooled = layers.GlobalMaxPooling1D()(added)
+        tokens = keras.Input((6,), dtype="int32")
+        emb = layers.Embedding(12, 4, mask_zero=True)(tokens)
+        bi = layers.Bidirectional(layers.LSTM(2))(emb)
+        data = normal(2, 5, 3)
+        data[0, 3:] = 0.0
+        data[1, 1] = 0.0
+        ids = np.array([[3, 0, 4, 5, 0, 0], [1, 2, 3, 4, 5, 6]], dtype="int32")
+        return keras.Model([x, tokens], [after_conv, pooled, bi, layers.GlobalAveragePooling1D()(added)]), [data, ids]
+
     MODELS = {f.__name__: f for f in (conv1d_family, conv2d_channels_first, conv3d_family, normalizations, recurrent,
                                        attention, reshaping_and_merges, embedding_masked_pooling, shared_and_nested,
                                        noise_and_activations, ops_in_graph, custom_layer, subclassed_model, sequential_lazy,
                                        video_time_distributed, unet_small, transformer_block, seq2seq,
                                        siamese_and_axes_attention, masks_everywhere, padding_cropping_upsampling,
-                                       all_activations)}
+                                       all_activations, mask_edge_cases)}
 
     return MODELS
