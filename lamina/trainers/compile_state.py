@@ -185,9 +185,10 @@ class CompileState:
             return
         flat_true, flat_pred = self.flat_true(y), self.flat_pred(y_pred)
         weights = self._no_weights if sample_weight is None else self._split_weights(sample_weight)
+        detached = [_detached_with_mask(p) for p in flat_pred]
         with torch.no_grad():
             for index, metric, weighted, _ in self.metric_entries:
-                metric.update_state(flat_true[index], flat_pred[index].detach(),
+                metric.update_state(flat_true[index], detached[index],
                                     sample_weight=weights[index] if weighted else None)
 
     def trackers(self):
@@ -201,3 +202,13 @@ class CompileState:
     def reset(self):
         for _, tracker in self.trackers():
             tracker.reset_state()
+
+
+def _detached_with_mask(prediction):
+    """`prediction.detach()` keeping its Keras mask: as in Keras, metrics weight by the output's
+    mask (padded steps of a sequence output count for nothing)."""
+    detached = prediction.detach()
+    mask = getattr(prediction, "_keras_mask", None)
+    if mask is not None:
+        detached._keras_mask = mask
+    return detached

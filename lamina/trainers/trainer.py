@@ -327,6 +327,7 @@ class Trainer:
         from lamina.trainers.loops import training_mode
 
         batch = self._single_batch(x, y, sample_weight, class_weight, "train_on_batch")
+        self.reset_metrics()  # as Keras: the results are this batch's, not a running mean across calls
         with training_mode(self, True):
             logs = self.train_step(batch)
         return self._results(logs, return_dict)
@@ -336,6 +337,7 @@ class Trainer:
         from lamina.trainers.loops import training_mode
 
         batch = self._single_batch(x, y, sample_weight, None, "test_on_batch")
+        self.reset_metrics()
         with training_mode(self, False), torch.no_grad():
             logs = self.test_step(batch)
         return self._results(logs, return_dict)

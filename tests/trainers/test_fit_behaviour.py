@@ -244,3 +244,42 @@ def test_class_weight_does_not_weight_the_validation_split():
     assert history.history["val_loss"][0] == pytest.approx(plain, rel=1e-6)
     with pytest.raises(ValueError, match="either class_weight or sample_weight"):
         model.fit(x, y, sample_weight=np.ones(40), class_weight={0: 1.0}, validation_split=0.25, verbose=0)
+
+
+def _padded_sequence_tagger():
+    inputs = keras.Input((6,), dtype="int32")
+    h = keras.layers.Embedding(20, 6, mask_zero=True)(inputs)
+    h = keras.layers.LSTM(8, return_sequences=True)(h)
+    model = keras.Model(inputs, keras.layers.TimeDistributed(keras.layers.Dense(5, activation="softmax"))(h))
+    model.compile(optimizer=keras.optimizers.SGD(0.0), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    rng = np.random.default_rng(0)
+    x = rng.integers(1, 20, size=(16, 6))
+    x[::2, 3:] = 0
+    return model, x, rng.integers(0, 5, size=(16, 6))
+
+
+def test_metrics_and_loss_weight_steps_by_the_output_mask():
+    # As in Keras: padded steps of a sequence output count for nothing, in fit and evaluate.
+    keras.utils.set_random_seed(0)
+    model, x, y = _padded_sequence_tagger()
+    with torch.no_grad():
+        probs = model(torch.as_tensor(x))
+    mask = probs._keras_mask
+    correct = (probs.argmax(-1) == torch.as_tensor(y)).float()
+    expected = float((correct * mask).sum() / mask.sum())
+    assert expected != pytest.approx(float(correct.mean()))
+    history = model.fit(x, y, batch_size=8, shuffle=False, verbose=0).history
+    assert history["accuracy"][0] == pytest.approx(expected, abs=1e-6)
+    assert model.evaluate(x, y, verbose=0, return_dict=True)["accuracy"] == pytest.approx(expected, abs=1e-6)
+
+
+def test_on_batch_results_are_the_batch_alone_not_a_running_mean():
+    # Keras resets the metrics at each train_on_batch/test_on_batch call.
+    keras.utils.set_random_seed(0)
+    model, x, y = _padded_sequence_tagger()
+    first = model.test_on_batch(x[:8], y[:8], return_dict=True)
+    second = model.test_on_batch(x[8:], y[8:], return_dict=True)
+    again = model.test_on_batch(x[8:], y[8:], return_dict=True)
+    assert second == again and second != first
+    assert model.train_on_batch(x[8:], y[8:], return_dict=True) == pytest.approx(second)  # SGD(0): no change

@@ -111,7 +111,34 @@ def plateau_lion():
     return model, compile_args, fit_args
 
 
-MODELS = {f.__name__: f for f in (classifier, multi_task, regression_sgd, text_lstm, cnn_callbacks, plateau_lion)}
+# Logs not compared, per model, and why.
+SKIPPED_LOGS = {
+    # Keras on JAX loses the output's mask between its loss and its training metrics (the loss and
+    # the validation metrics are masked, the training accuracy is not: Keras logs 32/162, all steps,
+    # where the 113 valid steps give lamina's 23/113); lamina masks all of them, as Keras documents.
+    "seq2seq_masked_loss": {"accuracy"},
+}
+
+
+def seq2seq_masked_loss():
+    # Per-step outputs of a padded target sequence: Keras weights the loss and the metrics by the
+    # output's mask, so padded steps count for nothing.
+    tokens = rng.integers(1, 20, size=(36, 6)).astype("int32")
+    tokens[::2, 3:] = 0
+    tokens[1::4, 5:] = 0
+    y = rng.integers(0, 5, size=(36, 6))
+    inputs = keras.Input((6,), dtype="int32")
+    h = layers.Embedding(20, 6, mask_zero=True)(inputs)
+    h = layers.LSTM(8, return_sequences=True)(h)
+    model = keras.Model(inputs, layers.TimeDistributed(layers.Dense(5, activation="softmax"))(h))
+    compile_args = dict(optimizer=keras.optimizers.Adam(0.02), loss="sparse_categorical_crossentropy",
+                        metrics=["accuracy"])
+    fit_args = dict(x=tokens, y=y, batch_size=8, epochs=2, validation_split=0.25)
+    return model, compile_args, fit_args
+
+
+MODELS = {f.__name__: f for f in (classifier, multi_task, regression_sgd, text_lstm, cnn_callbacks, plateau_lion,
+                                  seq2seq_masked_loss)}
 
 for name, build in MODELS.items():
     keras.utils.set_random_seed(0)
@@ -134,6 +161,8 @@ for name, build in MODELS.items():
         print(f"{name:16s} FAILED: log names differ: lamina {sorted(history)} vs Keras {sorted(reference)}")
         continue
     worst = max((abs(a - b) / max(1.0, abs(b)), key) for key in reference
-                for a, b in zip(history[key], reference[key]))
+                if key not in SKIPPED_LOGS.get(name, ()) for a, b in zip(history[key], reference[key]))
     print(f"{name:16s} {len(reference)} logs x {len(reference['loss'])} epochs, worst relative difference "
           f"{worst[0]:.1e} ({worst[1]})", "OK" if worst[0] < 1e-4 else "FAILED")
+    if worst[0] >= 1e-4:
+        print(f"  lamina {history}\n  Keras  {reference}")
