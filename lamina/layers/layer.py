@@ -474,10 +474,20 @@ class Layer(WeightsMixin, nn.Module):
             if sets_context:
                 ctx.training = outer
         if self.activity_regularizer is not None:
-            self.add_loss(self.activity_regularizer(outputs))
+            self._add_activity_losses(outputs)
         if masking and args and (self.supports_masking or self._overrides_compute_mask):
             _set_mask(outputs, self.compute_mask(args[0], mask))
         return outputs
+
+    def _add_activity_losses(self, outputs):
+        """Keras 3: one loss per output tensor, divided by its batch size (so the strength does not
+        depend on the batch size)."""
+        for output in tree.flatten(outputs):
+            if isinstance(output, torch.Tensor):
+                loss = self.activity_regularizer(output)
+                if output.dim() > 0:
+                    loss = loss / max(output.shape[0], 1)
+                self.add_loss(loss)
 
     def _incoming_mask(self, args, kwargs):
         """The eager mask: an explicit `mask=` or the `_keras_mask` of the first input."""

@@ -65,6 +65,9 @@ def test_activity_regularization_adds_losses():
     assert layer(x) is x
     torch.testing.assert_close(layer.losses[0], torch.tensor(0.1 * 3 + 0.01 * 5))
     assert layer.get_config()["l1"] == 0.1 and "activity_regularizer" not in layer.get_config()
+    # Keras 3 divides each output's activity loss by its batch size.
+    layer(torch.tensor([[1.0, -2.0], [3.0, 0.0]]))
+    torch.testing.assert_close(layer.losses[-1], torch.tensor((0.1 * 6 + 0.01 * 14) / 2))
 
 
 @pytest.mark.parametrize("factory,match", [

@@ -137,8 +137,44 @@ def seq2seq_masked_loss():
     return model, compile_args, fit_args
 
 
+def multi_label_metrics():
+    # Metric configurations beyond the defaults: multi-label and PR AUC, thresholds, top_k.
+    x = rng.normal(size=(60, 7)).astype("float32")
+    y = (rng.uniform(size=(60, 3)) > 0.6).astype("float32")
+    inputs = keras.Input((7,))
+    h = layers.Dense(10, activation="relu")(inputs)
+    model = keras.Model(inputs, layers.Dense(3, activation="sigmoid")(h))
+    compile_args = dict(
+        optimizer=keras.optimizers.Adamax(0.02),
+        loss=keras.losses.BinaryCrossentropy(label_smoothing=0.1),
+        metrics=[keras.metrics.AUC(multi_label=True, name="auc_ml"), keras.metrics.AUC(curve="PR", name="pr"),
+                 keras.metrics.Precision(thresholds=0.3, name="p03"), keras.metrics.Recall(top_k=2, name="r2"),
+                 keras.metrics.BinaryAccuracy(threshold=0.6, name="acc06"), "mse"])
+    fit_args = dict(x=x, y=y, batch_size=16, epochs=2, validation_split=0.2)
+    return model, compile_args, fit_args
+
+
+def regularized_constrained():
+    # Weight/activity regularizers in the loss, constraints applied after each update.
+    x = rng.normal(size=(50, 6)).astype("float32")
+    y = rng.normal(size=(50, 2)).astype("float32")
+    inputs = keras.Input((6,))
+    h = layers.Dense(8, activation="tanh", kernel_regularizer=keras.regularizers.L1L2(0.01, 0.02),
+                     bias_regularizer="l2", activity_regularizer=keras.regularizers.L1(0.001),
+                     kernel_constraint=keras.constraints.MaxNorm(0.5))(inputs)
+    h = layers.Dense(4, kernel_constraint=keras.constraints.NonNeg(),
+                     bias_constraint=keras.constraints.MinMaxNorm(0.1, 0.3, rate=0.5, axis=0))(h)
+    out = layers.Dense(2, kernel_constraint=keras.constraints.UnitNorm(axis=0),
+                       kernel_regularizer=keras.regularizers.OrthogonalRegularizer(0.01))(h)
+    model = keras.Model(inputs, out)
+    compile_args = dict(optimizer=keras.optimizers.SGD(0.05, momentum=0.5), loss="mae", metrics=["mse"])
+    fit_args = dict(x=x, y=y, batch_size=10, epochs=3)
+    return model, compile_args, fit_args
+
+
 MODELS = {f.__name__: f for f in (classifier, multi_task, regression_sgd, text_lstm, cnn_callbacks, plateau_lion,
-                                  seq2seq_masked_loss)}
+                                  seq2seq_masked_loss, multi_label_metrics,
+                                  regularized_constrained)}
 
 for name, build in MODELS.items():
     keras.utils.set_random_seed(0)
