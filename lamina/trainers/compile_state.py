@@ -139,8 +139,8 @@ class CompileState:
                     if hasattr(metric, "to"):
                         metric.to(device)
                     base = getattr(metric, "name", str(identifier))
-                    display = f"{names[index]}_{base}" if multi else base
-                    self.metric_entries.append((index, metric, weighted, display))
+                    self.metric_entries.append((index, metric, weighted, base))
+        self.metric_entries = _with_keras_log_names(self.metric_entries, names if multi else None)
         self.built = True
 
     # ------------------------------------------------------------------ per step
@@ -212,3 +212,26 @@ def _detached_with_mask(prediction):
     if mask is not None:
         detached._keras_mask = mask
     return detached
+
+
+def _with_keras_log_names(entries, output_names):
+    """Keras's log names for `(output index, metric, weighted, metric name)` entries: prefixed by
+    the output's name on multi-output models; a repeated name gets `_1`, `_2`...; a weighted metric
+    whose name is taken becomes `weighted_<name>` (so `metrics=["accuracy"]` with
+    `weighted_metrics=["accuracy"]` logs `accuracy` and `weighted_accuracy`, never one over the other)."""
+    def prefixed(index, name):
+        return f"{output_names[index]}_{name}" if output_names else name
+
+    seen, named = {}, []
+    for index, metric, weighted, base in entries:
+        name = prefixed(index, base)
+        if name in seen and weighted:
+            name = prefixed(index, f"weighted_{base}")
+        if name in seen:
+            count = seen[name]
+            seen[name] += 1
+            name = f"{name}_{count}"
+        else:
+            seen[name] = 1
+        named.append((index, metric, weighted, name))
+    return named

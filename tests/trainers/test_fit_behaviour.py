@@ -283,3 +283,22 @@ def test_on_batch_results_are_the_batch_alone_not_a_running_mean():
     again = model.test_on_batch(x[8:], y[8:], return_dict=True)
     assert second == again and second != first
     assert model.train_on_batch(x[8:], y[8:], return_dict=True) == pytest.approx(second)  # SGD(0): no change
+
+
+def test_repeated_and_weighted_metric_names_follow_keras():
+    # Keras: a repeated name gets `_1`; a weighted metric whose name is taken becomes `weighted_...`.
+    x = np.random.default_rng(0).normal(size=(12, 3)).astype("float32")
+    y = (x[:, :1] > 0).astype("float32")
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(inputs))
+    model.compile(optimizer="sgd", loss="binary_crossentropy", metrics=["accuracy", "accuracy"],
+                  weighted_metrics=["accuracy", "mse"])
+    weights = np.linspace(0.0, 1.0, 12).astype("float32")
+    logs = model.fit(x, y, sample_weight=weights, epochs=1, verbose=0).history
+    assert sorted(logs) == ["accuracy", "accuracy_1", "loss", "mse", "weighted_accuracy"]
+    two = keras.Model(inputs, {"a": keras.layers.Dense(1, name="a")(inputs),
+                               "b": keras.layers.Dense(1, name="b")(inputs)})
+    two.compile(optimizer="sgd", loss="mse", metrics={"a": ["mae"], "b": ["mae"]},
+                weighted_metrics={"a": ["mae"]})
+    names = sorted(two.evaluate(x, {"a": y, "b": y}, verbose=0, return_dict=True))
+    assert names == ["a_loss", "a_mae", "a_weighted_mae", "b_loss", "b_mae", "loss"]

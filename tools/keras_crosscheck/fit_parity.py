@@ -172,9 +172,23 @@ def regularized_constrained():
     return model, compile_args, fit_args
 
 
+def temporal_sample_weights():
+    # Per-step sample weights (batch, timesteps) on a sequence output, with weighted metrics.
+    x = rng.normal(size=(40, 5, 3)).astype("float32")
+    y = rng.integers(0, 4, size=(40, 5))
+    weights = rng.uniform(0.0, 2.0, size=(40, 5)).astype("float32")
+    inputs = keras.Input((5, 3))
+    h = layers.GRU(6, return_sequences=True)(inputs)
+    model = keras.Model(inputs, layers.Dense(4, activation="softmax")(h))
+    compile_args = dict(optimizer=keras.optimizers.Nadam(0.01), loss="sparse_categorical_crossentropy",
+                        metrics=["accuracy"], weighted_metrics=["accuracy"])
+    fit_args = dict(x=x, y=y, sample_weight=weights, batch_size=8, epochs=2)
+    return model, compile_args, fit_args
+
+
 MODELS = {f.__name__: f for f in (classifier, multi_task, regression_sgd, text_lstm, cnn_callbacks, plateau_lion,
                                   seq2seq_masked_loss, multi_label_metrics,
-                                  regularized_constrained)}
+                                  regularized_constrained, temporal_sample_weights)}
 
 for name, build in MODELS.items():
     keras.utils.set_random_seed(0)
