@@ -186,9 +186,25 @@ def temporal_sample_weights():
     return model, compile_args, fit_args
 
 
+def early_stopping_restore():
+    # EarlyStopping with restore_best_weights and min_delta, a LearningRateScheduler, and
+    # validation_data with sample weights; the History must stop at the same epoch.
+    x = rng.normal(size=(48, 5)).astype("float32")
+    y = (x @ rng.normal(size=(5, 1))).astype("float32")
+    inputs = keras.Input((5,))
+    model = keras.Model(inputs, layers.Dense(1)(layers.Dense(6, activation="relu")(inputs)))
+    compile_args = dict(optimizer=keras.optimizers.Adagrad(0.5), loss="mse", metrics=["mae"])
+    callbacks = [keras.callbacks.EarlyStopping(monitor="val_mae", patience=1, min_delta=0.01,
+                                               restore_best_weights=True),
+                 keras.callbacks.LearningRateScheduler(lambda epoch, lr: lr * 0.7)]
+    fit_args = dict(x=x, y=y, batch_size=12, epochs=12, callbacks=callbacks,
+                    validation_data=(x[:16], y[:16] + 0.5, np.linspace(0.5, 1.5, 16).astype("float32")))
+    return model, compile_args, fit_args
+
+
 MODELS = {f.__name__: f for f in (classifier, multi_task, regression_sgd, text_lstm, cnn_callbacks, plateau_lion,
                                   seq2seq_masked_loss, multi_label_metrics,
-                                  regularized_constrained, temporal_sample_weights)}
+                                  regularized_constrained, temporal_sample_weights, early_stopping_restore)}
 
 for name, build in MODELS.items():
     keras.utils.set_random_seed(0)
