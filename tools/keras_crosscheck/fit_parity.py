@@ -202,9 +202,27 @@ def early_stopping_restore():
     return model, compile_args, fit_args
 
 
+def recurrent_loops():
+    # The step-loop RNN paths (GRU reset_after=False, go_backwards SimpleRNN, stacked cells) in a
+    # Sequential model, trained: their gradients must match Keras's too.
+    x = rng.normal(size=(30, 6, 3)).astype("float32")
+    y = rng.normal(size=(30, 2)).astype("float32")
+    model = keras.Sequential([
+        keras.Input((6, 3)),
+        layers.GRU(4, reset_after=False, return_sequences=True),
+        layers.SimpleRNN(3, go_backwards=True, return_sequences=True, activation="relu"),
+        layers.RNN(layers.StackedRNNCells([layers.LSTMCell(3), layers.GRUCell(2)])),
+        layers.Dense(2),
+    ])
+    compile_args = dict(optimizer=keras.optimizers.RMSprop(0.01, momentum=0.3), loss="huber")
+    fit_args = dict(x=x, y=y, batch_size=8, epochs=2)
+    return model, compile_args, fit_args
+
+
 MODELS = {f.__name__: f for f in (classifier, multi_task, regression_sgd, text_lstm, cnn_callbacks, plateau_lion,
                                   seq2seq_masked_loss, multi_label_metrics,
-                                  regularized_constrained, temporal_sample_weights, early_stopping_restore)}
+                                  regularized_constrained, temporal_sample_weights, early_stopping_restore,
+                                  recurrent_loops)}
 
 for name, build in MODELS.items():
     keras.utils.set_random_seed(0)
