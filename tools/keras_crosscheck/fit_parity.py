@@ -219,10 +219,31 @@ def recurrent_loops():
     return model, compile_args, fit_args
 
 
+def conv_channels_first_bn():
+    # channels_first convolutions (plain, separable, depthwise, transposed) with BatchNormalization
+    # on axis 1 in training mode: moving statistics and gradients as Keras.
+    x = rng.normal(size=(24, 3, 8, 8)).astype("float32")
+    y = rng.integers(0, 3, size=(24,))
+    cf = "channels_first"
+    inputs = keras.Input((3, 8, 8))
+    h = layers.Conv2D(4, 3, padding="same", data_format=cf)(inputs)
+    h = layers.BatchNormalization(axis=1, momentum=0.8)(h)
+    h = layers.SeparableConv2D(6, 3, data_format=cf, activation="relu")(h)
+    h = layers.DepthwiseConv2D(2, strides=2, data_format=cf)(h)
+    h = layers.Conv2DTranspose(4, 2, strides=2, data_format=cf)(h)
+    h = layers.MaxPooling2D(data_format=cf)(h)
+    h = layers.GlobalAveragePooling2D(data_format=cf)(h)
+    model = keras.Model(inputs, layers.Dense(3, activation="softmax")(h))
+    compile_args = dict(optimizer=keras.optimizers.AdamW(0.01, weight_decay=0.05, amsgrad=True),
+                        loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    fit_args = dict(x=x, y=y, batch_size=6, epochs=2, validation_split=0.25)
+    return model, compile_args, fit_args
+
+
 MODELS = {f.__name__: f for f in (classifier, multi_task, regression_sgd, text_lstm, cnn_callbacks, plateau_lion,
                                   seq2seq_masked_loss, multi_label_metrics,
                                   regularized_constrained, temporal_sample_weights, early_stopping_restore,
-                                  recurrent_loops)}
+                                  recurrent_loops, conv_channels_first_bn)}
 
 for name, build in MODELS.items():
     keras.utils.set_random_seed(0)
