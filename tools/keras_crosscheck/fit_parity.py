@@ -240,10 +240,34 @@ def conv_channels_first_bn():
     return model, compile_args, fit_args
 
 
+def attention_training():
+    # Self-attention over a padded, masked token sequence (rows with no valid key included),
+    # causal attention, Attention/AdditiveAttention, LayerNormalization and masked pooling, trained.
+    # Each attention layer reads its own embedding: Keras's MultiHeadAttention deletes the mask of
+    # the tensors it is called on, so a second consumer of the same tensor would run unmasked in
+    # Keras (lamina keeps masks; see the closing note).
+    tokens = rng.integers(1, 25, size=(32, 7)).astype("int32")
+    tokens[::3, 4:] = 0
+    y = rng.integers(0, 2, size=(32, 1)).astype("float32")
+    inputs = keras.Input((7,), dtype="int32")
+    e1, e2, e3 = (layers.Embedding(25, 8, mask_zero=True)(inputs) for _ in range(3))
+    a = layers.MultiHeadAttention(num_heads=2, key_dim=4)(e1, e1)  # value_dim != key_dim: Keras-JAX fails
+    c = layers.MultiHeadAttention(num_heads=2, key_dim=4)(e2, e2, use_causal_mask=True)
+    h = layers.LayerNormalization()(layers.add([a, c]))
+    d = layers.Attention(use_scale=True)([h, e3])
+    s = layers.AdditiveAttention()([h, e3])
+    pooled = layers.GlobalAveragePooling1D()(layers.concatenate([d, s]))
+    model = keras.Model(inputs, layers.Dense(1, activation="sigmoid")(pooled))
+    compile_args = dict(optimizer=keras.optimizers.Adam(0.01), loss="binary_crossentropy",
+                        metrics=[keras.metrics.AUC()])
+    fit_args = dict(x=tokens, y=y, batch_size=8, epochs=2, validation_split=0.25)
+    return model, compile_args, fit_args
+
+
 MODELS = {f.__name__: f for f in (classifier, multi_task, regression_sgd, text_lstm, cnn_callbacks, plateau_lion,
                                   seq2seq_masked_loss, multi_label_metrics,
                                   regularized_constrained, temporal_sample_weights, early_stopping_restore,
-                                  recurrent_loops, conv_channels_first_bn)}
+                                  recurrent_loops, conv_channels_first_bn, attention_training)}
 
 for name, build in MODELS.items():
     keras.utils.set_random_seed(0)
