@@ -88,12 +88,12 @@ class ArrayData:
         return make(first, self.shuffle), make(second, False)
 
     def with_class_weight(self, class_weight, caller="fit"):
-        """The same batches with `{class_id: weight}` as sample weights (after a validation split,
-        so validation losses stay unweighted, as in Keras)."""
-        if self.sample_weight is not None:
-            raise ValueError(f"{caller}(): pass either class_weight or sample_weight, not both.")
+        """The same batches with `{class_id: weight}` as sample weights. `fit` applies it after a
+        validation split, so that validation losses stay unweighted, as in Keras."""
         if self.y is None:
             return self
+        if self.sample_weight is not None:
+            raise ValueError(f"{caller}(): pass either class_weight or sample_weight, not both.")
         weights = class_weight_to_sample_weight(self.y, class_weight)
         return ArrayData(self.x, self.y, weights, batch_size=self.batch_size, shuffle=self.shuffle)
 

@@ -7,7 +7,6 @@ import torch
 
 from lamina.trainers.data_adapters.array_data import ArrayData
 from lamina.trainers.data_adapters.iterable_data import IterableData
-from lamina.trainers.data_adapters.structure import class_weight_to_sample_weight, convert_structure
 
 __all__ = ["make_data", "is_array_structure"]
 
@@ -41,11 +40,8 @@ def make_data(x, y=None, sample_weight=None, batch_size=32, shuffle=False, class
     if x is None:
         raise ValueError(f"{caller}() needs data: x is None.")
     if is_array_structure(x):
-        if class_weight is not None and y is not None:
-            if sample_weight is not None:
-                raise ValueError(f"{caller}(): pass either class_weight or sample_weight, not both.")
-            sample_weight = class_weight_to_sample_weight(convert_structure(y), class_weight)
-        return ArrayData(x, y, sample_weight, batch_size=batch_size or 32, shuffle=shuffle, device=device)
+        data = ArrayData(x, y, sample_weight, batch_size=batch_size or 32, shuffle=shuffle, device=device)
+        return data if class_weight is None else data.with_class_weight(class_weight, caller)
     if y is not None:
         raise ValueError(
             f"{caller}(): `y` must not be given when x is a {type(x).__name__} (a dataset, loader or generator "
