@@ -86,13 +86,13 @@ def symbolic_call(layer, args, kwargs):
     # config stays the user's call); the plan passes the runtime mask to the layer.
     implicit_mask = None
     node_kwargs = kwargs
-    if input_mask is not None and layer._call_has_mask_arg and kwargs.get("mask") is None \
-            and not receives_implicit_mask(args, kwargs):
-        warn_mask_not_applied(layer, kwargs)
-    elif input_mask is not None and layer._call_has_mask_arg and kwargs.get("mask") is None:
-        node_kwargs = dict(kwargs)
-        kwargs = dict(kwargs, mask=input_mask)
-        implicit_mask = input_mask
+    if input_mask is not None and layer._call_has_mask_arg and kwargs.get("mask") is None:
+        if receives_implicit_mask(args, kwargs):
+            node_kwargs = dict(kwargs)
+            kwargs = dict(kwargs, mask=input_mask)
+            implicit_mask = input_mask
+        else:
+            warn_mask_not_applied(layer, kwargs)
     _cast_low_precision_inputs(layer, args)
     first = _first_input(args, kwargs)
     try:

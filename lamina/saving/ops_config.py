@@ -20,7 +20,7 @@ _KERAS_OPS = {
     "TrueDivide": operator.truediv, "Matmul": operator.matmul, "Negative": operator.neg,
     "GetItem": operator.getitem, "Power": operator.pow,
     # Comparisons (Keras writes Embedding(mask_zero=True)'s mask as NotEqual(x, 0)); torch's functions,
-    # because KerasTensor keeps Python's identity-based == and !=.
+    # because KerasTensor keeps Python's identity-based == (its != is a graph node, as in Keras).
     "NotEqual": torch.ne, "Equal": torch.eq, "Greater": torch.gt, "GreaterEqual": torch.ge, "Less": torch.lt,
     "LessEqual": torch.le,
 }

@@ -129,10 +129,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         compile_config = _from_keras_compile_config(compile_config)
     if compile and compile_config and hasattr(model, "compile_from_config"):
         try:
-            if custom_objects:
-                with registration.custom_object_scope(custom_objects):
-                    model.compile_from_config(compile_config)
-            else:
+            # A scope, not an argument: Keras's `compile_from_config(config)` signature is what
+            # subclasses override.
+            with registration.custom_object_scope(custom_objects or {}):
                 model.compile_from_config(compile_config)
         except Exception as error:
             # As Keras: the architecture and weights are still usable; compile again by hand.

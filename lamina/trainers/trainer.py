@@ -99,12 +99,13 @@ class Trainer:
 
         return serialize_compile_args(self._compile_args)
 
-    def compile_from_config(self, config, custom_objects=None):
-        """Compiles from `get_compile_config()` output (lamina's or Keras's)."""
+    def compile_from_config(self, config):
+        """Compiles from `get_compile_config()` output (lamina's or Keras's); custom losses, metrics
+        and optimizers are found through `custom_object_scope` and `register_serializable`."""
         if config:
             from lamina.saving.compile_config import deserialize_compile_args
 
-            self.compile(**deserialize_compile_args(config, custom_objects))
+            self.compile(**deserialize_compile_args(config))
 
     # ------------------------------------------------------------------ metrics
 
