@@ -46,14 +46,21 @@ def params(w_ih, w_hh, b_ih, b_hh, cell=None):
     return [w_ih, w_hh, b_ih, b_hh], True
 
 
-def _zero_bias(cell, like):
+def _kept_on_cell(cell, name, make, still_valid):
+    """A constant tensor kept on `cell` between calls (`make()` when missing or no longer valid);
+    never kept from a fake-tensor trace, whose tensors must not outlive it."""
     if cell is None or is_tracing():
-        return torch.zeros_like(like)
-    cached = cell.__dict__.get("_zero_hidden_bias")
-    if cached is None or cached.shape != like.shape or cached.device != like.device or cached.dtype != like.dtype:
-        cached = torch.zeros_like(like, requires_grad=False)
-        cell.__dict__["_zero_hidden_bias"] = cached
-    return cached
+        return make()
+    kept = cell.__dict__.get(name)
+    if kept is None or not still_valid(kept):
+        kept = make()
+        cell.__dict__[name] = kept
+    return kept
+
+
+def _zero_bias(cell, like):
+    return _kept_on_cell(cell, "_zero_hidden_bias", lambda: torch.zeros_like(like),
+                         lambda kept: (kept.shape, kept.device, kept.dtype) == (like.shape, like.device, like.dtype))
 
 
 def _call(kernel, inputs, hx, weights, has_bias, batch_sizes):
@@ -75,16 +82,12 @@ def _rzn_index(cell, device):
     One `index_select` per weight: its backward is one scatter, where slicing and `cat`
     cost three full-size gradient buffers and their sum per weight on every training step.
     """
-    tracing = is_tracing()  # a tensor made on fake tensors must not outlive the trace
-    cached = None if tracing else cell.__dict__.get("_rzn_index")
-    if cached is None or cached.device != device:
-        units = cell.units
-        cached = torch.cat([torch.arange(units, 2 * units, device=device),
-                            torch.arange(units, device=device),
-                            torch.arange(2 * units, 3 * units, device=device)])
-        if not tracing:
-            cell.__dict__["_rzn_index"] = cached
-    return cached
+    units = cell.units
+
+    def make():
+        return torch.cat([torch.arange(units, 2 * units, device=device), torch.arange(units, device=device),
+                          torch.arange(2 * units, 3 * units, device=device)])
+    return _kept_on_cell(cell, "_rzn_index", make, lambda kept: kept.device == device)
 
 
 def _gru_weights(cell):
