@@ -45,5 +45,9 @@ def pytest_configure(config):
     # Helpers shared across test folders (tests/_training_refs.py); appended so that no
     # test folder name (utils, models, ...) shadows an installed package.
     tests_dir = str(pathlib.Path(__file__).parent)
-    if tests_dir not in sys.path:
-        sys.path.append(tests_dir)
+    # The cross-check architectures (zoo_models.make), built once for lamina and Keras, serve
+    # the tests too.
+    zoo_dir = str(pathlib.Path(__file__).parent.parent / "tools" / "keras_crosscheck")
+    for path in (tests_dir, zoo_dir):
+        if path not in sys.path:
+            sys.path.append(path)

@@ -2,15 +2,11 @@
 tests/models/keras_summaries/README.md): layer names, shapes, counts, connections, byte sizes."""
 
 import os
-import sys
 
 import pytest
+from zoo_models import make  # tools/keras_crosscheck, on the path via tests/conftest.py
 
 import lamina
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "tools", "keras_crosscheck"))
-from zoo_models import make  # noqa: E402
 
 SUMMARIES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "keras_summaries")
 NAMES = sorted(f[:-4] for f in os.listdir(SUMMARIES) if f.endswith(".txt"))

@@ -2,47 +2,25 @@
 
 import pytest
 import torch
+from zoo_models import make  # tools/keras_crosscheck, on the path via tests/conftest.py
 
 import lamina as keras
 from lamina import layers
 from lamina.saving import deserialize_keras_object, load_model, serialize_keras_object
 
 
-@keras.saving.register_keras_serializable(package="object_serialization_test")
-class Wrapping(layers.Layer):
-    """A custom layer holding a sub-layer and an initializer, stored the Keras way."""
-
-    def __init__(self, inner, scale_initializer="ones", **kwargs):
-        super().__init__(**kwargs)
-        self.inner = inner
-        self.scale_initializer = keras.initializers.get(scale_initializer)
-
-    def build(self, input_shape):
-        self.scale = self.add_weight(name="scale", shape=(), initializer=self.scale_initializer)
-
-    def call(self, x):
-        return self.inner(x) * self.scale
-
-    def get_config(self):
-        return {**super().get_config(), "inner": keras.saving.serialize_keras_object(self.inner),
-                "scale_initializer": keras.saving.serialize_keras_object(self.scale_initializer)}
-
-    @classmethod
-    def from_config(cls, config):
-        config["inner"] = keras.saving.deserialize_keras_object(config["inner"])
-        config["scale_initializer"] = keras.saving.deserialize_keras_object(config["scale_initializer"])
-        return cls(**config)
-
-
 def test_custom_layer_holding_objects_round_trips_through_a_file(tmp_path):
-    inputs = keras.Input((3,))
-    model = keras.Model(inputs, Wrapping(layers.Dense(2, activation="tanh"),
-                                         keras.initializers.Constant(2.0), name="wrap")(inputs))
+    # The cross-check's custom layer (tools/keras_crosscheck/zoo_models.py, also loaded by Keras 3):
+    # a sub-layer and an initializer stored with serialize_keras_object.
+    model, data = make(keras)["custom_layer"]()
     model.save(tmp_path / "w.keras")
     loaded = load_model(tmp_path / "w.keras")
-    x = torch.randn(4, 3)
+    x = torch.as_tensor(data)
     torch.testing.assert_close(loaded(x), model(x))
-    assert isinstance(loaded.get_layer("wrap").inner, layers.Dense)
+    custom = loaded.layers[-1]
+    assert type(custom).__name__ == "ScaledInner" and isinstance(custom.inner, layers.Dense)
+    assert custom.inner.activation is keras.activations.tanh
+    torch.testing.assert_close(custom.scale, torch.full((1,), 1.5))
 
 
 @pytest.mark.parametrize("obj, kind", [
