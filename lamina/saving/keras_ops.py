@@ -86,7 +86,7 @@ def _like(fill):
 def _convert_to_tensor(dtype=None, sparse=None, ragged=None):
     # Keras writes this around masks (Bidirectional's); sparse/ragged have no torch meaning here.
     if sparse or ragged:
-        raise ValueError(f"ConvertToTensor with sparse={sparse!r}, ragged={ragged!r} has no torch equivalent.")
+        raise ValueError(f"ConvertToTensor with sparse={sparse!r}, ragged={ragged!r} has no torch equivalent")
     return (lambda x: x) if dtype is None else _cast(dtype)
 
 

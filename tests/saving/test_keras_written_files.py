@@ -101,6 +101,10 @@ def test_configured_keras_ops_follow_numpy_semantics(class_name, config, args, e
 def test_unreplayable_op_arguments_are_refused_clearly():
     with pytest.raises(LoadError, match=r"Max \(node 'm'\) has arguments .*initial"):
         KerasConfiguredOp("keras.src.ops.numpy", "Max", {"name": "m", "axis": 0, "initial": 3.0}, name="m")
+    with pytest.raises(LoadError, match=r"ConvertToTensor \(node 'c'\).*sparse=True, ragged=None has no torch "
+                                         r"equivalent\.$"):
+        KerasConfiguredOp("keras.src.ops.core", "ConvertToTensor",
+                          {"name": "c", "dtype": None, "sparse": True, "ragged": None}, name="c")
 
 
 def test_keras_recorded_training_flags_stay_defaults_after_a_lamina_resave(tmp_path):
