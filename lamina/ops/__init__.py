@@ -1,0 +1,1 @@
+"""`lamina.ops`: Keras 3's `keras.ops` on PyTorch (work in progress)."""
