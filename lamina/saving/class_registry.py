@@ -39,15 +39,17 @@ def _is_keras_module(module) -> bool:
     return module is None or module == "keras" or module.startswith(("keras.", "lamina.", "tf_keras"))
 
 
-def resolve_class(module, class_name, registered_name=None, custom_objects=None):
+def resolve_class(module, class_name, registered_name=None, custom_objects=None, safe_mode=None):
     """The class for a config entry, or None if it cannot be found.
 
     Order: custom objects / scopes / registry by registered name, then by class
-    name; lamina's built-ins for Keras modules; finally an import of `module`
-    (only for a well-formed dotted module name, and only accepting a lamina
-    `Layer` subclass, so a file cannot make the loader call arbitrary objects).
+    name; lamina's built-ins for Keras modules. Safe mode stops there: a module the
+    file names is never imported. Only when unsafe loading is allowed
+    (`safe_mode=False`, see `lamina.saving.safe_mode`) is a well-formed dotted
+    module imported, and even then only a lamina `Layer` subclass is accepted.
     """
     from lamina.layers.layer import Layer
+    from lamina.saving.safe_mode import unsafe_allowed
 
     for key in (registered_name, class_name):
         found = get_registered_object(key, custom_objects)
@@ -57,7 +59,7 @@ def resolve_class(module, class_name, registered_name=None, custom_objects=None)
     if _is_keras_module(module) and class_name in builtins:
         return builtins[class_name]
     if isinstance(module, str) and not _is_keras_module(module) and module != "__main__" \
-            and _MODULE_NAME.match(module) and isinstance(class_name, str):
+            and _MODULE_NAME.match(module) and isinstance(class_name, str) and unsafe_allowed(safe_mode):
         try:
             found = getattr(importlib.import_module(module), class_name, None)
         except Exception:  # an unimportable module is reported as a missing class
@@ -104,8 +106,10 @@ def _looks_like_layer_entry(node) -> bool:
         and ("inbound_nodes" in node or "build_config" in node or "trainable" in config)
 
 
-def find_missing_classes(config, custom_objects=None) -> None:
-    """Raises one `MissingClassError` listing every layer class of `config` that cannot be found."""
+def find_missing_classes(config, custom_objects=None, safe_mode=None) -> None:
+    """Raises one `MissingClassError` listing every layer class of `config` that cannot be found.
+
+    `safe_mode` as in `resolve_class` (None: the load in progress decides)."""
     missing = {}
     for entry in layer_entries(config):
         module, class_name = entry.get("module"), entry.get("class_name")
@@ -113,13 +117,22 @@ def find_missing_classes(config, custom_objects=None) -> None:
         if not isinstance(registered, (str, type(None))) or not isinstance(module, (str, type(None))):
             raise MissingClassError(f"Class {class_name!r} has a malformed module/registered_name "
                                     f"({module!r}, {registered!r}); the config is corrupt.")
-        if resolve_class(module, class_name, registered, custom_objects) is None:
+        if resolve_class(module, class_name, registered, custom_objects, safe_mode) is None:
             key = registered if registered and registered != class_name else class_name
             missing.setdefault(key, (module, class_name))
     if not missing:
         return
     lines = [f"  - {key!r} (class {cls!r}, module {mod!r})" for key, (mod, cls) in missing.items()]
+    from lamina.saving.safe_mode import unsafe_allowed
+
     known = sorted(set(_GLOBAL_REGISTRY) | set(get_custom_objects()))
+    foreign = [mod for mod, _ in missing.values() if isinstance(mod, str) and not _is_keras_module(mod)
+               and mod != "__main__"]
+    not_imported = ""
+    if foreign and not unsafe_allowed(safe_mode):
+        not_imported = (f" In safe mode (the default) lamina never imports a module a file names "
+                        f"({sorted(set(foreign))[:5]}); only if you trust the file's source, load it with "
+                        f"safe_mode=False to let it import them.")
     raise MissingClassError(
         f"Cannot load this model: {len(missing)} class(es) named in its config could not be found:\n"
         + "\n".join(lines)
@@ -127,5 +140,6 @@ def find_missing_classes(config, custom_objects=None) -> None:
         "lamina.saving.custom_object_scope({...}), or decorate the class with "
         "@lamina.saving.register_serializable(package=...) and import its module before loading. "
         "Built-in Keras layers that lamina does not implement yet cannot be loaded."
+        + not_imported
         + (f" Registered custom names: {known}." if known else "")
     )

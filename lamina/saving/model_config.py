@@ -179,7 +179,7 @@ def _call_from_config(cls, config, custom_objects, safe_mode):
     return from_config(config, **kwargs)
 
 
-def deserialize_layer(entry, custom_objects=None, safe_mode=True):
+def deserialize_layer(entry, custom_objects=None, safe_mode=None):
     """Rebuilds one layer (or model) from its config entry, building it from `build_config`."""
     from lamina.layers.layer import Layer
     from lamina.models.functional import Functional
@@ -195,9 +195,9 @@ def deserialize_layer(entry, custom_objects=None, safe_mode=True):
     if not isinstance(config, dict):
         raise LoadError(f"The config of layer class {class_name!r} must be a dict, received "
                         f"{type(config).__name__}.")
-    cls = resolve_class(entry.get("module"), class_name, entry.get("registered_name"), custom_objects)
+    cls = resolve_class(entry.get("module"), class_name, entry.get("registered_name"), custom_objects, safe_mode)
     if cls is None:
-        find_missing_classes({"layers": [entry]}, custom_objects)
+        find_missing_classes({"layers": [entry]}, custom_objects, safe_mode)
         raise LoadError(f"Unknown layer class {class_name!r} (module {entry.get('module')!r}).")
     if not (inspect.isclass(cls) and issubclass(cls, Layer)):
         raise LoadError(f"{class_name!r} resolves to {cls!r}, which is not a lamina Layer or Model.")
@@ -283,7 +283,7 @@ def _without_dangling_ops(entries, output_layers):
         entries = kept
 
 
-def functional_from_config(config, custom_objects=None, safe_mode=True, cls=None):
+def functional_from_config(config, custom_objects=None, safe_mode=None, cls=None):
     """Rebuilds a Functional model: layers, then their calls in dependency order."""
     from lamina.models.functional import Functional
 
@@ -292,7 +292,7 @@ def functional_from_config(config, custom_objects=None, safe_mode=True, cls=None
         raise LoadError(f"A Functional config needs a 'layers' list (of at most {MAX_LAYERS}); received "
                         f"{type(entries).__name__}.")
     entries = _without_dangling_ops(entries, config.get("output_layers"))
-    find_missing_classes({"layers": entries}, custom_objects)
+    find_missing_classes({"layers": entries}, custom_objects, safe_mode)
     created, order = {}, []
     for entry in entries:
         layer = deserialize_layer(entry, custom_objects, safe_mode)
@@ -382,13 +382,13 @@ def functional_from_config(config, custom_objects=None, safe_mode=True, cls=None
             from error
 
 
-def sequential_from_config(config, custom_objects=None, safe_mode=True):
+def sequential_from_config(config, custom_objects=None, safe_mode=None):
     from lamina.models.sequential import Sequential
 
     entries = config.get("layers", [])
     if not isinstance(entries, list) or len(entries) > MAX_LAYERS:
         raise LoadError("A Sequential config needs a 'layers' list.")
-    find_missing_classes({"layers": entries}, custom_objects)
+    find_missing_classes({"layers": entries}, custom_objects, safe_mode)
     layers = [deserialize_layer(entry, custom_objects, safe_mode) for entry in entries]
     model = Sequential(layers=layers, name=config.get("name"), trainable=config.get("trainable", True))
     shape = config.get("build_input_shape")
@@ -404,7 +404,9 @@ def model_from_config(config, custom_objects=None, safe_mode=True):
         config: `{"module", "class_name", "config", ...}` as in a `.keras`
             file's `config.json` (a bare Functional config is accepted too).
         custom_objects: `{"Name": class_or_function}` for custom classes.
-        safe_mode: refuse Lambda bytecode (see `Lambda`).
+        safe_mode: with True (the default) the config reaches only lamina's names, registered
+            objects and `custom_objects`: no module it names is imported, no Lambda bytecode or
+            function path is run (see `lamina.saving.safe_mode`). False only for trusted configs.
 
     Raises:
         MissingClassError: listing every class that cannot be found.
@@ -417,14 +419,16 @@ def model_from_config(config, custom_objects=None, safe_mode=True):
                   "registered_name": "Functional"}
     from lamina.saving.registration import CustomObjectScope
 
+    from lamina.saving.safe_mode import safe_mode_scope
+
     try:
-        find_missing_classes(config, custom_objects)
+        find_missing_classes(config, custom_objects, safe_mode)
     except LoadError:
         raise
     except Exception as error:
         raise LoadError(f"The model config is malformed: {type(error).__name__}: {error}") from error
 
-    with CustomObjectScope(dict(custom_objects or {})):
+    with CustomObjectScope(dict(custom_objects or {})), safe_mode_scope(safe_mode):
         try:
             return deserialize_layer(config, custom_objects, safe_mode)
         except LoadError:

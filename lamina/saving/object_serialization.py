@@ -71,14 +71,15 @@ def serialize_keras_object(obj):
                      f"plain value, a lamina object or an object with get_config().")
 
 
-def deserialize_keras_object(config, custom_objects=None, safe_mode=True):
+def deserialize_keras_object(config, custom_objects=None, safe_mode=None):
     """The object a config from `serialize_keras_object` (or Keras 3) describes.
 
     Args:
         config: a Keras config dict; plain values, lists and dicts without `class_name` pass through.
         custom_objects: `{"Name": class_or_function}` for custom classes (registered classes and
             `custom_object_scope` are found too).
-        safe_mode: refuse Lambda bytecode in layer configs.
+        safe_mode: reach only lamina's names, registered objects and `custom_objects` (see
+            `lamina.saving.safe_mode`); None follows the load in progress (safe outside one).
     """
     from lamina.saving.model_config import deserialize_layer
 
@@ -92,9 +93,11 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=True):
         if module.startswith(prefix):
             return package.deserialize(config, known)
     if config.get("class_name") == "function":
-        from lamina import activations
+        from lamina.saving.safe_mode import allowed_function
 
-        return activations.deserialize(config, known)
+        module = config.get("module") if isinstance(config.get("module"), str) else None
+        registered = config.get("registered_name") if isinstance(config.get("registered_name"), str) else None
+        return allowed_function(config.get("config"), module, registered, known, safe_mode)
     custom = registration.get_registered_object(config.get("registered_name"), known) \
         or registration.get_registered_object(config.get("class_name"), known)
     if custom is not None and not _is_layer_class(custom):

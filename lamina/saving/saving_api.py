@@ -16,6 +16,7 @@ from lamina.saving import archive, registration
 from lamina.saving.errors import CorruptFileError, LoadError, SavingError
 from lamina.saving.model_config import model_from_config, reading_keras_written_config, serialize_layer
 from lamina.saving.optimizer_state import load_optimizer_state, save_optimizer_state
+from lamina.saving.safe_mode import safe_mode_scope
 from lamina.saving.weights_store import load_weights_from_h5, save_weights_to_h5
 
 __all__ = ["save_model", "load_model", "save_weights", "load_weights", "model_to_config", "model_to_json",
@@ -106,8 +107,10 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         compile: restore the compile config (and optimizer state) if saved. A
             Keras-written `jit_compile=True` (what Keras records for its default on
             JAX/TensorFlow) loads as `"auto"` (eager); compile again to opt in.
-        safe_mode: refuse Lambda layers' Python bytecode; pass False only for
-            files from a trusted source.
+        safe_mode: with True (the default) the file reaches only lamina's classes and
+            functions (Keras's names for them), objects registered with
+            `register_keras_serializable` and `custom_objects`: nothing it names is imported
+            or called, Lambda bytecode is refused. Pass False only for a trusted file.
 
     Raises:
         LoadError (a ValueError) subclasses for any problem with the file.
@@ -131,7 +134,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         try:
             # A scope, not an argument: Keras's `compile_from_config(config)` signature is what
             # subclasses override.
-            with registration.custom_object_scope(custom_objects or {}):
+            with registration.custom_object_scope(custom_objects or {}), safe_mode_scope(safe_mode):
                 model.compile_from_config(compile_config)
         except Exception as error:
             # As Keras: the architecture and weights are still usable; compile again by hand.

@@ -24,8 +24,10 @@ import lamina as keras
 from lamina import layers as L
 
 
+@keras.saving.register_keras_serializable(package="lamina_tests")
 def double(x):
-    """Module-level function so Lambda layers stay picklable."""
+    """Module-level function so Lambda layers stay picklable; registered, so that a config naming
+    it loads in safe mode (which never imports the module a config names)."""
     return x * 2.0
 
 

@@ -6,7 +6,7 @@ import lamina as keras
 from lamina import layers
 from lamina.saving import register_serializable
 
-__all__ = ["BUILDERS", "Scale", "TwoTower", "sample_inputs"]
+__all__ = ["BUILDERS", "CUSTOM_OBJECTS", "Scale", "TwoTower", "sample_inputs"]
 
 
 @register_serializable(package="lamina_tests")
@@ -109,7 +109,7 @@ def sample_inputs(name, seed=0):
 
 
 class Shift(layers.Layer):
-    """An unregistered custom layer: found again through its importable module path."""
+    """An unregistered custom layer: loaded with `custom_objects` (safe mode never imports its module)."""
 
     def __init__(self, offset=1.0, **kwargs):
         super().__init__(**kwargs)
@@ -125,6 +125,8 @@ def with_unregistered_layer():
 
 
 BUILDERS["unregistered_custom"] = with_unregistered_layer
+# What a loader passes for the seed models' unregistered classes.
+CUSTOM_OBJECTS = {"Shift": Shift}
 
 
 @register_serializable(package="lamina_tests")

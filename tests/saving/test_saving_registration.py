@@ -72,17 +72,26 @@ def test_registered_name_wins_over_module(tmp_path):
     assert isinstance(model.get_layer("scaled"), seed_models.Scale)
 
 
-def test_class_found_through_its_module_without_registration(tmp_path):
+def test_unregistered_class_needs_custom_objects_or_a_trusted_file(tmp_path):
     config = model_to_config(seed_models.with_unregistered_layer())
     entry = next(e for e in config["config"]["layers"] if e["class_name"] == "Shift")
     assert entry["module"] == "seed_models" and entry["registered_name"] == "Shift"
-    assert isinstance(model_from_config(config).layers[-1], seed_models.Shift)
+    # Safe mode never imports a module a file names; the error says how to allow the class.
+    with pytest.raises(MissingClassError, match=r"(?s)'Shift'.*custom_objects.*never imports a module a file names "
+                                                r"\(\['seed_models'\]\).*safe_mode=False"):
+        model_from_config(config)
+    assert isinstance(model_from_config(config, custom_objects={"Shift": seed_models.Shift}).layers[-1],
+                      seed_models.Shift)
+    # A trusted file (safe_mode=False) may import the module it names.
+    assert isinstance(model_from_config(config, safe_mode=False).layers[-1], seed_models.Shift)
 
 
 def test_module_import_only_accepts_layer_classes():
     config = _config_with_class("os", "system")
     with pytest.raises(MissingClassError, match="'system'"):
         model_from_config(config)
+    with pytest.raises(MissingClassError, match="'system'"):
+        model_from_config(config, safe_mode=False)
 
 
 def test_derived_config_of_custom_layer_round_trips(tmp_path):

@@ -54,7 +54,7 @@ def test_save_load_save_is_identical(name, tmp_path):
     model = seed_models.BUILDERS[name]()
     inputs = seed_models.sample_inputs(name)
     model.save(tmp_path / "a.keras")
-    loaded = load_model(tmp_path / "a.keras")
+    loaded = load_model(tmp_path / "a.keras", custom_objects=seed_models.CUSTOM_OBJECTS)
     _assert_same_outputs(model, loaded, inputs)
     loaded.save(tmp_path / "b.keras")
     assert model_to_config(loaded) == model_to_config(model)
@@ -76,7 +76,7 @@ sys.path.insert(0, {here!r})
 import seed_models
 from lamina.saving import load_model
 for name in {names!r}:
-    model = load_model({folder!r} + "/" + name + ".keras")
+    model = load_model({folder!r} + "/" + name + ".keras", custom_objects=seed_models.CUSTOM_OBJECTS)
     with torch.no_grad():
         out = model(seed_models.sample_inputs(name))
     if isinstance(out, dict):

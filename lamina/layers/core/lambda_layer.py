@@ -67,17 +67,37 @@ class Lambda(Layer):
             else (list(self._output_shape) if self._output_shape is not None else None),
             "arguments": self.arguments,
         })
+        if callable(self.mask):
+            config["mask"] = serialize_function(self.mask)
         return config
 
     @classmethod
-    def from_config(cls, config, custom_objects=None, safe_mode=True):
+    def from_config(cls, config, custom_objects=None, safe_mode=None):
+        """Rebuilds the layer; every function it names is resolved under safe mode.
+
+        `safe_mode=None` follows the load in progress (safe outside one). In safe mode a function
+        named by module path (`os.system`, `builtins.print`) or stored as bytecode is refused here,
+        before the layer exists, so it is never called by shape inference or `predict`.
+        """
         from lamina.saving.lambda_serialization import deserialize_function
 
         config = dict(config)
-        config["function"] = deserialize_function(config["function"], custom_objects, safe_mode)
-        if isinstance(config.get("output_shape"), dict):
-            config["output_shape"] = deserialize_function(config["output_shape"], custom_objects, safe_mode)
-        elif config.get("output_shape") is not None:
-            config["output_shape"] = tuple(config["output_shape"])
+        name = config.get("name", "lambda")
+        for key in ("function", "output_shape", "mask"):
+            value = config.get(key)
+            if isinstance(value, dict):
+                config[key] = deserialize_function(value, custom_objects, safe_mode,
+                                                   what=f"the {key} of Lambda layer {name!r}")
+            elif key == "output_shape" and value is not None:
+                config[key] = tuple(value)
+        if not callable(config.get("function")):
+            raise TypeError(f"Lambda layer {name!r}: the config's 'function' must name a function, received "
+                            f"{str(config.get('function'))[:200]!r}.")
+        if config.get("mask") is not None and not callable(config["mask"]):
+            raise TypeError(f"Lambda layer {name!r}: the config's 'mask' must name a function, received "
+                            f"{str(config.get('mask'))[:200]!r}.")
+        arguments = config.get("arguments")
+        if arguments is not None and not isinstance(arguments, dict):
+            raise TypeError(f"Lambda layer {name!r}: 'arguments' must be a dict of keyword arguments, received "
+                            f"{type(arguments).__name__}.")
         return cls(**config)
-
