@@ -18,7 +18,7 @@ import inspect
 import json
 
 from lamina.saving.class_registry import builtin_classes, find_missing_classes, resolve_class
-from lamina.saving.errors import LoadError, SavingError
+from lamina.saving.errors import LoadError, MissingClassError, SavingError
 from lamina.saving.node_config import deserialize_node_value, serialize_node_value
 from lamina.saving.ops_config import is_op_entry, op_call_args, serialize_torch_op, torch_op_from_entry
 from lamina.saving.registration import get_registered_name
@@ -198,7 +198,10 @@ def deserialize_layer(entry, custom_objects=None, safe_mode=None):
     cls = resolve_class(entry.get("module"), class_name, entry.get("registered_name"), custom_objects, safe_mode)
     if cls is None:
         find_missing_classes({"layers": [entry]}, custom_objects, safe_mode)
-        raise LoadError(f"Unknown layer class {class_name!r} (module {entry.get('module')!r}).")
+        from lamina.saving.safe_mode import how_to_allow
+
+        raise MissingClassError(f"Unknown layer class {class_name!r} (module {entry.get('module')!r}). "
+                                + how_to_allow(entry.get("registered_name") or class_name))
     if not (inspect.isclass(cls) and issubclass(cls, Layer)):
         raise LoadError(f"{class_name!r} resolves to {cls!r}, which is not a lamina Layer or Model.")
     name = config.get("name", class_name)

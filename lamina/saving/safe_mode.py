@@ -163,6 +163,7 @@ def allowed_function(name, module=None, registered_name=None, custom_objects=Non
     Raises:
         UnsafeObjectError: the name is not reachable in safe mode, or not found at all.
     """
+    what = what[:1].upper() + what[1:]
     if not isinstance(name, str) or not name:
         raise UnsafeObjectError(f"{what}: the config names a function by {name!r}, which is not a name.")
     found = _registered(registered_name, name, custom_objects)
@@ -189,10 +190,14 @@ def allowed_function(name, module=None, registered_name=None, custom_objects=Non
                                     f"Pass it in custom_objects={{{name!r}: fn}}.") from error
         if callable(obj):
             return obj
-    if namespace is not None:
+    if namespace in _FUNCTION_NAMESPACES or namespace == "schedules":
         raise UnsafeObjectError(
             f"{what}: the config names {spelled!r}, which is not one of lamina's built-in "
-            f"{namespace or 'Keras'} functions. " + how_to_allow(registered_name or name))
+            f"{namespace}. " + how_to_allow(registered_name or name))
+    if namespace is not None:
+        raise UnsafeObjectError(
+            f"{what}: the config names {spelled!r}; a file may only name functions from "
+            f"{', '.join(_FUNCTION_NAMESPACES)}, never from {module!r}. " + how_to_allow(registered_name or name))
     raise UnsafeObjectError(
         f"{what}: the config names the function {spelled!r}, which is neither one of lamina's built-ins, "
         f"a registered object nor in custom_objects. Loading never imports or calls code a file names "
