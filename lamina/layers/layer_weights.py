@@ -107,6 +107,11 @@ class WeightsMixin:
             initializer = "glorot_uniform" if torch_dtype.is_floating_point else "zeros"
         initializer = initializers.get(initializer)
         name = self._unique_weight_name(name)
+        # While a file is loaded, its weights member bounds what its config may allocate
+        # (lamina/saving/load_budget.py); checked before the initializer runs.
+        from lamina.saving.load_budget import charge_weight
+
+        charge_weight(self.name, name, shape, torch_dtype.itemsize)
         device = _build_device()
         with torch.no_grad():
             if isinstance(initializer, initializers.Initializer):

@@ -72,7 +72,9 @@ class Sequential(Model):
                 f"Sequential model '{self.name}': only layers (lamina layers or torch.nn.Modules) can be "
                 f"added; received {type(layer).__name__}: {layer!r}."
             )
-        if any(existing.name == layer.name for existing in self._stack):
+        # The dict lookup first: a scan of the stack for every added layer is quadratic (a file
+        # listing tens of thousands of layers would take minutes).
+        if layer.name in self._modules and any(existing.name == layer.name for existing in self._stack):
             raise ValueError(
                 f"All layers added to a Sequential model should have unique names. Name '{layer.name}' "
                 f"is already the name of a layer in model '{self.name}'; pass a different name=."

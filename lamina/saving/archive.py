@@ -7,6 +7,7 @@ untouched. Reads never trust the archive: member names, declared sizes and
 actual sizes are bounded and checked before anything is parsed.
 """
 
+import gc
 import io
 import json
 import os
@@ -16,13 +17,22 @@ import zipfile
 
 from lamina.saving.errors import CorruptFileError, SavingError
 
-__all__ = ["CONFIG", "METADATA", "WEIGHTS", "atomic_write", "write_archive", "read_archive", "parse_json",
-           "MAX_JSON_BYTES", "MAX_WEIGHTS_BYTES"]
+__all__ = ["CONFIG", "METADATA", "WEIGHTS", "atomic_write", "write_archive", "read_archive", "open_archive",
+           "ArchiveReader", "parse_json", "MAX_JSON_BYTES", "MAX_JSON_CONTAINERS", "MAX_JSON_ITEMS", "MAX_WEIGHTS_BYTES", "MAX_EXPANSION", "EXPANSION_FLOOR"]
 
 CONFIG, METADATA, WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
-MAX_JSON_BYTES = 64 * 2 ** 20
+# A config of tens of thousands of layers is a few MiB; parsing 16 MiB of JSON stays well under a
+# GiB of Python objects whatever the JSON holds.
+MAX_JSON_BYTES = 16 * 2 ** 20
+MAX_JSON_CONTAINERS = 1_000_000
+MAX_JSON_ITEMS = 2_000_000
 MAX_WEIGHTS_BYTES = 64 * 2 ** 30
 MAX_MEMBERS = 10_000
+# Keras and lamina store members uncompressed (ratio 1); trained float weights recompressed with
+# deflate shrink by a few percent, and only runs of zeros shrink 10x or more. A member above the
+# floor that inflates beyond this ratio is a decompression bomb and is refused before reading.
+MAX_EXPANSION = 10
+EXPANSION_FLOOR = 16 * 2 ** 20
 
 
 def atomic_write(filepath, write_fn):
@@ -80,20 +90,40 @@ def _check_member_name(name, where):
         raise CorruptFileError(f"{where} contains a member with an unsafe path {name!r}; refusing to load it.")
 
 
+def _check_declared(info, limit, where):
+    """Refuses a member by its declared sizes alone, before anything is decompressed."""
+    if info.file_size > limit:
+        raise CorruptFileError(f"'{info.filename}' in {where} declares {info.file_size:,} bytes, over the limit of "
+                               f"{limit:,}; refusing to load it.")
+    if info.file_size > EXPANSION_FLOOR and info.file_size > MAX_EXPANSION * max(info.compress_size, 1):
+        raise CorruptFileError(
+            f"'{info.filename}' in {where} declares {info.file_size:,} bytes but stores only {info.compress_size:,} "
+            f"(it would inflate {info.file_size / max(info.compress_size, 1):,.0f}x, beyond the {MAX_EXPANSION}x of "
+            f"any real weights file): a decompression bomb. Refusing to load it.")
+
+
 def _read_member(archive, name, limit, where):
     try:
         info = archive.getinfo(name)
     except KeyError:
         raise CorruptFileError(f"{where} has no '{name}'; it is not a complete .keras archive "
                                f"(members: {archive.namelist()[:20]}).") from None
-    if info.file_size > limit:
-        raise CorruptFileError(f"'{name}' in {where} declares {info.file_size} bytes, over the limit of {limit}.")
+    _check_declared(info, limit, where)
     try:
         with archive.open(info) as handle:
-            # Never more than declared: a member that inflates beyond its header is cut and fails the CRC.
-            data = handle.read(info.file_size)
+            # Streamed in chunks, never more than declared: a member that inflates beyond its header
+            # is cut here and fails the size check (and the CRC).
+            chunks, total = [], 0
+            while total < info.file_size:
+                chunk = handle.read(min(1 << 22, info.file_size - total))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                total += len(chunk)
             if handle.read(1):
                 raise CorruptFileError(f"'{name}' in {where} is larger than its declared size.")
+            data = b"".join(chunks)
+            del chunks
     except CorruptFileError:
         raise
     except Exception as error:  # zlib/CRC errors, truncated data
@@ -113,34 +143,109 @@ def _read_file(path, limit, name, where):
         return handle.read(size)
 
 
+_LIMITS = {CONFIG: "MAX_JSON_BYTES", METADATA: "MAX_JSON_BYTES", WEIGHTS: "MAX_WEIGHTS_BYTES"}
+
+
+def _limit(name):
+    return globals()[_LIMITS[name]]  # read at call time, so tests and users can lower a limit
+
+
+class ArchiveReader:
+    """A `.keras` zip or saved-model folder, opened for reading members one at a time.
+
+    Opening checks everything that needs no decompression: the member count, every member's name
+    (no absolute or `..` paths) and every member's declared size and compression ratio. Members are
+    then read when asked for, each with a limit, so a loader can decide how much it needs first.
+
+    Example:
+        >>> with open_archive("m.keras") as reader:
+        ...     config = reader.read("config.json")
+    """
+
+    def __init__(self, filepath):
+        self.filepath = filepath
+        self.where = repr(str(filepath))
+        self._zip = None
+        if os.path.isdir(filepath):
+            return
+        if not os.path.exists(filepath):
+            raise FileNotFoundError(f"No model file at {self.where}.")
+        try:
+            self._zip = zipfile.ZipFile(filepath, "r")
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
+            raise CorruptFileError(f"{self.where} is not a valid .keras archive (a zip file): {error}.") from error
+        try:
+            infos = self._zip.infolist()
+            if len(infos) > MAX_MEMBERS:
+                raise CorruptFileError(f"{self.where} has {len(infos)} members; refusing to load it.")
+            for info in infos:
+                _check_member_name(info.filename, self.where)
+                _check_declared(info, _limit(info.filename) if info.filename in _LIMITS else MAX_WEIGHTS_BYTES,
+                                self.where)
+        except BaseException:
+            self._zip.close()
+            raise
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        if self._zip is not None:
+            self._zip.close()
+            self._zip = None
+
+    def size(self, name):
+        """The declared (uncompressed) size of member `name`, or None if it is missing."""
+        if self._zip is None:
+            path = os.path.join(self.filepath, name)
+            return os.path.getsize(path) if os.path.isfile(path) else None
+        try:
+            return self._zip.getinfo(name).file_size
+        except KeyError:
+            return None
+
+    def read(self, name, limit=None):
+        """The bytes of member `name`, refused if it declares more than `limit` (default: its kind's)."""
+        limit = _limit(name) if limit is None else min(limit, _limit(name))
+        if self._zip is None:
+            return _read_file(os.path.join(self.filepath, name), limit, name, self.where)
+        return _read_member(self._zip, name, limit, self.where)
+
+
+open_archive = ArchiveReader
+
+
 def read_archive(filepath, names=(METADATA, CONFIG, WEIGHTS)):
     """`{name: bytes}` for the requested members of a `.keras` zip or saved-model folder."""
-    where = repr(str(filepath))
-    limits = {CONFIG: MAX_JSON_BYTES, METADATA: MAX_JSON_BYTES, WEIGHTS: MAX_WEIGHTS_BYTES}
-    if os.path.isdir(filepath):
-        return {n: _read_file(os.path.join(filepath, n), limits[n], n, where) for n in names}
-    if not os.path.exists(filepath):
-        raise FileNotFoundError(f"No model file at {where}.")
-    try:
-        archive = zipfile.ZipFile(filepath, "r")
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
-        raise CorruptFileError(f"{where} is not a valid .keras archive (a zip file): {error}.") from error
-    with archive:
-        infos = archive.infolist()
-        if len(infos) > MAX_MEMBERS:
-            raise CorruptFileError(f"{where} has {len(infos)} members; refusing to load it.")
-        for info in infos:
-            _check_member_name(info.filename, where)
-        return {n: _read_member(archive, n, limits[n], where) for n in names}
+    with ArchiveReader(filepath) as reader:
+        return {name: reader.read(name) for name in names}
 
 
 def parse_json(data: bytes, name, where):
-    """Parses JSON bytes with a clear error for bad encoding, syntax or nesting depth."""
+    """Parses JSON bytes with a clear error for bad encoding, syntax, nesting depth or size.
+
+    The numbers of lists and objects and of items are bounded before parsing (counting opening
+    brackets and commas over-counts, never under-counts), since each costs a Python object and
+    time to walk.
+    """
+    containers, items = data.count(b"[") + data.count(b"{"), data.count(b",")
+    if containers > MAX_JSON_CONTAINERS or items > MAX_JSON_ITEMS:
+        raise CorruptFileError(f"'{name}' in {where} holds about {containers:,} lists and objects and {items:,} "
+                               f"items, over the limits of {MAX_JSON_CONTAINERS:,} and {MAX_JSON_ITEMS:,} (a model "
+                               f"config of thousands of layers holds far fewer); refusing to parse it.")
+    collecting = gc.isenabled()
+    gc.disable()  # a JSON tree holds no cycles; collecting while it is built only costs time
     try:
         value = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
         raise CorruptFileError(f"'{name}' in {where} is not valid JSON: {type(error).__name__}: "
                                f"{str(error)[:200]}") from error
+    finally:
+        if collecting:
+            gc.enable()
     if not isinstance(value, dict):
         raise CorruptFileError(f"'{name}' in {where} must hold a JSON object, found {type(value).__name__}.")
     return value

@@ -10,12 +10,15 @@ import importlib
 import inspect
 import re
 
-from lamina.saving.errors import MissingClassError
+from lamina.saving.errors import MissingClassError, short_repr
 from lamina.saving.registration import get_custom_objects, get_registered_object, _GLOBAL_REGISTRY
 
 __all__ = ["builtin_classes", "resolve_class", "find_missing_classes", "layer_entries"]
 
 _MODULE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+
+
+_BUILTINS_CACHE = {}
 
 
 def builtin_classes() -> dict:
@@ -24,12 +27,19 @@ def builtin_classes() -> dict:
     import lamina.models
     from lamina.layers.layer import Layer
 
+    # Recomputed only when a package's __all__ changes (a layer added at run time); loading calls
+    # this once per layer entry.
+    key = tuple((id(getattr(p, "__all__", None)), len(getattr(p, "__all__", ()))) for p in (lamina.layers,
+                                                                                           lamina.models))
+    if _BUILTINS_CACHE.get("key") == key:
+        return _BUILTINS_CACHE["table"]
     table = {}
     for package in (lamina.layers, lamina.models):
         for name in getattr(package, "__all__", []):
             obj = getattr(package, name, None)
             if inspect.isclass(obj) and issubclass(obj, Layer):
                 table[name] = obj
+    _BUILTINS_CACHE.update(key=key, table=table)
     return table
 
 
@@ -116,7 +126,7 @@ def find_missing_classes(config, custom_objects=None, safe_mode=None) -> None:
         registered = entry.get("registered_name")
         if not isinstance(registered, (str, type(None))) or not isinstance(module, (str, type(None))):
             raise MissingClassError(f"Class {class_name!r} has a malformed module/registered_name "
-                                    f"({module!r}, {registered!r}); the config is corrupt.")
+                                    f"({short_repr(module)}, {short_repr(registered)}); the config is corrupt.")
         if resolve_class(module, class_name, registered, custom_objects, safe_mode) is None:
             key = registered if registered and registered != class_name else class_name
             missing.setdefault(key, (module, class_name))

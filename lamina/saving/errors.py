@@ -6,7 +6,18 @@ says what is wrong, where, and how to fix it; never as a raw `KeyError`,
 `OSError` or a half-loaded model.
 """
 
-__all__ = ["SavingError", "LoadError", "CorruptFileError", "MissingClassError", "WeightMismatchError"]
+import reprlib
+
+__all__ = ["SavingError", "LoadError", "CorruptFileError", "MissingClassError", "WeightMismatchError", "short_repr"]
+
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxtuple, _SHORT.maxdict = 3, 6, 6, 6
+_SHORT.maxstring, _SHORT.maxother, _SHORT.maxlong = 80, 80, 40
+
+
+def short_repr(value) -> str:
+    """A bounded repr for error messages: a value read from a file may hold millions of items."""
+    return _SHORT.repr(value)
 
 
 class SavingError(ValueError):

@@ -11,6 +11,8 @@ import base64
 import marshal
 import types
 
+from lamina.saving.errors import short_repr
+
 __all__ = ["serialize_function", "deserialize_function"]
 
 
@@ -48,7 +50,7 @@ def deserialize_function(config, custom_objects=None, safe_mode=None, what="a La
     if config is None or callable(config):
         return config
     if not isinstance(config, dict):
-        raise UnsafeObjectError(f"Cannot deserialize {what} from {str(config)[:200]!r}: expected a "
+        raise UnsafeObjectError(f"Cannot deserialize {what} from {short_repr(config)}: expected a "
                                 f"function config dict.")
     class_name = config.get("class_name")
     if class_name == "__lambda__":
@@ -60,7 +62,7 @@ def deserialize_function(config, custom_objects=None, safe_mode=None, what="a La
             )
         inner = config.get("config")
         if not isinstance(inner, dict) or not isinstance(inner.get("code"), str):
-            raise UnsafeObjectError(f"{what}: the bytecode entry is malformed: {str(config)[:200]}.")
+            raise UnsafeObjectError(f"{what}: the bytecode entry is malformed: {short_repr(config)}.")
         try:
             raw = base64.decodebytes(inner["code"].encode("ascii"))
             code = marshal.loads(raw)
@@ -85,4 +87,4 @@ def deserialize_function(config, custom_objects=None, safe_mode=None, what="a La
         found = deserialize_keras_object(config, custom_objects, safe_mode)
         if callable(found):
             return found
-    raise UnsafeObjectError(f"Cannot deserialize {what} from {str(config)[:200]}: it does not name a function.")
+    raise UnsafeObjectError(f"Cannot deserialize {what} from {short_repr(config)}: it does not name a function.")

@@ -12,13 +12,14 @@ and vice versa). `model_from_config` rebuilds
 models from such configs, whether lamina or Keras wrote them.
 """
 
+import collections
 import contextlib
 import contextvars
 import inspect
 import json
 
 from lamina.saving.class_registry import builtin_classes, find_missing_classes, resolve_class
-from lamina.saving.errors import LoadError, MissingClassError, SavingError
+from lamina.saving.errors import LoadError, MissingClassError, SavingError, short_repr
 from lamina.saving.node_config import deserialize_node_value, serialize_node_value
 from lamina.saving.ops_config import is_op_entry, op_call_args, serialize_torch_op, torch_op_from_entry
 from lamina.saving.registration import get_registered_name
@@ -44,7 +45,10 @@ def reading_keras_written_config():
         _KERAS_WRITTEN.reset(token)
 
 
-MAX_LAYERS = 100_000  # far above any real model; bounds the work a hostile config can request
+# Layer and operation entries one config may hold, nested models included. The largest Keras
+# application models list about 1,000; rebuilding takes about a millisecond per entry, so this
+# bounds a hostile file's cost to seconds. Raise it for a real model with more.
+MAX_LAYERS = 5_000
 
 
 def _jsonable(value):
@@ -187,7 +191,7 @@ def deserialize_layer(entry, custom_objects=None, safe_mode=None):
 
     if not isinstance(entry, dict) or not isinstance(entry.get("class_name"), str):
         raise LoadError(f"A layer entry in the config is malformed (expected a dict with 'class_name'): "
-                        f"{str(entry)[:200]}.")
+                        f"{short_repr(entry)}.")
     if is_op_entry(entry):
         return torch_op_from_entry(entry)
     class_name = entry["class_name"]
@@ -237,7 +241,7 @@ def _shapes(build_config):
             return [check(v, depth + 1) for v in value]
         if value is None or (isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2 ** 31):
             return value
-        raise LoadError(f"Invalid dimension {value!r} in build_config {build_config!r}.")
+        raise LoadError(f"Invalid dimension {short_repr(value)} in build_config {short_repr(build_config)}.")
     return check(build_config)
 
 
@@ -273,17 +277,29 @@ def _without_dangling_ops(entries, output_layers):
 
     Keras 3 records the mask arithmetic of some layers (`Masking` writes `NotEqual` and `Any`) as
     op nodes that feed nothing. They have no weights and do not affect the outputs, so they are
-    dropped rather than rebuilt. Layers are always kept (their weights are in the file).
+    dropped rather than rebuilt. Layers are always kept (their weights are in the file), and so is
+    every op that the outputs, a layer or a kept op consumes: one walk back from those roots (a
+    removal loop would be quadratic in a long chain of dangling ops).
     """
-    while True:
-        used = _referenced_layer_names(output_layers, set())
-        for entry in entries:
-            if isinstance(entry, dict):
-                _referenced_layer_names(entry.get("inbound_nodes"), used)
-        kept = [e for e in entries if not (isinstance(e, dict) and is_op_entry(e) and e.get("name") not in used)]
-        if len(kept) == len(entries):
-            return entries
-        entries = kept
+    ops = {}
+    for entry in entries:
+        if isinstance(entry, dict) and is_op_entry(entry):
+            ops.setdefault(entry.get("name"), []).append(entry)
+    if not ops:
+        return entries
+    used = _referenced_layer_names(output_layers, set())
+    for entry in entries:
+        if isinstance(entry, dict) and not is_op_entry(entry):
+            _referenced_layer_names(entry.get("inbound_nodes"), used)
+    pending = [name for name in used if name in ops]
+    while pending:
+        for entry in ops.get(pending.pop(), ()):
+            for name in _referenced_layer_names(entry.get("inbound_nodes"), set()):
+                if name not in used:
+                    used.add(name)
+                    if name in ops:
+                        pending.append(name)
+    return [e for e in entries if not (isinstance(e, dict) and is_op_entry(e) and e.get("name") not in used)]
 
 
 def functional_from_config(config, custom_objects=None, safe_mode=None, cls=None):
@@ -325,40 +341,45 @@ def functional_from_config(config, custom_objects=None, safe_mode=None, cls=None
                             f"{len(outputs)} output(s).")
         return outputs[tensor_index]
 
+    # Layers are called in file order; a layer whose input is not built yet waits for the layer that
+    # makes it and is retried only when that layer gains a node (retrying every waiting layer on
+    # every pass would be quadratic for a file listing its layers in reverse).
     done = {name: 0 for name, _, _ in order}
     remaining = sum(len(nodes) for _, _, nodes in order)
-    while remaining:
-        progress = False
-        for name, layer, nodes in order:
-            while done[name] < len(nodes):
-                node = nodes[done[name]]
-                if not isinstance(node, dict):
-                    raise LoadError(f"Node {done[name]} of layer '{name}' is malformed: {str(node)[:200]}.")
-                try:
-                    args = deserialize_node_value(node.get("args", []), get_tensor)
-                    kwargs = deserialize_node_value(node.get("kwargs", {}), get_tensor)
-                except _NotReady:
-                    break
-                if not isinstance(args, list) or not isinstance(kwargs, dict):
-                    raise LoadError(f"Node {done[name]} of layer '{name}' has malformed args/kwargs.")
-                recorded = {}
-                if kwargs.get("training") is False and _KERAS_WRITTEN.get():
-                    recorded["training"] = kwargs.pop("training")
-                try:
-                    layer(*args, **kwargs)
-                except Exception as error:
-                    raise LoadError(f"Could not call layer '{name}' while rebuilding the graph: "
-                                    f"{type(error).__name__}: {error}") from error
-                if recorded:
-                    # Written back on save, so the file re-saves as Keras wrote it.
-                    layer._inbound_nodes[-1].keras_recorded_kwargs = recorded
-                done[name] += 1
-                remaining -= 1
-                progress = True
-        if not progress:
-            stuck = [n for n, _, nodes in order if done[n] < len(nodes)]
-            raise LoadError(f"The graph in the config cannot be rebuilt: the inputs of layer(s) {stuck} are never "
-                            f"produced (a cycle or a reference to a missing node).")
+    queue = collections.deque(order)
+    waiting = collections.defaultdict(list)
+    while queue:
+        name, layer, nodes = item = queue.popleft()
+        while done[name] < len(nodes):
+            node = nodes[done[name]]
+            if not isinstance(node, dict):
+                raise LoadError(f"Node {done[name]} of layer '{name}' is malformed: {short_repr(node)}.")
+            try:
+                args = deserialize_node_value(node.get("args", []), get_tensor)
+                kwargs = deserialize_node_value(node.get("kwargs", {}), get_tensor)
+            except _NotReady as missing:
+                waiting[missing.args[0]].append(item)
+                break
+            if not isinstance(args, list) or not isinstance(kwargs, dict):
+                raise LoadError(f"Node {done[name]} of layer '{name}' has malformed args/kwargs.")
+            recorded = {}
+            if kwargs.get("training") is False and _KERAS_WRITTEN.get():
+                recorded["training"] = kwargs.pop("training")
+            try:
+                layer(*args, **kwargs)
+            except Exception as error:
+                raise LoadError(f"Could not call layer '{name}' while rebuilding the graph: "
+                                f"{type(error).__name__}: {error}") from error
+            if recorded:
+                # Written back on save, so the file re-saves as Keras wrote it.
+                layer._inbound_nodes[-1].keras_recorded_kwargs = recorded
+            done[name] += 1
+            remaining -= 1
+            queue.extend(waiting.pop(name, ()))
+    if remaining:
+        stuck = [n for n, _, nodes in order if done[n] < len(nodes)]
+        raise LoadError(f"The graph in the config cannot be rebuilt: the inputs of layer(s) {stuck[:20]} are never "
+                        f"produced (a cycle or a reference to a missing node).")
 
     def structure(value, depth=0):
         if depth > 32:
@@ -367,13 +388,13 @@ def functional_from_config(config, custom_objects=None, safe_mode=None, cls=None
             try:
                 return get_tensor(*value)
             except _NotReady:
-                raise LoadError(f"The model's inputs/outputs refer to {value!r}, a node that is never built.") \
+                raise LoadError(f"The model's inputs/outputs refer to {short_repr(value)}, a node that is never built.") \
                     from None
         if isinstance(value, dict):
             return {k: structure(v, depth + 1) for k, v in value.items()}
         if isinstance(value, list):
             return [structure(v, depth + 1) for v in value]
-        raise LoadError(f"Malformed input_layers/output_layers entry {value!r}.")
+        raise LoadError(f"Malformed input_layers/output_layers entry {short_repr(value)}.")
 
     inputs = structure(config.get("input_layers"))
     outputs = structure(config.get("output_layers"))
@@ -400,6 +421,21 @@ def sequential_from_config(config, custom_objects=None, safe_mode=None):
     return model
 
 
+def _count_layer_entries(config):
+    """How many entries all the 'layers' lists of a config hold (a bounded walk)."""
+    count, stack, seen = 0, [config], 0
+    while stack and seen < 2_000_000:
+        node = stack.pop()
+        seen += 1
+        if isinstance(node, dict):
+            if isinstance(node.get("layers"), list):
+                count += len(node["layers"])
+            stack.extend(v for v in node.values() if isinstance(v, (dict, list)))
+        elif isinstance(node, list):
+            stack.extend(v for v in node if isinstance(v, (dict, list)))
+    return count
+
+
 def model_from_config(config, custom_objects=None, safe_mode=True):
     """Rebuilds a model (or layer) from a Keras-format config entry.
 
@@ -424,6 +460,11 @@ def model_from_config(config, custom_objects=None, safe_mode=True):
 
     from lamina.saving.safe_mode import safe_mode_scope
 
+    count = _count_layer_entries(config)
+    if count > MAX_LAYERS:
+        raise LoadError(f"The model config lists {count:,} layers and operations (nested models included), over "
+                        f"the limit of {MAX_LAYERS:,}; refusing to rebuild it. If this is a real model, raise "
+                        f"lamina.saving.model_config.MAX_LAYERS before loading.")
     try:
         find_missing_classes(config, custom_objects, safe_mode)
     except LoadError:

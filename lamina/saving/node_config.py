@@ -7,7 +7,7 @@ slices and `...` (from `x[:, 1:]`) as `__slice__` / `__ellipsis__`.
 
 from lamina import backend
 from lamina.graph.keras_tensor import KerasTensor
-from lamina.saving.errors import LoadError, SavingError
+from lamina.saving.errors import LoadError, SavingError, short_repr
 
 __all__ = ["serialize_node_value", "deserialize_node_value"]
 
@@ -56,7 +56,7 @@ def deserialize_node_value(value, get_tensor, depth=0):
             history = config.get("keras_history") if isinstance(config, dict) else None
             if not (isinstance(history, list) and len(history) == 3 and isinstance(history[0], str)
                     and isinstance(history[1], int) and isinstance(history[2], int)):
-                raise LoadError(f"A __keras_tensor__ in the config has a malformed keras_history: {history!r}.")
+                raise LoadError(f"A __keras_tensor__ in the config has a malformed keras_history: {short_repr(history)}.")
             return get_tensor(*history)
         if kind == "__slice__" and isinstance(config, dict):
             return slice(*(deserialize_node_value(config.get(k), get_tensor, depth + 1)
@@ -64,8 +64,8 @@ def deserialize_node_value(value, get_tensor, depth=0):
         if kind == "__ellipsis__":
             return Ellipsis
         if kind in ("__lambda__", "__tensor__", "__numpy__", "__bytes__", "__typespec__"):
-            raise LoadError(f"A node argument of kind {kind!r} is not supported by lamina's loader.")
+            raise LoadError(f"A node argument of kind {short_repr(kind)} is not supported by lamina's loader.")
         return {k: deserialize_node_value(v, get_tensor, depth + 1) for k, v in value.items()}
     if isinstance(value, _PLAIN):
         return value
-    raise LoadError(f"Unexpected node argument {value!r} in the config.")
+    raise LoadError(f"Unexpected node argument {short_repr(value)} in the config.")

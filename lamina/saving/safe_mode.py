@@ -20,7 +20,7 @@ import contextlib
 import contextvars
 import inspect
 
-from lamina.saving.errors import LoadError
+from lamina.saving.errors import LoadError, short_repr
 
 __all__ = ["UnsafeObjectError", "unsafe_allowed", "safe_mode_scope", "enable_unsafe_deserialization",
            "allowed_function", "how_to_allow"]
@@ -164,8 +164,10 @@ def allowed_function(name, module=None, registered_name=None, custom_objects=Non
         UnsafeObjectError: the name is not reachable in safe mode, or not found at all.
     """
     what = what[:1].upper() + what[1:]
-    if not isinstance(name, str) or not name:
-        raise UnsafeObjectError(f"{what}: the config names a function by {name!r}, which is not a name.")
+    if not isinstance(name, str) or not name or len(name) > 200:
+        raise UnsafeObjectError(f"{what}: the config names a function by {short_repr(name)}, which is not a name.")
+    if not isinstance(module, str) or len(module) > 500:
+        module = None if module is None else short_repr(module)
     found = _registered(registered_name, name, custom_objects)
     if found is not None:
         return found

@@ -14,10 +14,11 @@ import os
 
 from lamina.saving import archive, registration
 from lamina.saving.errors import CorruptFileError, LoadError, SavingError
+from lamina.saving.load_budget import weight_budget
 from lamina.saving.model_config import model_from_config, reading_keras_written_config, serialize_layer
 from lamina.saving.optimizer_state import load_optimizer_state, save_optimizer_state
 from lamina.saving.safe_mode import safe_mode_scope
-from lamina.saving.weights_store import load_weights_from_h5, save_weights_to_h5
+from lamina.saving.weights_store import load_weights_from_h5, save_weights_to_h5, stored_weight_bytes
 
 __all__ = ["save_model", "load_model", "save_weights", "load_weights", "model_to_config", "model_to_json",
            "model_from_json", "clone_model", "KERAS_VERSION"]
@@ -119,14 +120,22 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     where = repr(filepath)
     if filepath.endswith(".weights.h5"):
         raise LoadError(f"{where} holds weights only; build the model and call model.load_weights({where}).")
-    members = archive.read_archive(filepath)
-    metadata = archive.parse_json(members[archive.METADATA], archive.METADATA, where)
-    config = archive.parse_json(members[archive.CONFIG], archive.CONFIG, where)
-    keras_written = not (isinstance(metadata, dict) and "lamina_version" in metadata)
-    keras_training_flags = keras_written or (isinstance(metadata, dict)
-                                             and metadata.get("keras_recorded_training") is True)
-    with reading_keras_written_config() if keras_training_flags else contextlib.nullcontext():
-        model = model_from_config(config, custom_objects=custom_objects, safe_mode=safe_mode)
+    # Opening checks every member's name, declared size and compression ratio; nothing is inflated yet.
+    with archive.open_archive(filepath) as reader:
+        metadata = archive.parse_json(reader.read(archive.METADATA), archive.METADATA, where)
+        config = archive.parse_json(reader.read(archive.CONFIG), archive.CONFIG, where)
+        held = reader.size(archive.WEIGHTS)
+        if held is None:
+            reader.read(archive.WEIGHTS)  # the clear "no model.weights.h5" error
+        keras_written = not (isinstance(metadata, dict) and "lamina_version" in metadata)
+        keras_training_flags = keras_written or (isinstance(metadata, dict)
+                                                 and metadata.get("keras_recorded_training") is True)
+        # The config may only declare as many bytes of weights as the weights member holds, checked
+        # before each weight is allocated (load_budget).
+        with reading_keras_written_config() if keras_training_flags else contextlib.nullcontext(), \
+                weight_budget(held, where):
+            model = model_from_config(config, custom_objects=custom_objects, safe_mode=safe_mode)
+        weights = reader.read(archive.WEIGHTS, limit=_weights_limit(model, held, where))
     compile_config = config.get("compile_config")
     if isinstance(compile_config, dict) and keras_written:
         compile_config = _from_keras_compile_config(compile_config)
@@ -143,11 +152,32 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             warnings.warn(f"The model in {where} was loaded but not compiled: its compile config could not be "
                           f"restored ({type(error).__name__}: {error}). Call model.compile(...) yourself.",
                           stacklevel=2)
-    with archive.h5_from_bytes(members[archive.WEIGHTS], where) as h5file:
+    with archive.h5_from_bytes(weights, where) as h5file:
+        del weights
         _load_weights(model, h5file, where, skip_mismatch=False)
         if compile and getattr(model, "compiled", False):
             load_optimizer_state(model, h5file, where)
     return model
+
+
+# A weights member holds the model's weights, the optimizer's (at most a few slots per weight, and
+# an EMA copy) and h5 bookkeeping; anything far beyond that is not this model's file.
+_WEIGHTS_PER_MODEL_BYTE = 8
+_WEIGHTS_OVERHEAD_BYTES = 16 * 2 ** 20
+
+
+def _weights_limit(model, held, where):
+    """The most bytes the weights member of `model`'s file may inflate to (checked before reading)."""
+    needed = stored_weight_bytes(model)
+    if needed is None:  # a layer with its own storage layout: only the archive's general limits apply
+        return None
+    limit = _WEIGHTS_PER_MODEL_BYTE * needed + _WEIGHTS_OVERHEAD_BYTES
+    if held > limit:
+        raise CorruptFileError(
+            f"'model.weights.h5' in {where} declares {held:,} bytes, but the model its config describes has "
+            f"{needed:,} bytes of weights (at most {limit:,} with optimizer state and overhead). The file is "
+            f"corrupt or crafted; refusing to read it.")
+    return limit
 
 
 def _load_weights(model, h5file, where, skip_mismatch):

@@ -21,7 +21,7 @@ from torch import nn
 from lamina.backend import to_snake_case
 from lamina.saving.errors import WeightMismatchError
 
-__all__ = ["save_weights_to_h5", "load_weights_from_h5", "own_keras_values"]
+__all__ = ["save_weights_to_h5", "load_weights_from_h5", "own_keras_values", "stored_weight_bytes"]
 
 MAX_ELEMENTS = 2 ** 34  # refuse absurd declared dataset sizes before reading them
 
@@ -170,6 +170,33 @@ def _check_and_read(dataset, expected_shape, label, where):
         return np.asarray(dataset[()])
     except Exception as error:
         raise WeightMismatchError(f"{label}: could not read '{dataset.name}' from {where}: {error}") from error
+
+
+def stored_weight_bytes(model):
+    """The bytes of weights `load_weights_from_h5` will read for `model`, or None if unknown.
+
+    Unknown when an object stores its own variables (`load_own_variables`): its layout is its own.
+    """
+    from lamina.layers.layer import Layer
+
+    total = [0]
+
+    def visit(obj, path):
+        if total[0] is None:
+            return
+        if hasattr(obj, "load_own_variables"):
+            total[0] = None
+            return
+        if isinstance(obj, Layer):
+            tensors = [obj._parameters[name] for name in obj._own_weight_names()]
+        elif isinstance(obj, nn.Module):
+            tensors = list(obj.state_dict(keep_vars=True).values())
+        else:
+            return
+        total[0] += sum(t.numel() * t.element_size() for t in tensors)
+
+    _walk(model, "", visit, set())
+    return total[0]
 
 
 def load_weights_from_h5(model, h5file, where="the weights file", skip_mismatch=False):

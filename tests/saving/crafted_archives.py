@@ -16,10 +16,12 @@ import copy
 import json
 import marshal
 import os
+import struct
 import zipfile
+import zlib
 
 __all__ = ["PROBE_MODULE", "PRINT_MARKER", "ZEN_TEXT", "write_probe_module", "crafted_cases", "read_members",
-           "write_members"]
+           "write_members", "write_inflating_archive", "zeros_deflate_stream"]
 
 PROBE_MODULE = "hostile_probe"
 PRINT_MARKER = "PRINTED-BY-A-CRAFTED-FILE"
@@ -235,3 +237,61 @@ def crafted_cases(base_members, folder, markers):
         members["config.json"] = json.dumps(config).encode()
         paths[name] = write_members(os.path.join(folder, name + ".keras"), members)
     return paths
+
+
+# ------------------------------------------------------------------ decompression bombs
+
+# zlib.crc32 of 4 GiB of zero bytes (computing it takes seconds: `c = 0; for _ in range(4096):
+# c = zlib.crc32(bytes(2 ** 20), c)`), so the bomb below is a valid zip member, not a damaged one.
+_CRC32_OF_4_GIB_ZEROS = 0xD202EF8D
+
+
+def zeros_deflate_stream(mebibytes):
+    """A raw deflate stream inflating to `mebibytes` MiB of zeros, made in milliseconds.
+
+    Each MiB is compressed with a full flush, which resets the compressor, so every MiB after the
+    first compresses to the same bytes and the stream is built by repetition (about 1 KiB per MiB).
+    """
+    block = bytes(1 << 20)
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    first = compressor.compress(block) + compressor.flush(zlib.Z_FULL_FLUSH)
+    middle = compressor.compress(block) + compressor.flush(zlib.Z_FULL_FLUSH)
+    last = compressor.compress(block) + compressor.flush(zlib.Z_FINISH)
+    return first + middle * (mebibytes - 2) + last
+
+
+def _zip64_extra(*values):
+    return struct.pack("<HH", 1, 8 * len(values)) + b"".join(struct.pack("<Q", v) for v in values)
+
+
+def write_inflating_archive(path, members, big_name, mebibytes, crc=None):
+    """A zip holding `members` (stored) and `big_name`: `mebibytes` MiB of zeros, deflated.
+
+    Written field by field (ZIP64 sizes), since `zipfile` cannot store a precompressed stream.
+    A 4096 MiB member takes about 4 MiB on disk and is a valid member (its CRC is right).
+    """
+    if crc is None:
+        crc = _CRC32_OF_4_GIB_ZEROS if mebibytes == 4096 else _crc_of_zeros(mebibytes)
+    entries = [(name, data, 0, zlib.crc32(data), len(data)) for name, data in members.items()]
+    entries.append((big_name, zeros_deflate_stream(mebibytes), 8, crc, mebibytes << 20))
+    body, central = bytearray(), bytearray()
+    for name, payload, method, entry_crc, size in entries:
+        encoded = name.encode()
+        offset = len(body)
+        extra = _zip64_extra(size, len(payload))
+        body += struct.pack("<IHHHHHIIIHH", 0x04034B50, 45, 0, method, 0, 0x21, entry_crc, 0xFFFFFFFF,
+                            0xFFFFFFFF, len(encoded), len(extra)) + encoded + extra + payload
+        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 45, 45, 0, method, 0, 0x21, entry_crc,
+                               0xFFFFFFFF, 0xFFFFFFFF, len(encoded), len(extra), 0, 0, 0, 0, offset) \
+            + encoded + extra
+    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(central), len(body), 0)
+    with open(path, "wb") as handle:
+        handle.write(bytes(body) + bytes(central) + end)
+    return path
+
+
+def _crc_of_zeros(mebibytes):
+    crc, block = 0, bytes(1 << 20)
+    for _ in range(mebibytes):
+        crc = zlib.crc32(block, crc)
+    return crc

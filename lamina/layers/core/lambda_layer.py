@@ -79,6 +79,7 @@ class Lambda(Layer):
         named by module path (`os.system`, `builtins.print`) or stored as bytecode is refused here,
         before the layer exists, so it is never called by shape inference or `predict`.
         """
+        from lamina.saving.errors import short_repr
         from lamina.saving.lambda_serialization import deserialize_function
 
         config = dict(config)
@@ -92,10 +93,10 @@ class Lambda(Layer):
                 config[key] = tuple(value)
         if not callable(config.get("function")):
             raise TypeError(f"Lambda layer {name!r}: the config's 'function' must name a function, received "
-                            f"{str(config.get('function'))[:200]!r}.")
+                            f"{short_repr(config.get('function'))}.")
         if config.get("mask") is not None and not callable(config["mask"]):
             raise TypeError(f"Lambda layer {name!r}: the config's 'mask' must name a function, received "
-                            f"{str(config.get('mask'))[:200]!r}.")
+                            f"{short_repr(config.get('mask'))}.")
         arguments = config.get("arguments")
         if arguments is not None and not isinstance(arguments, dict):
             raise TypeError(f"Lambda layer {name!r}: 'arguments' must be a dict of keyword arguments, received "

@@ -1,0 +1,188 @@
+"""A small file must not take the machine: memory and time of `load_model` on hostile archives.
+
+The figures held (issue 12): no file under 10 MiB makes `load_model` use more than 1 GiB or 5 s
+before a clear error. The two crafted files of the issue (a 4 MiB zip whose weights member
+inflates to 4 GiB; a 1.4 KB config declaring a 20000x20000 Dense) and a JSON bomb are each loaded
+in a fresh process that reports its peak resident memory (`getrusage`) and the time `load_model`
+took (CPU time); the other limits are checked in this process.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+import lamina as keras
+from lamina import layers
+from lamina.saving import CorruptFileError, LoadError, WeightMismatchError, archive, load_model, model_config
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import crafted_archives  # noqa: E402
+
+MAX_RSS_BYTES = 2 ** 30
+MAX_SECONDS = 5.0
+
+_CHILD = """
+import json, resource, sys, time
+import lamina
+from lamina.saving import load_model
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+start, cpu_start = time.perf_counter(), time.process_time()
+try:
+    load_model(sys.argv[1])
+    outcome, message = "loaded", ""
+except Exception as error:
+    outcome, message = type(error).__name__, str(error)
+seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+print(json.dumps({"outcome": outcome, "message": message, "seconds": seconds, "cpu_seconds": cpu_seconds,
+                  "peak_rss": peak,
+                  "rss_before": before * 1024}))
+"""
+
+
+def _measure(path):
+    root = os.path.dirname(os.path.dirname(HERE))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-c", _CHILD, str(path)], capture_output=True, text=True, timeout=300,
+                          env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    path = tmp_path_factory.mktemp("limits") / "base.keras"
+    inputs = keras.Input(shape=(4,), name="inp")
+    model = keras.Model(inputs, layers.Dense(3, name="dense")(inputs))
+    model.compile(optimizer="adam", loss="mse")
+    model.save(path)
+    return crafted_archives.read_members(path)
+
+
+def _with_config(members, edit):
+    config = json.loads(members["config.json"])
+    edit(config)
+    return {**members, "config.json": json.dumps(config).encode()}
+
+
+def _huge_dense(config):
+    entries = config["config"]["layers"]
+    entries[0]["config"]["batch_shape"] = [None, 20000]
+    dense = next(e for e in entries if e["class_name"] == "Dense")
+    dense["config"]["units"] = 20000
+    dense["build_config"] = {"input_shape": [None, 20000]}
+    config["compile_config"] = None
+
+
+def _assert_within_figures(result, size):
+    # CPU time, not wall time: the tests share a few cores with other processes, and the figure is
+    # about the work a file can make the loader do.
+    assert size < 10 * 2 ** 20
+    assert result["peak_rss"] < MAX_RSS_BYTES, result
+    assert result["cpu_seconds"] < MAX_SECONDS, result
+
+
+def test_zip_bomb_weights_member_is_refused_up_front(base, tmp_path):
+    members = {k: v for k, v in base.items() if k != "model.weights.h5"}
+    path = crafted_archives.write_inflating_archive(tmp_path / "bomb.keras", members, "model.weights.h5", 4096)
+    size = os.path.getsize(path)
+    assert 4 * 10 ** 6 < size < 5 * 2 ** 20  # 4 MiB on disk, 4 GiB declared
+    result = _measure(path)
+    assert result["outcome"] == "CorruptFileError"
+    assert "declares 4,294,967,296 bytes but stores only" in result["message"]
+    assert "decompression bomb" in result["message"]
+    _assert_within_figures(result, size)
+
+
+def test_config_declaring_a_huge_dense_is_refused_before_allocating(base, tmp_path):
+    members = _with_config(base, _huge_dense)
+    path = crafted_archives.write_members(tmp_path / "dense.keras", members)
+    size = os.path.getsize(path)
+    assert len(members["config.json"]) < 2000
+    result = _measure(path)
+    assert result["outcome"] == "WeightMismatchError"
+    assert "declares more weights than its weights file holds: weight 'kernel' of layer 'dense' with shape " \
+           "(20000, 20000) (1,600,000,000 bytes)" in result["message"]
+    _assert_within_figures(result, size)
+
+
+def _deflated(path, members):
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+@pytest.mark.parametrize("kind", ["containers", "strings"])
+def test_json_bomb_config_stays_within_the_figures(base, tmp_path, kind):
+    # 16 MiB of JSON deflated to a few KiB: empty lists (the most Python objects per byte; refused
+    # by counting brackets before parsing), or just under the container limit and short strings.
+    size = 16 * 2 ** 20 - 64
+    if kind == "containers":
+        items = b"[]," * (size // 3)
+    else:
+        lists = b"[]," * (archive.MAX_JSON_CONTAINERS - 10)
+        items = lists + b'"ab",' * (archive.MAX_JSON_ITEMS - archive.MAX_JSON_CONTAINERS)
+    config = b'{"layers_": [' + items + b"[]]}"
+    assert len(config) <= archive.MAX_JSON_BYTES
+    path = _deflated(tmp_path / "json.keras", {**base, "config.json": config})
+    result = _measure(path)
+    expected = {"containers": ("CorruptFileError", "lists and objects and 5,592,384 items, over the limits of "
+                                                   "1,000,000 and 2,000,000"),
+                "strings": ("LoadError", "malformed")}[kind]
+    assert result["outcome"] == expected[0] and expected[1] in result["message"], result
+    _assert_within_figures(result, os.path.getsize(path))
+
+
+# ------------------------------------------------------------------ the other limits, in this process
+
+def test_bomb_ratio_refused_without_reading(base, tmp_path, monkeypatch):
+    members = {k: v for k, v in base.items() if k != "model.weights.h5"}
+    path = crafted_archives.write_inflating_archive(tmp_path / "b.keras", members, "model.weights.h5", 64)
+    read = []
+    monkeypatch.setattr(zipfile.ZipFile, "open", lambda *a, **k: read.append(a) or (_ for _ in ()).throw(
+        AssertionError("read")))
+    with pytest.raises(CorruptFileError, match=r"declares 67,108,864 bytes but stores only 66,\d{3}.*inflate "
+                                               r"1,0\d\dx, beyond the 10x of any real weights file"):
+        load_model(path)
+    assert read == []
+
+
+def test_weights_member_far_larger_than_the_config_needs(base, tmp_path):
+    # Stored (ratio 1), so only the tie to the config catches it: the model has 60 bytes of weights.
+    members = {**base, "model.weights.h5": os.urandom(20 * 2 ** 20)}
+    path = crafted_archives.write_members(tmp_path / "big.keras", members)
+    with pytest.raises(CorruptFileError, match=r"declares 20,971,520 bytes, but the model its config describes "
+                                               r"has 60 bytes of weights"):
+        load_model(path)
+
+
+def test_weights_member_smaller_than_the_config_declares(base, tmp_path):
+    def edit(config):
+        dense = next(e for e in config["config"]["layers"] if e["class_name"] == "Dense")
+        dense["config"]["units"] = 300_000
+        config["compile_config"] = None
+
+    path = crafted_archives.write_members(tmp_path / "d.keras", _with_config(base, edit))
+    with pytest.raises(WeightMismatchError, match=r"weight 'kernel' of layer 'dense' with shape \(4, 300000\)"):
+        load_model(path)
+
+
+def test_too_many_layers_refused_before_building(base, monkeypatch):
+    monkeypatch.setattr(model_config, "MAX_LAYERS", 3)
+    config = json.loads(base["config.json"])
+    config["config"]["layers"] += [{"module": "keras.layers", "class_name": "ReLU", "config": {"name": f"r{i}"}}
+                                   for i in range(2)]
+    with pytest.raises(LoadError, match=r"lists 4 layers and operations .* over the limit of 3.*MAX_LAYERS"):
+        model_config.model_from_config(config)
+
+
+def test_legit_load_unchanged_after_limits(base, tmp_path):
+    path = crafted_archives.write_members(tmp_path / "ok.keras", base)
+    model = load_model(path)
+    assert model.get_layer("dense").kernel.shape == (3, 4)
