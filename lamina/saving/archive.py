@@ -12,12 +12,18 @@ import io
 import json
 import os
 import shutil
+import stat
 import tempfile
 import zipfile
 
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
+
 from lamina.saving.errors import CorruptFileError, SavingError
 
-__all__ = ["CONFIG", "METADATA", "WEIGHTS", "atomic_write", "write_archive", "read_archive", "open_archive",
+__all__ = ["CONFIG", "METADATA", "WEIGHTS", "atomic_write", "remove_stale_temporaries", "write_archive", "read_archive", "open_archive",
            "ArchiveReader", "parse_json", "MAX_JSON_BYTES", "MAX_JSON_CONTAINERS", "MAX_JSON_ITEMS", "MAX_WEIGHTS_BYTES", "MAX_EXPANSION", "EXPANSION_FLOOR"]
 
 CONFIG, METADATA, WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
@@ -35,18 +41,104 @@ MAX_EXPANSION = 10
 EXPANSION_FLOOR = 16 * 2 ** 20
 
 
+def _current_umask():
+    """The process umask, read without changing it where the system allows (Linux)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: read by setting it, at once put back
+    os.umask(mask)
+    return mask
+
+
+def _final_mode(filepath):
+    """The mode a plain `open(filepath, "wb")` would leave: the existing file's, else 0o666 minus umask."""
+    try:
+        return stat.S_IMODE(os.stat(filepath).st_mode)
+    except OSError:
+        return 0o666 & ~_current_umask()
+
+
+def _temporary_prefix(filepath):
+    # Temporaries are named after their target, so the next save of the same target finds the ones a
+    # killed save left behind.
+    return f".tmp-{os.path.basename(filepath)}-"
+
+
+def _lock(fd):
+    """Marks a temporary as in use until its descriptor closes (or its process dies)."""
+    if fcntl is not None:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+
+
+def _is_abandoned(path):
+    """Whether no live save holds `path` (its writer was killed)."""
+    if fcntl is None:
+        return True  # Windows: a file another process has open cannot be removed, so trying is safe
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def remove_stale_temporaries(filepath):
+    """Deletes the `.tmp-<name>-*.partial` files that killed saves of `filepath` left; returns their names."""
+    folder = os.path.dirname(os.path.abspath(filepath))
+    prefix = _temporary_prefix(filepath)
+    removed = []
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return removed
+    for name in names:
+        if name.startswith(prefix) and name.endswith(".partial"):
+            path = os.path.join(folder, name)
+            if os.path.isfile(path) and _is_abandoned(path):
+                try:
+                    os.unlink(path)
+                    removed.append(name)
+                except OSError:
+                    pass
+    return removed
+
+
 def atomic_write(filepath, write_fn):
-    """Runs `write_fn(fileobj)` on a temp file beside `filepath`, then renames it into place."""
+    """Runs `write_fn(fileobj)` on a temp file beside `filepath`, then renames it into place.
+
+    Temporaries that earlier, killed saves of the same target left behind are removed first (a live
+    save's temporary is locked and kept). The file gets the mode a plain `open()` would give it.
+    """
     folder = os.path.dirname(os.path.abspath(filepath))
     if not os.path.isdir(folder):
         raise SavingError(f"Cannot save to {filepath!r}: the folder {folder!r} does not exist.")
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".partial", dir=folder)
+    remove_stale_temporaries(filepath)
+    mode = _final_mode(filepath)
+    fd, tmp = tempfile.mkstemp(prefix=_temporary_prefix(filepath), suffix=".partial", dir=folder)
     try:
+        _lock(fd)
         with os.fdopen(fd, "wb") as handle:
             write_fn(handle)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, filepath)
+            if hasattr(os, "fchmod"):
+                os.fchmod(handle.fileno(), mode)
+            if fcntl is not None:
+                # Renamed while still locked, so no other save can take it for abandoned.
+                os.replace(tmp, filepath)
+        if fcntl is None:
+            os.chmod(tmp, mode)
+            os.replace(tmp, filepath)
     except BaseException:
         # Also on KeyboardInterrupt: drop the partial file, keep the old one.
         try:
@@ -70,6 +162,8 @@ def write_archive(filepath, members: dict, as_zip=True):
                           f"Use a path ending in '.keras' to save a zip archive instead.")
     staging = tempfile.mkdtemp(prefix=".tmp-", dir=os.path.dirname(os.path.abspath(filepath)))
     try:
+        # mkdtemp makes the folder private (0o700); a saved folder gets a plain mkdir's mode.
+        os.chmod(staging, 0o777 & ~_current_umask())
         for name, data in members.items():
             atomic_write(os.path.join(staging, name), lambda handle, data=data: handle.write(data))
         if os.path.isdir(filepath):
