@@ -23,8 +23,9 @@ except ImportError:  # Windows
 
 from lamina.saving.errors import CorruptFileError, SavingError
 
-__all__ = ["CONFIG", "METADATA", "WEIGHTS", "atomic_write", "remove_stale_temporaries", "write_archive", "read_archive", "open_archive",
-           "ArchiveReader", "parse_json", "MAX_JSON_BYTES", "MAX_JSON_CONTAINERS", "MAX_JSON_ITEMS", "MAX_WEIGHTS_BYTES", "MAX_EXPANSION", "EXPANSION_FLOOR"]
+__all__ = ["CONFIG", "METADATA", "WEIGHTS", "atomic_write", "remove_stale_temporaries", "write_archive",
+           "read_archive", "open_archive", "ArchiveReader", "parse_json", "MAX_JSON_BYTES", "MAX_JSON_CONTAINERS",
+           "MAX_JSON_ITEMS", "MAX_WEIGHTS_BYTES", "MAX_EXPANSION", "EXPANSION_FLOOR"]
 
 CONFIG, METADATA, WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
 # A config of tens of thousands of layers is a few MiB; parsing 16 MiB of JSON stays well under a

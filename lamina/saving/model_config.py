@@ -388,7 +388,8 @@ def functional_from_config(config, custom_objects=None, safe_mode=None, cls=None
             try:
                 return get_tensor(*value)
             except _NotReady:
-                raise LoadError(f"The model's inputs/outputs refer to {short_repr(value)}, a node that is never built.") \
+                raise LoadError(f"The model's inputs/outputs refer to {short_repr(value)}, a node that is never "
+                                f"built.") \
                     from None
         if isinstance(value, dict):
             return {k: structure(v, depth + 1) for k, v in value.items()}

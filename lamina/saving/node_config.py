@@ -56,7 +56,8 @@ def deserialize_node_value(value, get_tensor, depth=0):
             history = config.get("keras_history") if isinstance(config, dict) else None
             if not (isinstance(history, list) and len(history) == 3 and isinstance(history[0], str)
                     and isinstance(history[1], int) and isinstance(history[2], int)):
-                raise LoadError(f"A __keras_tensor__ in the config has a malformed keras_history: {short_repr(history)}.")
+                raise LoadError(f"A __keras_tensor__ in the config has a malformed keras_history: "
+                                f"{short_repr(history)}.")
             return get_tensor(*history)
         if kind == "__slice__" and isinstance(config, dict):
             return slice(*(deserialize_node_value(config.get(k), get_tensor, depth + 1)

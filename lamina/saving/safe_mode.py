@@ -18,7 +18,6 @@ import the modules it names and run Lambda bytecode.
 
 import contextlib
 import contextvars
-import inspect
 
 from lamina.saving.errors import LoadError, short_repr
 

@@ -156,7 +156,13 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         del weights
         _load_weights(model, h5file, where, skip_mismatch=False)
         if compile and getattr(model, "compiled", False):
-            load_optimizer_state(model, h5file, where)
+            try:
+                load_optimizer_state(model, h5file, where)
+            except LoadError:
+                raise
+            except Exception as error:  # h5py errors on damaged files
+                raise CorruptFileError(f"Could not read the optimizer state in {where}: {type(error).__name__}: "
+                                       f"{error}") from error
     return model
 
 

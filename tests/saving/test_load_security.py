@@ -46,7 +46,8 @@ EXPECTED = {
     "lambda_function_lamina_saving_api": ("UnsafeObjectError", _FN.format("'lamina.saving.saving_api.save_model'")),
     "lambda_function_class_path": ("MissingClassError", r"(?s)Unknown layer class 'EvilLayer'.*" + _HOW),
     "lambda_function_bytecode": ("UnsafeObjectError", _BYTECODE.format("The function")),
-    "lambda_output_shape_probe": ("UnsafeObjectError", r"(?s)output_shape of " + _FN[4:].format("'hostile_probe.evil'")),
+    "lambda_output_shape_probe": ("UnsafeObjectError",
+                                  r"(?s)output_shape of " + _FN[4:].format("'hostile_probe.evil'")),
     "lambda_output_shape_print": ("UnsafeObjectError", r"(?s)output_shape of " + _FN[4:].format("'builtins.print'")),
     "lambda_output_shape_bytecode": ("UnsafeObjectError", _BYTECODE.format("The output_shape")),
     "lambda_mask_probe": ("UnsafeObjectError", r"(?s)mask of " + _FN[4:].format("'hostile_probe.evil'")),
@@ -133,7 +134,8 @@ def _lambda_model(function, **kwargs):
 
 def test_named_function_loads_with_custom_objects(tmp_path):
     _lambda_model(double).save(tmp_path / "m.keras")
-    with pytest.raises(UnsafeObjectError, match=r"(?s)The function of Lambda layer 'lambda'.*test_load_security.double'.*custom_objects=\{'double'"):
+    with pytest.raises(UnsafeObjectError, match=r"(?s)The function of Lambda layer 'lambda'.*"
+                                                r"test_load_security.double'.*custom_objects=\{'double'"):
         load_model(tmp_path / "m.keras")
     loaded = load_model(tmp_path / "m.keras", custom_objects={"double": double})
     torch.testing.assert_close(loaded(torch.ones(1, 3)), torch.full((1, 3), 2.0))

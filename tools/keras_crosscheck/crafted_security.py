@@ -57,8 +57,8 @@ def main(framework):
             or crafted_archives.ZEN_TEXT in result["printed"] or crafted_archives.PROBE_MODULE in result["new_modules"]
         ran_any += bool(ran)
         text = (result["message"] or " | ".join(result["warnings"])).replace("\n", " ")[:150]
-        print(f"{framework} {name:42s} {result['outcome']:20s} code ran: {'YES ' + str(result['markers']) if ran else 'no'}"
-              f"  {text}")
+        verdict = f"YES {result['markers']}" if ran else "no"
+        print(f"{framework} {name:42s} {result['outcome']:20s} code ran: {verdict}  {text}")
     print(f"{framework}: {len(report)} crafted archives, code ran in {ran_any}")
 
 
