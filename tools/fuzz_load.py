@@ -223,7 +223,7 @@ def worker(folder, markers, seed, start, count, timeout):
     signal.signal(signal.SIGALRM, alarm)
     for index in range(start, count):
         path, kind = make_archive(bases, index, seed, os.path.join(folder, "cases"), markers)
-        begin = time.perf_counter()
+        begin, cpu_begin = time.perf_counter(), time.process_time()
         signal.alarm(timeout)
         try:
             with warnings.catch_warnings():
@@ -238,13 +238,13 @@ def worker(folder, markers, seed, start, count, timeout):
             outcome, detail = "crash", "".join(traceback.format_exception(error))[-1500:]
         finally:
             signal.alarm(0)
-        seconds = time.perf_counter() - begin
+        seconds, cpu_seconds = time.perf_counter() - begin, time.process_time() - cpu_begin
         ran = sorted(os.listdir(markers))
         for name in ran:
             os.unlink(os.path.join(markers, name))
         os.unlink(path)
         print(json.dumps({"index": index, "kind": kind, "outcome": outcome, "detail": detail, "seconds": seconds,
-                          "code_ran": ran, "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}),
+                          "cpu_seconds": cpu_seconds, "code_ran": ran, "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}),
               flush=True)
 
 
@@ -271,6 +271,7 @@ def fuzz(count=1000, seed=0, timeout=20, folder=None, verbose=True):
         process.wait()
         if process.returncode != 0 and start < count:  # the worker died on archive `start`
             results.append({"index": start, "kind": "?", "outcome": "crash", "code_ran": [], "seconds": 0,
+                            "cpu_seconds": 0,
                             "peak_rss": 0, "detail": f"worker died with status {process.returncode}"})
             if verbose:
                 print(f"archive {start}: the worker died (status {process.returncode})", flush=True)
@@ -280,6 +281,7 @@ def fuzz(count=1000, seed=0, timeout=20, folder=None, verbose=True):
                                                                                   "hang")},
                "code_ran": sum(bool(r["code_ran"]) for r in results),
                "slowest_seconds": round(max(r["seconds"] for r in results), 3),
+               "slowest_cpu_seconds": round(max(r["cpu_seconds"] for r in results), 3),
                "peak_rss_mib": round(max(r["peak_rss"] for r in results) / 2 ** 20),
                "kinds": sorted({r["kind"].split(":")[0] for r in results})}
     return summary

@@ -8,7 +8,8 @@ says what is wrong, where, and how to fix it; never as a raw `KeyError`,
 
 import reprlib
 
-__all__ = ["SavingError", "LoadError", "CorruptFileError", "MissingClassError", "WeightMismatchError", "short_repr"]
+__all__ = ["SavingError", "LoadError", "CorruptFileError", "MissingClassError", "WeightMismatchError",
+           "UnsafeObjectError", "short_repr"]
 
 _SHORT = reprlib.Repr()
 _SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxtuple, _SHORT.maxdict = 3, 6, 6, 6
@@ -38,3 +39,7 @@ class MissingClassError(LoadError):
 
 class WeightMismatchError(LoadError):
     """Stored weights do not match the model (count or shape)."""
+
+
+class UnsafeObjectError(LoadError):
+    """A file names a class or function that safe mode does not let it reach (`lamina.saving.safe_mode`)."""

@@ -19,7 +19,7 @@ import the modules it names and run Lambda bytecode.
 import contextlib
 import contextvars
 
-from lamina.saving.errors import LoadError, short_repr
+from lamina.saving.errors import UnsafeObjectError, short_repr
 
 __all__ = ["UnsafeObjectError", "unsafe_allowed", "safe_mode_scope", "enable_unsafe_deserialization",
            "allowed_function", "how_to_allow"]
@@ -35,10 +35,6 @@ _SCOPE = contextvars.ContextVar("lamina_safe_mode", default=None)
 # function saved without a module (Keras's `BUILTIN_MODULES`), plus ops.
 _FUNCTION_NAMESPACES = ("activations", "constraints", "initializers", "losses", "metrics", "optimizers",
                         "regularizers", "ops")
-
-
-class UnsafeObjectError(LoadError):
-    """A file names a class or function that safe mode does not let it reach."""
 
 
 def enable_unsafe_deserialization():
