@@ -114,7 +114,11 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             or called, Lambda bytecode is refused. Pass False only for a trusted file.
 
     Raises:
-        LoadError (a ValueError) subclasses for any problem with the file.
+        LoadError (a ValueError) subclasses for any problem with the file: `UnsafeObjectError`
+        for a name safe mode refuses, `MissingClassError`, `WeightMismatchError` (also for a
+        config declaring more weights than the archive stores, before they are allocated) and
+        `CorruptFileError` (also for a decompression bomb or an oversized member, before it is
+        inflated); the limits are in `lamina.saving.archive` and `lamina.saving.load_budget`.
     """
     filepath = os.fspath(filepath)
     where = repr(filepath)
