@@ -157,6 +157,9 @@ def test_builtin_functions_load_in_safe_mode(tmp_path):
                                "registered_name": None}}
     layer = layers.Lambda.from_config(config)
     assert layer.function is keras.activations.relu and layer._output_shape is keras.activations.linear
+    # What Keras 3.15 writes for Lambda(keras.activations.gelu).
+    keras_written = {"module": "builtins", "class_name": "function", "config": "gelu", "registered_name": "function"}
+    assert layers.Lambda.from_config({"name": "l", "function": keras_written}).function is keras.activations.gelu
     _lambda_model(keras.activations.gelu).save(tmp_path / "m.keras")
     assert load_model(tmp_path / "m.keras").layers[-1].function is keras.activations.gelu
 
