@@ -10,6 +10,7 @@ from lamina import layers, models
 from lamina import callbacks, losses, metrics, optimizers, utils
 from lamina import distribution, mixed_precision, saving
 from lamina.layers import Input, InputSpec, Layer
+from lamina.layers.variable import Variable
 from lamina.models import Model, Sequential
 from lamina.backend import clear_session
 from lamina.graph.keras_tensor import KerasTensor
@@ -17,7 +18,7 @@ from lamina.graph.keras_tensor import KerasTensor
 __version__ = "0.1.0"
 
 __all__ = [
-    "Input", "InputSpec", "KerasTensor", "Layer", "Model", "Sequential",
+    "Input", "InputSpec", "KerasTensor", "Layer", "Model", "Sequential", "Variable",
     "activations", "backend", "callbacks", "constraints", "initializers", "layers", "losses", "metrics",
     "models", "optimizers", "regularizers", "utils", "distribution", "mixed_precision", "saving",
     "clear_session", "__version__",

@@ -65,6 +65,11 @@ class CompileState:
         self.loss_entries = []    # (output index, loss, weight, name)
         self.output_names = None
 
+    @property
+    def needs_outputs(self) -> bool:
+        """Whether building needs the model's outputs (a loss or metrics were compiled)."""
+        return any(self.config[key] is not None for key in ("loss", "metrics", "weighted_metrics"))
+
     # ------------------------------------------------------------------ structure
 
     def _names(self, model, y_pred):
@@ -106,7 +111,17 @@ class CompileState:
             self.flat_true = (lambda t: [t[0]]) if isinstance(y, (list, tuple)) else (lambda t: [t])
 
     def build(self, model, y, y_pred):
-        """Resolves losses and metrics per output from the first batch's labels and predictions."""
+        """Resolves losses and metrics per output from the first batch's labels and predictions.
+
+        `y_pred` may be None when nothing was compiled but the optimizer (`needs_outputs` False).
+        """
+        if y_pred is None:
+            self.output_names = output_names_of(model) or ["output"]
+            self._no_weights = [None] * len(self.output_names)
+            self.flat_true = self.flat_pred = lambda t: [t] * len(self.output_names)
+            self.loss_entries, self.output_loss_trackers, self.metric_entries = [], [], []
+            self.built = True
+            return
         self.output_names = names = self._names(model, y_pred)
         self._no_weights = [None] * len(names)  # shared per step when no sample_weight is given
         self._make_flatteners(model, y, y_pred)
@@ -146,7 +161,10 @@ class CompileState:
     # ------------------------------------------------------------------ per step
 
     def loss_terms(self, y, y_pred, sample_weight):
-        """(weighted total, per-output unweighted values) for one batch."""
+        """(weighted total, per-output unweighted values) for one batch; the total is None when
+        compile() was given no loss (the model's `add_loss` terms are then the whole loss)."""
+        if not self.loss_entries:
+            return None, []
         flat_true, flat_pred = self.flat_true(y), self.flat_pred(y_pred)
         weights = self._no_weights if sample_weight is None else self._split_weights(sample_weight)
         total, values = None, []
@@ -162,8 +180,6 @@ class CompileState:
             values.append(value)
             term = value if weight == 1.0 else value * weight
             total = term if total is None else total + term
-        if total is None:
-            raise ValueError("compile() was given no loss for any output; pass loss= to compile().")
         return total, values
 
     def _split_weights(self, sample_weight):

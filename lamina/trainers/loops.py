@@ -14,7 +14,8 @@ import torch
 from lamina.callbacks.callback_list import CallbackList
 from lamina.trainers.data_adapters import ArrayData, make_data
 from lamina.trainers.data_adapters.structure import check_keys, input_names_of
-from lamina.trainers.trackers import logs_to_floats
+from lamina.trainers.trackers import check_logs, logs_to_floats
+from lamina.utils.data_structure import pack_x_y_sample_weight
 
 __all__ = ["fit", "evaluate", "predict", "training_mode", "model_device", "to_numpy"]
 
@@ -149,7 +150,8 @@ def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbac
                 for step, batch in enumerate(data.epoch(steps_per_epoch)):
                     if has_batch_begin:
                         on_batch_begin(step)
-                    logs = train_step(batch)
+                    # The batch as the data gives it: (x, y), (x, y, sample_weight) or x (Keras's format).
+                    logs = check_logs(train_step(pack_x_y_sample_weight(*batch)), self, "train_step")
                     on_batch_end(step, logs)
                     if self.stop_training:
                         break
@@ -201,7 +203,7 @@ def _run_test(self, data, steps, callback_list):
         for step, batch in enumerate(data.epoch(steps)):
             if has_begin:
                 callback_list.on_test_batch_begin(step)
-            logs = self.test_step(batch)
+            logs = check_logs(self.test_step(pack_x_y_sample_weight(*batch)), self, "test_step")
             on_batch_end(step, logs)
     logs = logs_to_floats(logs)
     callback_list.on_test_end(logs)
@@ -259,7 +261,7 @@ def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None
     with training_mode(self, False), torch.inference_mode():
         for step, batch in enumerate(data.epoch(steps)):
             callback_list.on_predict_batch_begin(step)
-            out = self.predict_step(batch)
+            out = self.predict_step(pack_x_y_sample_weight(*batch))
             outputs.append(out)
             callback_list.on_predict_batch_end(step, {"outputs": out})
     callback_list.on_predict_end()
