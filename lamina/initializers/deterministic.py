@@ -70,7 +70,8 @@ class Constant(Initializer):
             value = value.detach().cpu().numpy()
         if hasattr(value, "item") and getattr(value, "ndim", 1) == 0:
             value = value.item()
-        if isinstance(value, (list, tuple)):
+        self._given_as_list = isinstance(value, (list, tuple))  # Keras writes a list back as a list
+        if self._given_as_list:
             value = np.asarray(value)
         if isinstance(value, np.ndarray):
             if value.dtype == object or value.dtype.kind not in "biuf":
@@ -97,6 +98,8 @@ class Constant(Initializer):
                 f"shape {tuple(shape)}. Give a value of that shape (or one that broadcasts to it).") from None
 
     def get_config(self) -> dict:
+        if isinstance(self.value, np.ndarray) and getattr(self, "_given_as_list", False):
+            return {"value": self.value.tolist()}
         if isinstance(self.value, np.ndarray):
             from lamina.backend.dtypes import dtype_name
 

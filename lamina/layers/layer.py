@@ -703,6 +703,13 @@ def _set_mask(outputs, mask):
             CALL_CONTEXT.masking = True
         except (AttributeError, RuntimeError):
             pass
+    elif isinstance(outputs, (list, tuple)):
+        # Several outputs: a list of masks (compute_mask returning one per output) is matched by
+        # position; one mask applies to every output, as in Keras.
+        masks = mask if isinstance(mask, (list, tuple)) and len(mask) == len(outputs) else [mask] * len(outputs)
+        for output, each in zip(outputs, masks):
+            if isinstance(output, torch.Tensor) and isinstance(each, torch.Tensor):
+                _set_mask(output, each)
 
 
 def _global_policy_is_mixed():
