@@ -11,7 +11,7 @@ from lamina.trainers import resolve
 from lamina.trainers.data_adapters.structure import check_keys, output_names_of
 from lamina.trainers.trackers import MeanTracker
 
-__all__ = ["CompileState"]
+__all__ = ["CompileState", "CompileMetrics"]
 
 
 def _per_output(value, names, what, model_name, default=None):
@@ -207,6 +207,16 @@ class CompileState:
                 metric.update_state(flat_true[index], detached[index],
                                     sample_weight=weights[index] if weighted else None)
 
+    def public_metrics(self):
+        """What `model.metrics` lists, as Keras: the loss tracker, one `CompileMetrics` holding the
+        compiled metrics, then the per-output loss trackers."""
+        listed = [self.loss_tracker]
+        if self.metric_entries:
+            if getattr(self, "_compile_metrics", None) is None:
+                self._compile_metrics = CompileMetrics(self)
+            listed.append(self._compile_metrics)
+        return listed + list(self.output_loss_trackers)
+
     def trackers(self):
         """Everything that appears in the logs, in Keras order: loss, per-output losses, metrics."""
         named = [(t.name, t) for t in [self.loss_tracker] + self.output_loss_trackers]
@@ -251,3 +261,35 @@ def _with_keras_log_names(entries, output_names):
             seen[name] = 1
         named.append((index, metric, weighted, name))
     return named
+
+
+class CompileMetrics:
+    """The metrics given to `compile()`, as one object (Keras's `compile_metrics` in `model.metrics`).
+
+    A custom `train_step` written for Keras calls `metric.update_state(y, y_pred, sample_weight)` on
+    every entry of `self.metrics`: this updates each compiled metric as `fit` would (structure per
+    output; `sample_weight` only for `weighted_metrics`), and `result()` gives the dict of their
+    values, which `fit` flattens into the logs (`{"loss": ..., "mae": ...}`).
+    """
+
+    name = "compile_metrics"
+
+    def __init__(self, state):
+        self._state = state
+
+    @property
+    def metrics(self):
+        return [metric for _, metric, _, _ in self._state.metric_entries]
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        self._state.update_metrics(y_true, y_pred, sample_weight)
+
+    def result(self):
+        return {display: metric.result() for _, metric, _, display in self._state.metric_entries}
+
+    def reset_state(self):
+        for metric in self.metrics:
+            metric.reset_state()
+
+    def __repr__(self):
+        return f"<CompileMetrics {[display for _, _, _, display in self._state.metric_entries]}>"

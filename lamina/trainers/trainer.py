@@ -114,15 +114,16 @@ class Trainer:
 
     @property
     def metrics(self):
-        """Loss trackers, compiled metrics, then the `Metric`s kept as attributes of the model or its
-        layers (e.g. `self.loss_tracker = keras.metrics.Mean(name="loss")`), as Keras lists them.
+        """The loss tracker, the compiled metrics (one `CompileMetrics` object, as Keras), the per-output
+        loss trackers, then the `Metric`s kept as attributes of the model or its layers (e.g.
+        `self.loss_tracker = keras.metrics.Mean(name="loss")`), as Keras lists them.
 
         `fit` resets every metric listed here at the start of each epoch, `evaluate` at its start;
         overriding this property (the Keras guides do) decides which metrics are reset.
         """
         compiled = []
         if self._compile_state is not None and self._compile_state.built:
-            compiled = [tracker for _, tracker in self._compile_state.trackers()]
+            compiled = self._compile_state.public_metrics()
         return compiled + [m for m in self._attribute_metrics() if all(m is not c for c in compiled)]
 
     def _attribute_metrics(self):
