@@ -7,7 +7,12 @@ from lamina.graph.keras_tensor import KerasTensor
 from lamina.graph.map_graph import map_graph
 from lamina.graph.plan import Plan
 from lamina.layers.input_layer import InputLayer
-from lamina.models.input_standardization import input_spec_of, needs_standardizing, standardize_input
+from lamina.models.input_standardization import (
+    check_numeric_array,
+    input_spec_of,
+    needs_standardizing,
+    standardize_input,
+)
 from lamina.models.model import Model
 from lamina.utils import tree
 
@@ -212,6 +217,9 @@ class Functional(Model):
             flat = self._flatten_inputs(first)
         except ValueError:
             return super()._convert_arrays(args, kwargs)
+        for index, (value, tensor) in enumerate(zip(flat, self._flat_inputs)):
+            if isinstance(value, np.ndarray):
+                check_numeric_array(value, tensor.dtype, self.name, self.input_names[index])
         converted = [torch.as_tensor(v, dtype=t.dtype, device=device) if isinstance(v, np.ndarray) else v
                      for v, t in zip(flat, self._flat_inputs)]
         if isinstance(first, dict):

@@ -76,3 +76,13 @@ def test_several_inputs_are_each_standardized():
     model = keras.Model({"a": a, "b": b}, layers.concatenate([a, layers.Flatten()(b)]))
     out = model({"a": torch.ones(2, 3, dtype=torch.int64), "b": torch.ones(2, 2, dtype=torch.bool)})
     assert out.dtype == torch.float32 and out.shape == (2, 5)
+
+
+@pytest.mark.parametrize("array, what", [(np.array([["a", "b"]]), r"dtype <U1 \(strings, shape \(1, 2\)\)"),
+                                         (np.array([[1, None]], dtype=object), r"dtype object \(object values")])
+def test_strings_and_object_arrays_are_refused_naming_the_input(array, what):
+    inputs = keras.Input((2,), name="features")
+    model = keras.Model(inputs, layers.Dense(1)(inputs))
+    with pytest.raises(TypeError, match=r"Model '.*': input 'features' expects float32 data, but received a NumPy "
+                                        r"array of " + what):
+        model(array)
