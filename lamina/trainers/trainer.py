@@ -126,7 +126,12 @@ class Trainer:
             compiled = self._compile_state.public_metrics()
         return compiled + [m for m in self._attribute_metrics() if all(m is not c for c in compiled)]
 
-    def _attribute_metrics(self):
+    def _attribute_metrics(self, refresh=False):
+        """The `Metric`s held as attributes of the model and its layers; looked up again at every
+        `reset_metrics()` (each epoch start), so a custom step reading `self.metrics` per batch stays cheap."""
+        cached = self.__dict__.get("_attribute_metrics_cache")
+        if cached is not None and not refresh:
+            return cached
         from lamina.metrics import Metric
 
         found, seen = [], set()
@@ -135,6 +140,7 @@ class Trainer:
                 if isinstance(value, Metric) and id(value) not in seen:
                     seen.add(id(value))
                     found.append(value)
+        self.__dict__["_attribute_metrics_cache"] = found
         return found
 
     @property
@@ -148,6 +154,7 @@ class Trainer:
         """Resets every metric in `self.metrics` (the compiled ones and those the model tracks)."""
         if self._compile_state is not None:
             self._compile_state.reset()
+        self._attribute_metrics(refresh=True)
         for metric in self.metrics:
             metric.reset_state()
 
