@@ -155,8 +155,9 @@ class Functional(Model):
     def call(self, inputs, training=None, mask=None):
         specs = self._input_specs
         if self._single_input and isinstance(inputs, torch.Tensor):
-            if needs_standardizing(inputs, specs[0]):  # Keras's dtype cast / rank fix (rarely needed)
-                inputs = standardize_input(inputs, specs[0], self.name, self.input_names[0])
+            spec = specs[0]
+            if inputs.dtype != spec[0] or inputs.dim() != spec[1]:  # Keras's dtype cast / rank fix (rare)
+                inputs = standardize_input(inputs, spec, self.name, self.input_names[0])
             outputs = self._plan.run((inputs,))
         else:
             flat = self._flatten_inputs(inputs)

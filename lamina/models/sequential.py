@@ -7,7 +7,7 @@ from lamina import backend
 from lamina.graph.keras_tensor import KerasTensor
 from lamina.layers.input_layer import InputLayer
 from lamina.layers.layer import Layer
-from lamina.models.input_standardization import input_spec_of, needs_standardizing, standardize_input
+from lamina.models.input_standardization import input_spec_of, standardize_input
 from lamina.models.model import Model
 
 __all__ = ["Sequential"]
@@ -233,7 +233,8 @@ class Sequential(Model):
 
     def call(self, inputs, training=None, mask=None):
         spec = self._input_spec
-        if spec is not None and isinstance(inputs, torch.Tensor) and needs_standardizing(inputs, spec):
+        if spec is not None and isinstance(inputs, torch.Tensor) and (inputs.dtype != spec[0] or
+                                                                      inputs.dim() != spec[1]):
             inputs = standardize_input(inputs, spec, self.name, self._input_layer.name)  # Keras's cast/rank fix
         if self._graph_has_masks:
             return self._call_with_masks_explicit(inputs, mask)
