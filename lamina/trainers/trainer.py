@@ -158,9 +158,32 @@ class Trainer:
         for metric in self.metrics:
             metric.reset_state()
 
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """Updates the compiled metrics with a batch and returns `get_metrics_result()` (Keras's hook
+        for custom steps: `return self.compute_metrics(x, y, y_pred, sample_weight)`).
+
+        Args:
+            x: the inputs (unused by the default; available to overrides).
+            y: targets in the model's output structure.
+            y_pred: the model's predictions.
+            sample_weight: optional weights (used by `weighted_metrics` only, as in `fit`).
+        """
+        state = self._compile_state
+        if state is not None and state.built:
+            state.update_metrics(y, y_pred, sample_weight)
+        return self.get_metrics_result()
+
     def get_metrics_result(self):
-        """Current metric values as Python floats."""
-        return logs_to_floats(self._compile_state.results()) if self._compile_state else {}
+        """The current result of every metric in `self.metrics`, by name (a metric returning a dict,
+        such as the compiled metrics, contributes its entries), as Keras returns it."""
+        results = {}
+        for metric in self.metrics:
+            result = metric.result()
+            if isinstance(result, dict):
+                results.update(result)
+            else:
+                results[metric.name] = result
+        return results
 
     # ------------------------------------------------------------------ setup
 

@@ -190,3 +190,27 @@ def test_model_without_call_and_no_compiled_loss_is_not_run_before_training():
     model.compile()
     x, y = arrays()
     assert len(model.fit(x, y, epochs=2, verbose=0).history["loss"]) == 2
+
+
+def test_compute_metrics_and_get_metrics_result_in_a_custom_step():
+    class Custom(keras.Model):
+        def train_step(self, data):
+            x, y = data
+            self.zero_grad()
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(y=y, y_pred=y_pred)
+            loss.backward()
+            with torch.no_grad():
+                self.optimizer.apply([v.value.grad for v in self.trainable_weights], self.trainable_weights)
+            for metric in self.metrics:
+                if metric.name == "loss":
+                    metric.update_state(loss)
+            return self.compute_metrics(x, y, y_pred)
+
+    inputs = keras.Input((3,))
+    model = Custom(inputs, layers.Dense(1)(inputs))
+    model.compile("sgd", "mse", metrics=["mae"])
+    x, y = arrays()
+    history = model.fit(x, y, batch_size=4, epochs=2, verbose=0).history
+    assert sorted(history) == ["loss", "mae"]
+    assert sorted(model.get_metrics_result()) == ["loss", "mae"]
