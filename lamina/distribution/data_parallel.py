@@ -206,7 +206,7 @@ def _restore_only_class():
         from lamina.callbacks import BackupAndRestore
 
         class _RestoreOnly(BackupAndRestore):
-            def on_epoch_end(self, epoch, logs=None):
+            def _write(self, epoch, step):
                 pass
 
             def on_train_end(self, logs=None):

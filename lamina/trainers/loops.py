@@ -7,6 +7,7 @@ unless a callback implements them), a `stop_training` check.
 """
 
 import contextlib
+import itertools
 
 import numpy as np
 import torch
@@ -134,6 +135,7 @@ def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbac
                                  epochs=epochs, steps=steps, verbose=verbose, in_fit=True)
     self.stop_training = False
     self._initial_epoch = None
+    self.__dict__.pop("_resume_in_epoch", None)  # set by BackupAndRestore.on_train_begin of this fit only
     self._interrupted = True
     train_step = self.train_step
     on_batch_begin, on_batch_end = callback_list.on_train_batch_begin, callback_list.on_train_batch_end
@@ -145,8 +147,10 @@ def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbac
             for epoch in range(start, epochs):
                 self.reset_metrics()
                 callback_list.on_epoch_begin(epoch)
-                logs = None
-                for step, batch in enumerate(data.epoch(steps_per_epoch)):
+                batches, first_step = _epoch_batches(self, data, steps_per_epoch)
+                # Resumed after the epoch's last batch: the restored running metrics are its logs.
+                logs = self.get_metrics_result() if first_step else None
+                for step, batch in enumerate(batches, first_step):
                     if has_batch_begin:
                         on_batch_begin(step)
                     logs = train_step(batch)
@@ -182,6 +186,20 @@ def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbac
         finally:
             self.optimizer.zero_grad(set_to_none=True)
     return callback_list.history
+
+
+def _epoch_batches(model, data, steps_per_epoch):
+    """This epoch's batches and the index of the first; after a mid-epoch `BackupAndRestore` backup,
+    without the batches already trained on (drawn and dropped, so the data order is the original one)."""
+    batches = iter(data.epoch(steps_per_epoch))
+    resume = model.__dict__.pop("_resume_in_epoch", None)
+    if resume is None:
+        return batches, 0
+    done, after_skipping = resume
+    for _ in itertools.islice(batches, done):
+        pass
+    after_skipping()
+    return batches, done
 
 
 def _validate_now(validation_freq, epoch):
