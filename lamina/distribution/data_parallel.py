@@ -21,6 +21,7 @@ gradients right before the optimizer step (same numbers, no overlap).
 Without a distribution none of this runs: the trainer's hot path is unchanged.
 """
 
+import atexit
 import copy
 import datetime
 import os
@@ -33,6 +34,34 @@ import torch.distributed as dist
 __all__ = ["DataParallel", "distribution", "set_distribution"]
 
 _CURRENT = None
+_EXIT_HOOK = False
+
+
+def _destroy_process_groups_at_exit():
+    """Shuts torch.distributed down while the interpreter is still whole.
+
+    A script that trains under torchrun and simply ends leaves the process group alive; torch
+    then destroys it during interpreter finalization, where gloo's worker threads may still
+    hold finished work whose tensors refer to Python objects. Releasing those needs the GIL of
+    an interpreter being torn down, and the process aborts with `terminate called without an
+    active exception` (SIGABRT) after training succeeded. Destroying the groups from an
+    `atexit` hook (which runs before finalization) joins those threads cleanly. A script that
+    destroyed the group itself makes this a no-op.
+    """
+    if not (dist.is_available() and dist.is_initialized()):
+        return
+    try:
+        dist.destroy_process_group()
+    except Exception as error:  # noqa: BLE001 - exiting anyway (e.g. a peer died): never mask the exit status
+        warnings.warn(f"lamina.distribution: destroying the process group at exit failed "
+                      f"({type(error).__name__}: {error}).", stacklevel=1)
+
+
+def _register_exit_hook():
+    global _EXIT_HOOK
+    if not _EXIT_HOOK:
+        atexit.register(_destroy_process_groups_at_exit)
+        _EXIT_HOOK = True
 
 
 class DataParallel:
@@ -70,6 +99,7 @@ class DataParallel:
                     "--nproc_per_node=N script.py`, or set them (and RANK, WORLD_SIZE) yourself.")
             dist.init_process_group(self.backend, init_method=init_method, rank=rank, world_size=world_size,
                                     timeout=datetime.timedelta(seconds=self.timeout))
+        _register_exit_hook()
         self.rank = dist.get_rank()
         self.world_size = dist.get_world_size()
         if self.backend == "nccl":

@@ -122,3 +122,23 @@ def test_explain_failure_only_for_lost_peers():
     clear = strategy.explain_failure(RuntimeError("[gloo] Connection closed by peer [127.0.0.1]:1234"))
     assert "lost contact" in str(clear) and "timeout=15s" in str(clear)
     assert strategy.explain_failure(ValueError("shapes (3,) and (4,) differ")) is None
+
+
+def test_exit_hook_shuts_the_process_group_down(monkeypatch):
+    """The atexit hook (what lets a torchrun script end without destroy_process_group and without a
+    SIGABRT in interpreter finalization) destroys the group once, then does nothing."""
+    import torch.distributed as dist
+
+    from lamina.distribution import data_parallel
+
+    monkeypatch.setenv("MASTER_ADDR", "127.0.0.1")
+    monkeypatch.setenv("MASTER_PORT", str(_free_port()))
+    DataParallel(backend="gloo", rank=0, world_size=1)
+    try:
+        assert dist.is_initialized() and data_parallel._EXIT_HOOK
+        data_parallel._destroy_process_groups_at_exit()
+        assert not dist.is_initialized()
+        data_parallel._destroy_process_groups_at_exit()  # already down: a no-op
+    finally:
+        if dist.is_initialized():
+            dist.destroy_process_group()
