@@ -155,8 +155,10 @@ class DataParallel:
         if not any(p.requires_grad for p in model.parameters()):
             raise ValueError(f"DataParallel: model '{getattr(model, 'name', type(model).__name__)}' has no "
                              f"trainable parameters; there is nothing to train in parallel.")
+        # Buffers (BatchNormalization's moving statistics) follow rank 0 at every forward: torch's
+        # default in every version (`broadcast_buffers`, deprecated by name in 2.13, is not passed).
         return DistributedDataParallel(model, device_ids=device_ids, output_device=device_ids[0] if device_ids
-                                       else None, broadcast_buffers=True)
+                                       else None)
 
     def wrap_step(self, params, step):
         """An optimizer step that first averages gradients over ranks."""
