@@ -97,20 +97,25 @@ def plot(histories, path):
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.8))
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     handles = []
+    last = max(len(history.history["loss"]) for history in histories.values())
+    marker = "o" if last <= 10 else None  # a run of one or a few epochs still shows its points
     for index, (name, history) in enumerate(histories.items()):
         h, colour = history.history, colours[index % len(colours)]
         epochs = np.arange(1, len(h["loss"]) + 1)
         for ax, key in zip(axes, ("loss", "accuracy")):
-            ax.plot(epochs, h[key], color=colour, linestyle="-", linewidth=1.8)
-            ax.plot(epochs, h[f"val_{key}"], color=colour, linestyle="--", linewidth=1.8)
+            ax.plot(epochs, h[key], color=colour, linestyle="-", linewidth=1.8, marker=marker, markersize=4)
+            ax.plot(epochs, h[f"val_{key}"], color=colour, linestyle="--", linewidth=1.8, marker=marker,
+                    markersize=4)
         handles.append(Line2D([], [], color=colour, linewidth=3, label=name))
     handles += [Line2D([], [], color="black", linestyle="-", label="training"),
                 Line2D([], [], color="black", linestyle="--", label="validation")]
+    ticks = list(range(1, last + 1)) if last <= 10 else [1] + list(range(5, last + 1, 5))
     for ax, title in zip(axes, ("loss", "accuracy")):
         ax.set_title(title)
         ax.set_xlabel("epoch")
+        ax.set_xticks(ticks)
+        ax.set_xlim(0.5, last + 0.5)
         ax.grid(alpha=0.3)
-        ax.xaxis.get_major_locator().set_params(integer=True)
     fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=10, frameon=False)
     fig.tight_layout(rect=(0, 0.08, 1, 1))
     fig.savefig(path, dpi=100)
