@@ -24,8 +24,10 @@ Without a distribution none of this runs: the trainer's hot path is unchanged.
 import atexit
 import copy
 import datetime
+import gc
 import os
 import warnings
+import weakref
 
 import numpy as np
 import torch
@@ -35,6 +37,7 @@ __all__ = ["DataParallel", "distribution", "set_distribution"]
 
 _CURRENT = None
 _EXIT_HOOK = False
+_WRAPPED = weakref.WeakSet()  # models whose training forward runs through a DDP wrapper (see wrap_model)
 
 
 def _destroy_process_groups_at_exit():
@@ -47,14 +50,25 @@ def _destroy_process_groups_at_exit():
     active exception` (SIGABRT) after training succeeded. Destroying the groups from an
     `atexit` hook (which runs before finalization) joins those threads cleanly. A script that
     destroyed the group itself makes this a no-op.
+
+    The DDP wrappers lamina made are dropped first (their reducers hold the group and its
+    buffers), and garbage is collected before and after, so that the C++ objects are freed
+    here rather than by the interpreter's teardown.
     """
+    for model in list(_WRAPPED):
+        if model.__dict__.get("_train_module") not in (None, model):
+            model.__dict__["_train_module"] = model
+            model._train_ready = False  # a later fit would wrap the model again
+    _WRAPPED.clear()
     if not (dist.is_available() and dist.is_initialized()):
         return
+    gc.collect()
     try:
         dist.destroy_process_group()
     except Exception as error:  # noqa: BLE001 - exiting anyway (e.g. a peer died): never mask the exit status
         warnings.warn(f"lamina.distribution: destroying the process group at exit failed "
                       f"({type(error).__name__}: {error}).", stacklevel=1)
+    gc.collect()
 
 
 def _register_exit_hook():
@@ -155,6 +169,7 @@ class DataParallel:
         if not any(p.requires_grad for p in model.parameters()):
             raise ValueError(f"DataParallel: model '{getattr(model, 'name', type(model).__name__)}' has no "
                              f"trainable parameters; there is nothing to train in parallel.")
+        _WRAPPED.add(model)
         # Buffers (BatchNormalization's moving statistics) follow rank 0 at every forward: torch's
         # default in every version (`broadcast_buffers`, deprecated by name in 2.13, is not passed).
         return DistributedDataParallel(model, device_ids=device_ids, output_device=device_ids[0] if device_ids

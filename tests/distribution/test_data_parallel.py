@@ -134,11 +134,14 @@ def test_exit_hook_shuts_the_process_group_down(monkeypatch):
 
     monkeypatch.setenv("MASTER_ADDR", "127.0.0.1")
     monkeypatch.setenv("MASTER_PORT", str(_free_port()))
-    DataParallel(backend="gloo", rank=0, world_size=1)
+    strategy = DataParallel(backend="gloo", rank=0, world_size=1)
     try:
         assert dist.is_initialized() and data_parallel._EXIT_HOOK
+        model = lamina.Sequential([lamina.Input(shape=(3,)), lamina.layers.Dense(2)])
+        model.__dict__["_train_module"] = strategy.wrap_model(model)
         data_parallel._destroy_process_groups_at_exit()
         assert not dist.is_initialized()
+        assert model.__dict__["_train_module"] is model  # the DDP wrapper (and its reducer) let go first
         data_parallel._destroy_process_groups_at_exit()  # already down: a no-op
     finally:
         if dist.is_initialized():
