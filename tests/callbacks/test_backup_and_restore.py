@@ -167,3 +167,22 @@ def test_unreadable_backup_is_a_clear_error(tmp_path):
     (backup_dir / "latest.pt").write_bytes(b"torn")
     with pytest.raises(ValueError, match="cannot be read.*Delete the folder"):
         _fit(_model(), [cb.BackupAndRestore(backup_dir)])
+
+
+def test_resume_with_a_shuffling_dataloader(tmp_path):
+    """A DataLoader draws its order from torch's generator when an epoch starts: restored too."""
+    from torch.utils.data import DataLoader, TensorDataset
+
+    x, y = _data()
+
+    def fit(model, callbacks):
+        loader = DataLoader(TensorDataset(torch.as_tensor(x), torch.as_tensor(y)), batch_size=8, shuffle=True)
+        return model.fit(loader, epochs=EPOCHS, verbose=0, callbacks=callbacks)
+
+    expected = _model()
+    fit(expected, [])
+    with pytest.raises(RuntimeError, match="killed"):
+        fit(_model(), [cb.BackupAndRestore(tmp_path, save_freq=3), _Kill(1, 2)])
+    resumed = _model()
+    assert fit(resumed, [cb.BackupAndRestore(tmp_path, save_freq=3)]).epoch == [1, 2]
+    _assert_same_weights(resumed, expected)
