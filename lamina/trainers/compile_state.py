@@ -132,6 +132,7 @@ class CompileState:
             weights = [1.0] * len(names)
         flat_true = self.flat_true(y) if y is not None else [None] * len(names)
         flat_pred = self.flat_pred(y_pred)
+        self.pred_shapes = [tuple(getattr(p, "shape", ()) or ()) for p in flat_pred]  # for argument_checks
         self.loss_entries, self.output_loss_trackers = [], []
         for index, (loss, weight) in enumerate(zip(losses, weights)):
             if loss is None:

@@ -7,11 +7,13 @@ unless a callback implements them), a `stop_training` check.
 """
 
 import contextlib
+import itertools
 
 import numpy as np
 import torch
 
 from lamina.callbacks.callback_list import CallbackList
+from lamina.trainers import argument_checks as checks
 from lamina.trainers.data_adapters import ArrayData, make_data
 from lamina.trainers.data_adapters.structure import check_keys, input_names_of
 from lamina.trainers.trackers import check_logs, logs_to_floats
@@ -55,6 +57,15 @@ def _check_inputs(model, x):
     names = input_names_of(model)
     if isinstance(x, dict) and names:
         check_keys(x, names, "input", model.name)
+
+
+def _check_prepared(model, first_batch, datas, caller, step_name, class_weight=None):
+    """The checks that need the built loss: targets present, class ids and class_weight keys in range."""
+    checks.check_targets_given(model, first_batch, caller, step_name)
+    checks.check_class_weight(model, class_weight, caller)
+    for data, label in zip(datas, ("y", "validation y")):
+        if isinstance(data, ArrayData):
+            checks.check_class_ids(model, data.y, caller, label)
 
 
 def _first_batch(data):
@@ -108,6 +119,11 @@ def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbac
         ['loss', 'val_loss']
     """
     self._assert_compiled("fit")
+    checks.check_counts("fit", batch_size=batch_size, epochs=epochs, initial_epoch=initial_epoch,
+                        steps_per_epoch=steps_per_epoch, validation_steps=validation_steps,
+                        validation_batch_size=validation_batch_size)
+    checks.check_no_strings(self, x, y, "fit")
+    checks.check_class_weight(self, class_weight, "fit")
     strategy = _distribution()
     if strategy is not None:  # data parallel: this rank's shard, rank-0-only output (lamina/distribution)
         from lamina.distribution.data_parallel import prepare_fit
@@ -129,12 +145,15 @@ def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbac
         data, val_data = data.split(validation_split)
         if class_weight is not None:
             data = data.with_class_weight(class_weight)
-    self._prepare_for(_first_batch(data), "fit")
+    first_batch = _first_batch(data)
+    self._prepare_for(first_batch, "fit")
+    _check_prepared(self, first_batch, (data, val_data), "fit", "train_step", class_weight)
     steps = steps_per_epoch or data.num_batches
     callback_list = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,
                                  epochs=epochs, steps=steps, verbose=verbose, in_fit=True)
     self.stop_training = False
     self._initial_epoch = None
+    self.__dict__.pop("_resume_in_epoch", None)  # set by BackupAndRestore.on_train_begin of this fit only
     self._interrupted = True
     train_step = self.train_step
     on_batch_begin, on_batch_end = callback_list.on_train_batch_begin, callback_list.on_train_batch_end
@@ -146,8 +165,10 @@ def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbac
             for epoch in range(start, epochs):
                 self.reset_metrics()
                 callback_list.on_epoch_begin(epoch)
-                logs = None
-                for step, batch in enumerate(data.epoch(steps_per_epoch)):
+                batches, first_step = _epoch_batches(self, data, steps_per_epoch)
+                # Resumed after the epoch's last batch: the restored running metrics are its logs.
+                logs = self.get_metrics_result() if first_step else None
+                for step, batch in enumerate(batches, first_step):
                     if has_batch_begin:
                         on_batch_begin(step)
                     # The batch as the data gives it: (x, y), (x, y, sample_weight) or x (Keras's format).
@@ -184,6 +205,20 @@ def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbac
         finally:
             self.optimizer.zero_grad(set_to_none=True)
     return callback_list.history
+
+
+def _epoch_batches(model, data, steps_per_epoch):
+    """This epoch's batches and the index of the first; after a mid-epoch `BackupAndRestore` backup,
+    without the batches already trained on (drawn and dropped, so the data order is the original one)."""
+    batches = iter(data.epoch(steps_per_epoch))
+    resume = model.__dict__.pop("_resume_in_epoch", None)
+    if resume is None:
+        return batches, 0
+    done, after_skipping = resume
+    for _ in itertools.islice(batches, done):
+        pass
+    after_skipping()
+    return batches, done
 
 
 def _validate_now(validation_freq, epoch):
@@ -227,9 +262,13 @@ def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weigh
         {'accuracy': 0.97, 'loss': 0.11}
     """
     self._assert_compiled("evaluate")
+    checks.check_counts("evaluate", batch_size=batch_size, steps=steps)
+    checks.check_no_strings(self, x, y, "evaluate")
     _check_inputs(self, x)
     data = make_data(x, y, sample_weight, batch_size=batch_size, device=model_device(self), caller="evaluate")
-    self._prepare_for(_first_batch(data), "evaluate")
+    first_batch = _first_batch(data)
+    self._prepare_for(first_batch, "evaluate")
+    _check_prepared(self, first_batch, (data,), "evaluate", "test_step")
     callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self, steps=steps or data.num_batches,
                                  verbose=verbose)
     logs = _run_test(self, data, steps, callback_list)
@@ -252,6 +291,8 @@ def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None
         >>> model.predict(x_test).shape
         (360, 10)
     """
+    checks.check_counts("predict", batch_size=batch_size, steps=steps)
+    checks.check_no_strings(self, x, None, "predict")
     _check_inputs(self, x)
     data = make_data(x, batch_size=batch_size, device=model_device(self), caller="predict")
     callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self, steps=steps or data.num_batches,

@@ -12,7 +12,7 @@ from lamina.saving import LoadError, load_model
 from lamina.saving.keras_ops import CONFIGURED_OPS, KerasConfiguredOp
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "keras_written")
-SHARED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "fixtures", "keras")
+SHARED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "keras")
 NAMES = sorted(f[:-len(".keras")] for f in os.listdir(HERE) if f.endswith(".keras"))
 
 
