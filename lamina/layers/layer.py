@@ -103,6 +103,9 @@ class Layer(WeightsMixin, nn.Module):
 
     supports_masking = False
     _call_has_training_arg = False
+    # True for layers whose `call` declares `training=True` (Keras's augmentation layers): called
+    # with no training value from anywhere, they take that default, as in Keras.
+    _call_training_default = False
     _call_has_mask_arg = False
     _call_arg_names = ["inputs"]
     _build_arg_names = ["input_shape"]
@@ -115,6 +118,7 @@ class Layer(WeightsMixin, nn.Module):
         # Inspect `call` once per class, never per call.
         params = inspect.signature(cls.call).parameters
         cls._call_has_training_arg = "training" in params
+        cls._call_training_default = "training" in params and params["training"].default is True
         cls._call_has_mask_arg = "mask" in params
         cls._call_arg_names = [n for n, p in params.items() if n != "self"
                                and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
@@ -167,6 +171,9 @@ class Layer(WeightsMixin, nn.Module):
             raise ValueError(f"Layer name must be a non-empty string; received name={name!r}.")
         self._name = name
         self.training = False
+        # Whether train()/eval() (or fit) ever set this layer's mode; until then a call with no
+        # training value anywhere follows the signature default of `call` (see `forward`).
+        object.__setattr__(self, "_mode_is_set", False)
         self.built = False
         self._trainable = bool(trainable)
         self._dtype_policy_name = self._parse_dtype(dtype)
@@ -424,6 +431,12 @@ class Layer(WeightsMixin, nn.Module):
         args, kwargs = self._convert_arrays(args, kwargs)
         return nn.Module.__call__(self, *args, **kwargs)
 
+    def train(self, mode: bool = True):
+        """torch's `train()`/`eval()`; from then on this layer's mode decides `training` (see `forward`)."""
+        result = super().train(mode)  # recurses through the sub-modules' own train()
+        object.__setattr__(self, "_mode_is_set", True)
+        return result
+
     def forward(self, *args, **kwargs):
         """Runs `call` with Keras semantics; what `nn.Module.__call__` dispatches to."""
         if not self.built:
@@ -435,8 +448,17 @@ class Layer(WeightsMixin, nn.Module):
             training = kwargs.pop("training", None)
             if not self._call_has_mask_arg and "mask" in kwargs:
                 kwargs.pop("mask")
+        from_default = False
         if training is None:
-            training = outer if outer is not None else self.training
+            if outer is not None:
+                training = outer
+            elif self._mode_is_set or not self._call_training_default:
+                training = self.training
+                # A container nobody put in train()/eval() mode passes no value down: its
+                # sub-layers then take their own defaults, as in Keras.
+                from_default = not self._mode_is_set
+            else:
+                training = True
         if self._call_has_training_arg:
             kwargs["training"] = training
         if outer is None and _LOSS_TRACKER:
@@ -447,7 +469,7 @@ class Layer(WeightsMixin, nn.Module):
         if masking:
             mask = self._incoming_mask(args, kwargs)
         # Inner layers inherit this call's training value (also when `call` does not pass it on).
-        sets_context = training is not outer and bool(self._modules)
+        sets_context = training is not outer and bool(self._modules) and not from_default
         if sets_context:
             ctx.training = training
         try:

@@ -28,13 +28,15 @@ def model_device(model):
 @contextlib.contextmanager
 def training_mode(model, mode):
     """Puts the model in train/eval mode and restores the previous modes of all sub-modules after."""
-    previous = [(m, m.training) for m in model.modules()]
+    previous = [(m, m.training, m.__dict__.get("_mode_is_set")) for m in model.modules()]
     model.train(mode)
     try:
         yield
     finally:
-        for module, was_training in previous:
+        for module, was_training, mode_was_set in previous:
             module.training = was_training
+            if mode_was_set is not None:  # lamina layers: also whether a mode had been set at all
+                object.__setattr__(module, "_mode_is_set", mode_was_set)
 
 
 def to_numpy(outputs):
