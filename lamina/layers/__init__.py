@@ -26,7 +26,10 @@ from lamina.layers.rnn import (GRU, GRUCell, LSTM, LSTMCell, RNN, Bidirectional,
                                StackedRNNCells, TimeDistributed)
 from lamina.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
 from lamina.layers.activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
-from lamina.layers.preprocessing import Rescaling
+from lamina.layers.preprocessing import (AutoContrast, CenterCrop, RandomBrightness, RandomColorDegeneration,
+                                         RandomContrast, RandomCrop, RandomFlip, RandomGrayscale, RandomInvert,
+                                         RandomPosterization, RandomRotation, RandomShear, RandomTranslation,
+                                         RandomZoom, Rescaling, Resizing, Solarization)
 
 # Keras's alternative names for the same classes (files always carry the full class name).
 AvgPool1D, AvgPool2D, AvgPool3D = AveragePooling1D, AveragePooling2D, AveragePooling3D
@@ -61,6 +64,9 @@ __all__ = [
     "Bidirectional", "TimeDistributed",
     "MultiHeadAttention", "Attention", "AdditiveAttention",
     "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax", "Rescaling",
+    "AutoContrast", "CenterCrop", "RandomBrightness", "RandomColorDegeneration", "RandomContrast", "RandomCrop",
+    "RandomFlip", "RandomGrayscale", "RandomInvert", "RandomPosterization", "RandomRotation", "RandomShear",
+    "RandomTranslation", "RandomZoom", "Resizing", "Solarization",
     "AvgPool1D", "AvgPool2D", "AvgPool3D", "MaxPool1D", "MaxPool2D", "MaxPool3D",
     "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D",
     "Convolution1D", "Convolution2D", "Convolution3D", "Convolution1DTranspose", "Convolution2DTranspose",

@@ -1,0 +1,17 @@
+"""Image preprocessing and augmentation layers (Keras 3's `keras.layers.Random*`, `Resizing`, ...)."""
+
+from lamina.layers.preprocessing.image.base import BaseImagePreprocessingLayer
+from lamina.layers.preprocessing.image.color import (AutoContrast, RandomBrightness, RandomColorDegeneration,
+                                                     RandomContrast, RandomGrayscale, RandomInvert,
+                                                     RandomPosterization, Solarization)
+from lamina.layers.preprocessing.image.cropping import CenterCrop, RandomCrop, Resizing
+from lamina.layers.preprocessing.image.geometric import (RandomFlip, RandomRotation, RandomShear, RandomTranslation,
+                                                         RandomZoom)
+
+__all__ = [
+    "BaseImagePreprocessingLayer",
+    "AutoContrast", "RandomBrightness", "RandomColorDegeneration", "RandomContrast", "RandomGrayscale",
+    "RandomInvert", "RandomPosterization", "Solarization",
+    "CenterCrop", "RandomCrop", "Resizing",
+    "RandomFlip", "RandomRotation", "RandomShear", "RandomTranslation", "RandomZoom",
+]
