@@ -160,6 +160,23 @@ ROWS = [
     Row(lambda: L.ELU(alpha=0.5), (2, 3)),
     Row(lambda: L.Softmax(axis=[1, 2]), (2, 3, 4)),
     Row(lambda: L.Rescaling(1 / 255.0, offset=[0.1, 0.2, 0.3]), (2, 4, 3)),
+    # image preprocessing (the harness calls with training=False: Keras's inference behaviour)
+    Row(lambda: L.Resizing(5, 6, crop_to_aspect_ratio=True), (2, 8, 7, 3)),
+    Row(lambda: L.CenterCrop(5, 6), (2, 8, 7, 3)),
+    Row(lambda: L.RandomCrop(5, 6, seed=1), (2, 8, 7, 3)),
+    Row(lambda: L.RandomFlip("horizontal", seed=1), (2, 8, 7, 3)),
+    Row(lambda: L.RandomRotation(0.2, fill_mode="constant", seed=1), (2, 8, 7, 3)),
+    Row(lambda: L.RandomZoom(0.2, (-0.1, 0.3), seed=1), (2, 8, 7, 3)),
+    Row(lambda: L.RandomTranslation(0.1, 0.2, seed=1, data_format="channels_first"), (2, 3, 8, 7)),
+    Row(lambda: L.RandomShear(0.2, 0.1, seed=1), (2, 8, 7, 3)),
+    Row(lambda: L.RandomBrightness(0.2, seed=1), (2, 8, 7, 3)),
+    Row(lambda: L.RandomContrast(0.3, seed=1), (2, 8, 7, 3)),
+    Row(lambda: L.RandomInvert(0.5, value_range=(0, 1)), (2, 8, 7, 3)),
+    Row(lambda: L.Solarization(0.2, (0.3, 0.6)), (2, 8, 7, 3)),
+    Row(lambda: L.RandomPosterization(4), (2, 8, 7, 3)),
+    Row(lambda: L.RandomColorDegeneration(0.4), (2, 8, 7, 3)),
+    Row(lambda: L.RandomGrayscale(0.3), (2, 8, 7, 3)),
+    Row(lambda: L.AutoContrast(value_range=(-3, 3)), (2, 8, 7, 3)),
 ]
 
 _IDS = [row.id for row in ROWS]

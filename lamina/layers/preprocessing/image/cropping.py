@@ -28,8 +28,33 @@ def _back_to_input_dtype(resized, images):
     return resized.to(images.dtype)
 
 
+def _aspect_window(height, width, target_height, target_width, pad=False):
+    """(top, left, window_height, window_width) of the centred window with the target's aspect
+    ratio: the largest inside the image, or with `pad` the smallest around it."""
+    if pad:
+        scale = max(height / target_height, width / target_width)
+        window_h, window_w = target_height * scale, target_width * scale
+        return (height - window_h) / 2, (width - window_w) / 2, window_h, window_w
+    window_h = max(min(height, int(width * target_height / target_width)), 1)
+    window_w = max(min(width, int(height * target_width / target_height)), 1)
+    return (height - window_h) // 2, (width - window_w) // 2, window_h, window_w
+
+
 class _FixedSize(BaseImagePreprocessingLayer):
     _USE_BASE_FACTOR = False
+
+    def _window_boxes(self, bounding_boxes, input_size, window):
+        """Boxes of the image cut to `window` (top, left, height, width) and scaled to the output size."""
+        from lamina.utils.bounding_boxes import clip_to_image_size, convert_format
+
+        height, width = input_size
+        top, left, window_h, window_w = window
+        boxes = convert_format(bounding_boxes, self.bounding_box_format, "xyxy", height=height, width=width)
+        x1, y1, x2, y2 = boxes["boxes"].unbind(-1)
+        sx, sy = self.width / window_w, self.height / window_h
+        moved = torch.stack([(x1 - left) * sx, (y1 - top) * sy, (x2 - left) * sx, (y2 - top) * sy], dim=-1)
+        boxes = clip_to_image_size({**boxes, "boxes": moved}, height=self.height, width=self.width)
+        return convert_format(boxes, "xyxy", self.bounding_box_format, height=self.height, width=self.width)
 
     def compute_output_shape(self, input_shape):
         shape = list(input_shape)
@@ -98,6 +123,18 @@ class Resizing(_FixedSize):
     def transform_segmentation_masks(self, segmentation_masks, transformation=None, training=True):
         return self._resize(segmentation_masks, "nearest")
 
+    def get_random_transformation(self, data, training=True, seed=None):
+        images = data["images"] if isinstance(data, dict) else data
+        return self._image_size(images)
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
+        height, width = transformation
+        if self.crop_to_aspect_ratio or self.pad_to_aspect_ratio:
+            window = _aspect_window(height, width, self.height, self.width, pad=self.pad_to_aspect_ratio)
+        else:
+            window = (0, 0, height, width)
+        return self._window_boxes(bounding_boxes, (height, width), window)
+
     def get_config(self):
         return {**super().get_config(), "height": self.height, "width": self.width,
                 "interpolation": self.interpolation, "crop_to_aspect_ratio": self.crop_to_aspect_ratio,
@@ -137,8 +174,35 @@ class CenterCrop(_FixedSize):
     def transform_segmentation_masks(self, segmentation_masks, transformation=None, training=True):
         return self.transform_images(segmentation_masks, transformation, training=training)
 
+    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
+        shape = transformation["input_shape"]
+        height, width = shape[self._height_axis], shape[self._width_axis]
+        if height >= self.height and width >= self.width:
+            window = ((height - self.height) // 2, (width - self.width) // 2, self.height, self.width)
+        else:
+            window = _aspect_window(height, width, self.height, self.width)
+        return self._window_boxes(bounding_boxes, (height, width), window)
+
     def get_config(self):
         return {**super().get_config(), "height": self.height, "width": self.width}
+
+
+class _CropWindow(tuple):
+    """RandomCrop's transformation: Keras's `(top, left)` (None, None for the centred resize), with
+    the input size the boxes need."""
+
+    def __new__(cls, top, left, input_size):
+        window = super().__new__(cls, (top, left))
+        window.input_size = input_size
+        return window
+
+    @property
+    def top(self):
+        return self[0]
+
+    @property
+    def left(self):
+        return self[1]
 
 
 class RandomCrop(_FixedSize):
@@ -164,8 +228,7 @@ class RandomCrop(_FixedSize):
         self.height, self.width = height, width
         self.seed = seed
 
-    def get_random_transformation(self, data, training=True, seed=None):
-        images = data["images"] if isinstance(data, dict) else data
+    def _draw_window(self, images, training):
         height, width = self._image_size(images)
         if not (training and height > self.height and width > self.width):
             return None
@@ -175,16 +238,31 @@ class RandomCrop(_FixedSize):
         return top, left
 
     def transform_images(self, images, transformation, training=True):
-        images = self._to_compute_dtype(images)
-        if transformation is None:
-            return self._smart_resize(images)
-        return self._crop(images, *transformation)
+        return self._apply(self._to_compute_dtype(images), transformation, "bilinear")
 
     def transform_segmentation_masks(self, segmentation_masks, transformation, training=True):
-        masks = self._to_compute_dtype(segmentation_masks)
-        if transformation is None:
-            return self._smart_resize(masks, interpolation="nearest")
-        return self._crop(masks, *transformation)
+        return self._apply(self._to_compute_dtype(segmentation_masks), transformation, "nearest")
+
+    def _apply(self, images, transformation, interpolation):
+        # `transformation`: Keras's (top, left), a `_CropWindow`, or None for the centred resize.
+        top, left = (None, None) if transformation is None else tuple(transformation)[:2]
+        if top is None:
+            return self._smart_resize(images, interpolation=interpolation)
+        return self._crop(images, int(top), int(left))
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
+        height, width = transformation.input_size
+        if transformation.top is None:
+            window = _aspect_window(height, width, self.height, self.width)
+        else:
+            window = (transformation.top, transformation.left, self.height, self.width)
+        return self._window_boxes(bounding_boxes, (height, width), window)
+
+    def get_random_transformation(self, data, training=True, seed=None):
+        images = data["images"] if isinstance(data, dict) else data
+        window = self._draw_window(images, training)
+        top, left = (None, None) if window is None else window
+        return _CropWindow(top, left, self._image_size(images))
 
     def get_config(self):
         return {**super().get_config(), "height": self.height, "width": self.width, "seed": self.seed}

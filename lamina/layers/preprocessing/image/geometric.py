@@ -140,6 +140,34 @@ class _AffineLayer(BaseImagePreprocessingLayer):
         masks = self._to_compute_dtype(segmentation_masks)
         return self._resample(masks, self._matrices(transformation), interpolation="nearest")
 
+    def _input_size(self, transformation):
+        if "input_shape" in transformation:
+            shape = transformation["input_shape"]
+            return shape[self._height_axis], shape[self._width_axis]
+        return transformation["image_height"], transformation["image_width"]
+
+    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
+        """Moves each box's corners as the pixels move and keeps the enclosing box, clipped."""
+        if not training or transformation is None:
+            return bounding_boxes
+        from lamina.utils.bounding_boxes import clip_to_image_size, convert_format
+
+        height, width = self._input_size(transformation)
+        boxes = convert_format(bounding_boxes, self.bounding_box_format, "xyxy", height=height, width=width)
+        xyxy = boxes["boxes"]
+        params = self._matrices(transformation).to(xyxy)
+        # The 8 parameters map output to input points; boxes move the other way.
+        ones = torch.ones_like(params[:, :1])
+        forward = torch.linalg.inv(torch.cat([params, ones], dim=1).reshape(-1, 3, 3))
+        x1, y1, x2, y2 = xyxy.unbind(-1)
+        corners = torch.stack([torch.stack(p, dim=-1) for p in ((x1, y1), (x2, y1), (x2, y2), (x1, y2))], dim=-2)
+        corners = torch.cat([corners, torch.ones_like(corners[..., :1])], dim=-1)  # (B, N, 4, 3)
+        moved = torch.einsum("bnkj,bij->bnki", corners, forward)
+        moved = moved[..., :2] / moved[..., 2:]
+        boxes = {**boxes, "boxes": torch.cat([moved.amin(dim=2), moved.amax(dim=2)], dim=-1)}
+        boxes = clip_to_image_size(boxes, height=height, width=width, bounding_box_format="xyxy")
+        return convert_format(boxes, "xyxy", self.bounding_box_format, height=height, width=width)
+
     def _common_config(self):
         return {"fill_mode": self.fill_mode, "fill_value": self.fill_value, "interpolation": self.interpolation,
                 "seed": self.seed}
