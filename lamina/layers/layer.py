@@ -22,6 +22,7 @@ from lamina.layers.implicit_masks import receives_implicit_mask, warn_mask_not_a
 from lamina.layers.input_spec import assert_input_compatibility
 from lamina.layers.tracking import TrackedList, TrackedDict, wrap_container
 from lamina.layers.layer_weights import WeightsMixin, _BuildDevice, in_keras_layout
+from lamina.random.seed_generator import SeedGenerator
 from lamina.utils import tree
 
 __all__ = ["Layer"]
@@ -243,6 +244,8 @@ class Layer(WeightsMixin, nn.Module):
             # A plain torch module starts in train mode; align it with this layer's mode so that a
             # new lamina model is in inference mode throughout (train()/eval() then move them together).
             value.train(self.training)
+        if isinstance(value, SeedGenerator):
+            value._attach(self, name)  # its [seed, counter] becomes the buffer `<name>_state`
         if isinstance(value, nn.Parameter) and name not in self._parameters:
             old = next((k for k, p in self._parameters.items() if p is value), None)
             if old is not None:
