@@ -52,7 +52,7 @@ class KerasTensor:
 
     def __init__(self, shape, dtype=None, name=None, sparse=False):
         self.shape = tuple(None if d is None else int(d) for d in shape)
-        self.dtype = backend.standardize_dtype(dtype)
+        self.dtype = backend.to_torch_dtype(dtype)
         self.name = name
         self.sparse = sparse
         self._keras_history = None

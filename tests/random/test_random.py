@@ -63,7 +63,7 @@ def test_bounds_and_truncation():
 @pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float64"])
 def test_float_dtypes(fn, dtype):
     x = fn((4, 5), dtype=dtype, seed=1)
-    assert x.dtype == lamina.backend.standardize_dtype(dtype) and x.shape == (4, 5)
+    assert x.dtype == lamina.backend.to_torch_dtype(dtype) and x.shape == (4, 5)
 
 
 def test_floatx_default():
