@@ -21,15 +21,12 @@ from lamina.graph.keras_tensor import KerasTensor
 from lamina.initializers import Initializer
 from lamina.losses import Loss
 from lamina.metrics import Metric
+from lamina.operation import Operation
 from lamina.optimizers import Optimizer
 from lamina.quantizers import Quantizer
 from lamina.regularizers import Regularizer
 
 __version__ = "0.1.0"
-
-# Keras's `Operation` is the base of its layers and ops; lamina's ops graph nodes are layers too.
-Operation = Layer
-
 
 def version() -> str:
     """lamina's version (Keras's `keras.version()` answers Keras's; lamina implements the Keras
