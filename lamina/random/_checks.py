@@ -93,4 +93,6 @@ def draw_device(seed) -> torch.device:
 
     if isinstance(seed, SeedGenerator) and seed._owner is not None:
         return seed.device
+    if torch.compiler.is_compiling():
+        return None  # torch's factories then use the default device (a query would break the graph)
     return torch.get_default_device()

@@ -22,7 +22,7 @@ def _parameter(value, shape, work_dtype, device, fn_name, argument, positive=Tru
             f"lamina.random.{fn_name}: `{argument}` of shape {tuple(tensor.shape)} cannot be broadcast "
             f"to the output shape {shape}."
         ) from None
-    if positive and tensor.numel() and not bool((tensor > 0).all()):
+    if positive and tensor.numel() and not torch.compiler.is_compiling() and not bool((tensor > 0).all()):
         raise ValueError(
             f"lamina.random.{fn_name}: `{argument}` must be > 0 everywhere. Received: {argument}={value!r}."
         )
@@ -31,6 +31,10 @@ def _parameter(value, shape, work_dtype, device, fn_name, argument, positive=Tru
 
 def _standard_gamma(alpha, generator):
     """Gamma(alpha, 1) samples, `alpha` > 0, by Marsaglia-Tsang on `generator`."""
+    if torch.compiler.is_compiling():
+        # The rejection rounds have data-dependent sizes; compiled code uses torch's own sampler
+        # (global generator, as every compiled draw).
+        return torch._standard_gamma(alpha)
     flat = alpha.reshape(-1)
     boost = flat < 1  # Gamma(a) = Gamma(a + 1) * U**(1/a) for a < 1
     a = torch.where(boost, flat + 1, flat)
@@ -117,9 +121,10 @@ def binomial(shape, counts, probabilities, dtype=None, seed=None):
     work = torch.float64 if torch_dtype == torch.float64 else torch.float32
     counts_t = _parameter(counts, shape, work, device, "binomial", "counts", positive=False)
     probs_t = _parameter(probabilities, shape, work, device, "binomial", "probabilities", positive=False)
-    if counts_t.numel() and not bool((counts_t >= 0).all()):
+    checks = counts_t.numel() and not torch.compiler.is_compiling()  # value checks would break a compiled graph
+    if checks and not bool((counts_t >= 0).all()):
         raise ValueError(f"lamina.random.binomial: `counts` must be >= 0. Received: counts={counts!r}.")
-    if probs_t.numel() and not bool(((probs_t >= 0) & (probs_t <= 1)).all()):
+    if checks and not bool(((probs_t >= 0) & (probs_t <= 1)).all()):
         raise ValueError(
             "lamina.random.binomial: `probabilities` must lie in [0, 1]. "
             f"Received: probabilities={probabilities!r}."

@@ -211,3 +211,33 @@ ERRORS = [
 def test_errors(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_draws_land_on_the_device_and_repeat_there(device):
+    with lamina.device(device):
+        a = R.normal((4,), seed=3)
+        b = R.normal((4,), seed=3)
+    assert a.device.type == device and torch.equal(a, b)
+    x = torch.ones(4, 4, device=device)
+    assert R.dropout(x, 0.5, seed=1).device.type == device
+    assert torch.equal(R.shuffle(x.cumsum(0), seed=2), R.shuffle(x.cumsum(0), seed=2))
+    assert R.categorical(torch.zeros(2, 3, device=device), 4, seed=0).device.type == device
+    layer = _Noisy().to(device)
+    assert layer.seed_generator.device.type == device
+    assert layer(torch.zeros(2, device=device)).device.type == device
+
+
+def test_every_function_traces_under_torch_compile_fullgraph():
+    def draw(x, generator):
+        return (R.normal(tuple(x.shape), seed=generator) + R.uniform((3,)) + R.truncated_normal((3,), seed=1)
+                + R.dropout(x, 0.5, seed=3) + R.gamma((3,), 2.0, seed=2) + R.beta((3,), 1.0, 2.0)
+                + R.binomial((3,), 5, 0.5, seed=1) + R.randint((3,), 0, 4, seed=1) + R.shuffle(x, seed=1)
+                + R.categorical(x, 3, seed=1).sum())
+
+    # backend="eager": dynamo traces the whole function (no graph break) without inductor codegen
+    out = torch.compile(draw, fullgraph=True, backend="eager")(torch.zeros(2, 3), R.SeedGenerator(1))
+    assert out.shape == (2, 3) and torch.isfinite(out).all()
