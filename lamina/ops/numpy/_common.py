@@ -38,9 +38,23 @@ def is_int_or_bool(x) -> bool:
     return "int" in name or name == "bool"
 
 
+_WIDE = {"float32": "float64", "int32": "int64", "uint32": "uint64", "complex64": "complex128"}
+
+
 def promote(*dtypes) -> str:
-    """Keras's `backend.result_type` on torch dtypes, Keras names or Python types (weak)."""
-    return result_type(*(dtype_name(d) if isinstance(d, torch.dtype) else d for d in dtypes))
+    """Keras's `backend.result_type` on torch dtypes, Keras names or Python types (weak).
+
+    One deliberate difference: Keras maps 64-bit results to 32 bits (JAX's default), so
+    `result_type("float64", "float64")` is "float32". lamina keeps the 64-bit dtype when an input
+    has it (torch's and NumPy's rule, and what Keras's torch backend returns for most ops), so
+    float64 data is not silently computed in float32.
+    """
+    names = [dtype_name(d) if isinstance(d, torch.dtype) else d for d in dtypes]
+    result = result_type(*names)
+    wide = _WIDE.get(result)
+    if wide is not None and wide in names:
+        return wide
+    return result
 
 
 def torch_dtype(dtype):

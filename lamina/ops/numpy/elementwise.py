@@ -66,9 +66,11 @@ def _unary_doc(summary, numpy_name, torch_name, dtype_note, example):
 _FLOAT_NOTE = "Integer and bool inputs give a `floatx()` result; float inputs keep their dtype."
 
 
-def _float_fn(torch_fn):
+def _float_fn(torch_fn, int64_to_float64=False):
     def body(x):
-        if is_int_or_bool(x):
+        if int64_to_float64 and name_of(x) == "int64":
+            x = cast(x, "float64")  # Keras gives float64 for int64 here (cbrt, deg2rad, rad2deg, i0)
+        elif is_int_or_bool(x):
             x = cast(x, floatx())
         return torch_fn(x)
 
@@ -104,9 +106,13 @@ _FLOAT_UNARY = [
     ("fabs", "Fabs", torch.abs, "Element-wise absolute value as floats", "fabs([-2, 3])  # [2., 3.]"),
 ]
 
+_INT64_TO_FLOAT64 = ("deg2rad", "rad2deg", "i0")
+
 for _name, _cls, _fn, _summary, _example in _FLOAT_UNARY:
     _torch_name = {"fabs": "abs"}.get(_name, _name)
-    globals()[_name] = _make(_name, _cls, _float_fn(_fn), _unary_doc(_summary, _name, _torch_name, _FLOAT_NOTE, _example))
+    _note = _FLOAT_NOTE + (" int64 gives float64." if _name in _INT64_TO_FLOAT64 else "")
+    globals()[_name] = _make(_name, _cls, _float_fn(_fn, _name in _INT64_TO_FLOAT64),
+                             _unary_doc(_summary, _name, _torch_name, _note, _example))
 
 
 def _rounding(torch_fn):
@@ -148,7 +154,7 @@ def _keep_dtype(torch_fn, bool_as=None):
 
 
 _SAME_DTYPE_NOTE = "The dtype of `x` is kept."
-negative = _make("negative", "Negative", _keep_dtype(torch.negative, "int32"), _unary_doc(
+negative = _make("negative", "Negative", _keep_dtype(lambda x: x if x.dtype == torch.bool else torch.negative(x)), _unary_doc(
     "Element-wise numerical negative", "negative", "negative", _SAME_DTYPE_NOTE, "negative([1, -2])  # [-1, 2]"))
 sign = _make("sign", "Sign", _keep_dtype(torch.sign), _unary_doc(
     "Element-wise sign: -1, 0 or 1", "sign", "sign", _SAME_DTYPE_NOTE, "sign([-3.0, 0.0, 2.0])  # [-1., 0., 1.]"))
@@ -170,7 +176,9 @@ reciprocal = _make("reciprocal", "Reciprocal", _reciprocal, _unary_doc(
 
 
 def _cbrt(x):
-    if is_int_or_bool(x):
+    if name_of(x) == "int64":
+        x = cast(x, "float64")
+    elif is_int_or_bool(x):
         x = cast(x, floatx())
     # torch has no cbrt kernel; sign * |x|**(1/3) is exact for perfect cubes up to rounding.
     return torch.sign(x) * torch.abs(x).pow(1.0 / 3.0)
@@ -384,7 +392,8 @@ _PROMOTE_NOTE = "Dtypes promote as Keras's `result_type` (Python numbers are wea
 def _native(torch_fn, bool_as_int=False):
     def body(t1, t2, x1, x2):
         if bool_as_int and name_of(t1) == "bool" and name_of(t2) == "bool":
-            t1, t2 = cast(t1, "int32"), cast(t2, "int32")
+            # Keras keeps bool - bool as bool (arithmetic modulo 2).
+            return torch_fn(cast(t1, "int32"), cast(t2, "int32")) != 0
         elif bool_as_int:
             if name_of(t1) == "bool":
                 t1 = cast(t1, t2.dtype)
@@ -404,7 +413,10 @@ def _promoted(torch_fn, float_result=False, int_to_float=False):
         if float_result:
             dtypes.append(float)
         dtype = promote(*dtypes)
-        if int_to_float and ("int" in dtype or dtype == "bool"):
+        if dtype == "bool" and not float_result:
+            # Keras keeps bool inputs bool (hypot, heaviside); compute in float and threshold.
+            return torch_fn(cast(t1, floatx()), cast(t2, floatx())) != 0
+        if int_to_float and "int" in dtype:
             dtype = "float64" if dtype == "int64" else floatx()
         return torch_fn(cast(t1, dtype), cast(t2, dtype))
 
@@ -484,7 +496,7 @@ def _power(t1, t2, x1, x2):
     dtype = promote(_weak(x1) if not isinstance(x1, torch.Tensor) else t1.dtype,
                     _weak(x2) if not isinstance(x2, torch.Tensor) else t2.dtype)
     if dtype == "bool":
-        dtype = "int32"
+        return torch.pow(cast(t1, "int32"), cast(t2, "int32")) != 0
     return torch.pow(cast(t1, dtype), cast(t2, dtype))
 
 

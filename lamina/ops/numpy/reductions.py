@@ -825,7 +825,7 @@ def _scan(op, torch_fn, x, axis, dtype):
     a = canonical_axis(op, axis, x.ndim)
     if dtype is None:
         dtype = name_of(x)
-        if dtype in _SMALL_INTS:
+        if dtype == "bool":
             dtype = "int32"
     else:
         dtype = dtype_name(torch_dtype(dtype))
@@ -840,7 +840,7 @@ _SCAN_DOC = """{summary} along `axis` (NumPy `np.{name}`; torch `torch.{torch_na
     Args:
         x: input tensor.
         axis: None (the flattened tensor) or an int.
-        dtype: accumulation and result dtype (default: that of `x`, small integers and bool give int32).
+        dtype: accumulation and result dtype (default: that of `x`; bool gives int32).
 
     Returns:
         A tensor of the shape of `x` (1-D for axis=None).
