@@ -7,19 +7,11 @@ import numpy as np
 import pytest
 import torch
 
-from lamina.backend import dtypes as backend_dtypes
 from lamina.ops._dtypes import convert_to_numpy, convert_to_tensor, result_type, standardize_dtype
 
 FIXTURE = pathlib.Path(__file__).parent / "fixtures" / "keras_result_types.json"
 KERAS = json.loads(FIXTURE.read_text())
 PYTHON = {"int": int, "float": float}
-
-
-@pytest.fixture
-def floatx_set():
-    previous = backend_dtypes.floatx()
-    yield backend_dtypes.set_floatx
-    backend_dtypes.set_floatx(previous)
 
 
 @pytest.mark.parametrize("floatx", ["float32", "float16", "float64"])
