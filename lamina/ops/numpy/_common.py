@@ -101,7 +101,10 @@ def to_tensor(op, arg, value, dtype=None, device=None):
             f"received {_describe(value)}."
         )
     try:
-        return convert_to_tensor(value, dtype=dtype, device=device)
+        out = convert_to_tensor(value, dtype=dtype, device=device)
+        if isinstance(value, (np.ndarray, np.generic)) and out.ndim != np.ndim(value):
+            out = out.reshape(np.shape(value))  # 0-d arrays and NumPy scalars stay 0-d
+        return out
     except (TypeError, ValueError, RuntimeError) as error:
         raise TypeError(
             f"ops.{op}: argument `{arg}` could not be converted to a tensor ({error}); "

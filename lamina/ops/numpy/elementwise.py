@@ -156,7 +156,13 @@ def _keep_dtype(torch_fn, bool_as=None):
 _SAME_DTYPE_NOTE = "The dtype of `x` is kept."
 negative = _make("negative", "Negative", _keep_dtype(lambda x: x if x.dtype == torch.bool else torch.negative(x)), _unary_doc(
     "Element-wise numerical negative", "negative", "negative", _SAME_DTYPE_NOTE, "negative([1, -2])  # [-1, 2]"))
-sign = _make("sign", "Sign", _keep_dtype(torch.sign), _unary_doc(
+def _sign(x):
+    if x.is_floating_point():
+        return torch.where(torch.isnan(x), x, torch.sign(x))  # NaN stays NaN, as NumPy (torch gives 0)
+    return x if x.dtype == torch.bool else torch.sign(x)
+
+
+sign = _make("sign", "Sign", _sign, _unary_doc(
     "Element-wise sign: -1, 0 or 1", "sign", "sign", _SAME_DTYPE_NOTE, "sign([-3.0, 0.0, 2.0])  # [-1., 0., 1.]"))
 square = _make("square", "Square", _keep_dtype(torch.square, "int32"), _unary_doc(
     "Element-wise square", "square", "square", "The dtype is kept; bool gives int32.", "square([2, -3])  # [4, 9]"))
