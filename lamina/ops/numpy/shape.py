@@ -418,7 +418,7 @@ def concatenate(xs, axis=0):
     Example:
         >>> ops.concatenate([[1, 2], [3]])  # [1, 2, 3]
     """
-    tensors = _check_join("concatenate", to_tensor_list("concatenate", "xs", xs), axis)
+    tensors = _check_join("concatenate", to_tensor_list("concatenate", "xs", xs), axis, same_rank=axis is not None)
     if axis is None:
         return torch.cat(_common_dtype([t.reshape(-1) for t in tensors]))
     a = canonical_axis("concatenate", axis, tensors[0].ndim)
