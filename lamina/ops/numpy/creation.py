@@ -109,12 +109,13 @@ def _interpolate(op, start, stop, num, endpoint, dtype, axis):
     start_t, stop_t = torch.broadcast_tensors(start_t, stop_t)
     divisor = (num - 1) if endpoint else num
     steps = torch.arange(num, dtype=compute, device=start_t.device)
+    shape = (num,) + (1,) * start_t.ndim
     if divisor > 0:
         step = (stop_t - start_t) / divisor
-    else:
+        out = start_t.unsqueeze(0) + steps.reshape(shape) * step.unsqueeze(0)
+    else:  # num <= 1: NumPy gives [start] (or nothing) and a NaN step
         step = torch.full_like(start_t, float("nan"))
-    shape = (num,) + (1,) * start_t.ndim
-    out = start_t.unsqueeze(0) + steps.reshape(shape) * step.unsqueeze(0)
+        out = start_t.unsqueeze(0).expand(shape).clone()
     if endpoint and num > 1:  # the last point is exactly `stop`, as NumPy
         out = torch.cat([out[:-1], stop_t.unsqueeze(0)], dim=0)
     a = canonical_axis(op, axis, out.ndim)
