@@ -298,7 +298,9 @@ def convert_to_tensor(x, dtype=None, device=None, sparse=None, ragged=None):
         array = array.astype(np.int32)
     elif array.dtype == np.uint64:
         array = array.astype(np.int64)
-    out = torch.from_numpy(np.ascontiguousarray(array))
+    if not array.flags["C_CONTIGUOUS"] or not array.flags["WRITEABLE"]:
+        array = array.copy(order="C")  # (np.ascontiguousarray would turn a 0-d array into 1-d)
+    out = torch.from_numpy(array)
     if torch_dtype is not None and out.dtype != torch_dtype:
         out = out.to(torch_dtype)
     return out if device is None else out.to(device)

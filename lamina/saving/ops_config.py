@@ -9,29 +9,18 @@ functions recorded as `TorchOp` nodes are written only when they have an exact K
 """
 
 import json
-import operator
-
-import torch
 
 from lamina.saving.errors import LoadError, SavingError
 
 __all__ = ["serialize_torch_op", "torch_op_from_entry", "is_op_entry", "op_call_args"]
 
-# Keras op class -> (python operator, keras module)
-_KERAS_OPS = {
-    "Add": operator.add, "Subtract": operator.sub, "Multiply": operator.mul, "Divide": operator.truediv,
-    "TrueDivide": operator.truediv, "Matmul": operator.matmul, "Negative": operator.neg,
-    "GetItem": operator.getitem, "Power": operator.pow,
-    # Comparisons (Keras writes Embedding(mask_zero=True)'s mask as NotEqual(x, 0)); torch's functions,
-    # because KerasTensor keeps Python's identity-based == (its != is a graph node, as in Keras).
-    "NotEqual": torch.ne, "Equal": torch.eq, "Greater": torch.gt, "GreaterEqual": torch.ge, "Less": torch.lt,
-    "LessEqual": torch.le,
-}
 _LAMINA_TO_KERAS = {"add": "Add", "subtract": "Subtract", "multiply": "Multiply", "divide": "Divide",
                     "matmul": "Matmul", "negative": "Negative", "get_item": "GetItem", "power": "Power",
                     "ne": "NotEqual", "eq": "Equal", "gt": "Greater", "ge": "GreaterEqual", "lt": "Less",
                     "le": "LessEqual"}
 _OPS_MODULE = "keras.src.ops.numpy"
+# Class names other Keras versions wrote for an op lamina registers under Keras 3.15's name.
+_CLASS_ALIASES = {"Abs": "Absolute"}
 
 
 def _is_reflected(func) -> bool:
@@ -59,8 +48,6 @@ def serialize_torch_op(layer):
         entry = layer.keras_entry()
         entry["config"] = _checked_json(entry, layer)
         return entry
-    if isinstance(getattr(layer, "keras_entry", None), dict):  # an op read from a Keras file, as it was read
-        return {**layer.keras_entry, "config": {**layer.keras_entry["config"], "name": layer.name}}
     keras_name = _LAMINA_TO_KERAS.get(layer.op_name)
     if keras_name is None:
         raise SavingError(
@@ -102,23 +89,18 @@ def _op_from_registry(definition, class_name, config, name):
 
 def torch_op_from_entry(entry):
     """The op node replaying the Keras op named by `entry` (only registered ops are reachable)."""
-    from lamina.layers.core.torch_op import TorchOp
-    from lamina.ops._op import get_op_definition
-    from lamina.saving.keras_ops import CONFIGURED_OPS, KerasConfiguredOp
     import lamina.ops  # noqa: F401 - fills the op registry
+    from lamina.ops._op import get_op_definition
 
     class_name = entry.get("class_name")
     config = entry.get("config") if isinstance(entry.get("config"), dict) else {}
     name = config.get("name") or entry.get("name")
     name = name if isinstance(name, str) and name else None
-    definition = get_op_definition(class_name) if isinstance(class_name, str) else None
+    definition = None
+    if isinstance(class_name, str):
+        definition = get_op_definition(class_name) or get_op_definition(_CLASS_ALIASES.get(class_name, ""))
     if definition is not None:
         return _op_from_registry(definition, class_name, config, name)
-    func = _KERAS_OPS.get(class_name)
-    if func is not None and not set(config) - {"name"}:
-        return TorchOp(func, name=name)
-    if class_name in CONFIGURED_OPS:
-        return KerasConfiguredOp(entry.get("module"), class_name, config, name=name)
     raise LoadError(
         f"The config uses the Keras operation {entry.get('module')}.{class_name} "
         f"(node '{entry.get('name')}', config {config}), which lamina cannot rebuild: it is not one of "

@@ -43,6 +43,20 @@ def _snake(camel: str) -> str:
     return "".join(out)
 
 
+def _config_value(value):
+    """A config value as Keras stores it: dtypes by name, tuples as lists."""
+    import numpy as np
+    import torch
+
+    if isinstance(value, (torch.dtype, np.dtype)) or (isinstance(value, type) and issubclass(value, np.generic)):
+        from lamina.ops._dtypes import standardize_dtype
+
+        return standardize_dtype(value)
+    if isinstance(value, (list, tuple)):
+        return [_config_value(v) for v in value]
+    return value
+
+
 class TorchOp(Layer):
     """Replays `func(*args, **kwargs)`; created automatically by torch functions on symbolic tensors.
 
@@ -57,6 +71,8 @@ class TorchOp(Layer):
         op_name = _function_name(func)
         if name is None:
             name = backend.unique_name(op_name)
+        # An op computes in the dtypes it is given (an op after a float16 cast stays float16), as in Keras.
+        kwargs.setdefault("autocast", False)
         super().__init__(name=name, **kwargs)
         self.func = func
         self.op_name = op_name
@@ -115,7 +131,7 @@ class KerasOp(TorchOp):
         return f"ops.{self.op_definition.name} (node '{self.name}', Keras op {self.op_definition.class_name})"
 
     def get_config(self):
-        return {"name": self.name, **self.op_config}
+        return {"name": self.name, **{k: _config_value(v) for k, v in self.op_config.items()}}
 
     def keras_entry(self) -> dict:
         """The entry Keras writes for this op: module, class_name, config (name first), registered_name."""
