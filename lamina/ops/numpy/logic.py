@@ -6,6 +6,7 @@ Comparisons and predicates return bool tensors; bitwise functions need integer o
 
 import torch
 
+from lamina.graph.keras_tensor import KerasTensor
 from lamina.ops._op import keras_op
 from lamina.ops.numpy._common import (
     broadcast_check,
@@ -239,11 +240,17 @@ bitwise_not = _make("bitwise_not", "BitwiseNot", _bitwise_not, _unary_doc(
     "bitwise_not([0, 1])  # [-1, -2]"))
 
 
-@keras_op("Where", module="numpy")
+def _where_spec(condition, x1=None, x2=None):
+    if x1 is None and x2 is None:  # indices of the true elements: their number depends on the data
+        return KerasTensor((len(condition.shape), None), dtype="int32")
+    return None  # the usual fake-tensor tracing
+
+
+@keras_op("Where", module="numpy", output_spec=_where_spec)
 def where(condition, x1=None, x2=None):
     """Picks `x1` where `condition` holds, else `x2` (NumPy `np.where`; torch `torch.where`).
 
-    With only `condition`, returns the indices of its true elements as a `(ndim, count)` int64
+    With only `condition`, returns the indices of its true elements as a `(ndim, count)` int32
     tensor (data-dependent size: not usable on symbolic tensors or under `torch.compile` fullgraph).
 
     Args:
@@ -261,7 +268,7 @@ def where(condition, x1=None, x2=None):
         raise ValueError("ops.where: pass both `x1` and `x2`, or neither (to get the indices of true elements).")
     if x1 is None:
         condition = cast(to_tensor("where", "condition", condition), "bool")
-        return torch.stack(torch.where(condition), dim=0)
+        return cast(torch.stack(torch.where(condition), dim=0), "int32")
     condition, t1, t2 = to_tensors("where", condition=condition, x1=x1, x2=x2)
     condition = cast(condition, "bool")
     broadcast_check("where", condition=condition, x1=t1, x2=t2)

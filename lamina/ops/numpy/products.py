@@ -8,11 +8,13 @@ integer matmul kernels do not cover, and cast back.
 import torch
 
 from lamina.backend.dtypes import floatx
+from lamina.graph.keras_tensor import KerasTensor
 from lamina.ops._op import keras_op
 from lamina.ops.numpy._common import (
     canonical_axis,
     cast,
     check_choice,
+    dtype_name,
     name_of,
     promote,
     to_tensor,
@@ -394,7 +396,14 @@ def correlate(x1, x2, mode="valid"):
     return cast(out, dtype)
 
 
-@keras_op("Corrcoef", module="numpy")
+def _corrcoef_spec(x):
+    # torch.corrcoef checks values while tracing; the shape is simply (rows, rows).
+    name = dtype_name(x.dtype)
+    dtype = "float64" if name == "int64" else (floatx() if ("int" in name or name == "bool") else name)
+    return KerasTensor(() if len(x.shape) < 2 else (x.shape[0], x.shape[0]), dtype=dtype)
+
+
+@keras_op("Corrcoef", module="numpy", output_spec=_corrcoef_spec)
 def corrcoef(x):
     """Pearson correlation coefficients of the rows of `x` (NumPy `np.corrcoef`; torch `torch.corrcoef`).
 

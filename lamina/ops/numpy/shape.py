@@ -8,6 +8,7 @@ import math
 
 import torch
 
+from lamina.graph.keras_tensor import KerasTensor
 from lamina.ops._op import keras_op
 from lamina.ops.numpy._common import (
     canonical_axes,
@@ -382,7 +383,9 @@ def repeat(x, repeats, axis=None):
                 f"ops.repeat: `repeats` must have one entry per element along axis {axis} "
                 f"({x.shape[a]}); received {len(repeats)} entries."
             )
-        return torch.repeat_interleave(x, torch.tensor(repeats, device=x.device), dim=a)
+        # A known output size keeps the shape static (symbolic tracing, torch.compile).
+        return torch.repeat_interleave(x, torch.tensor(repeats, device=x.device), dim=a,
+                                       output_size=int(sum(repeats)))
     repeats = to_tensor("repeat", "repeats", repeats, device=x.device)
     return torch.repeat_interleave(x, repeats.long(), dim=a)
 
@@ -894,12 +897,18 @@ def triu(x, k=0):
     return _triangle("triu", torch.triu, x, k)
 
 
-@keras_op("Ndim", module="numpy")
+def _ndim(x):
+    return to_tensor("ndim", "x", x).ndim
+
+
+_ndim_op = keras_op("Ndim", module="numpy")(_ndim)
+
+
 def ndim(x):
     """The number of dimensions of `x` (NumPy `np.ndim`; torch `Tensor.ndim`).
 
     Args:
-        x: input tensor.
+        x: input tensor (symbolic tensors answer from their known rank).
 
     Returns:
         A Python int.
@@ -907,7 +916,12 @@ def ndim(x):
     Example:
         >>> ops.ndim([[1, 2]])  # 2
     """
-    return to_tensor("ndim", "x", x).ndim
+    if isinstance(x, KerasTensor):
+        return len(x.shape)
+    return _ndim(x)
+
+
+ndim.op_definition = _ndim_op.op_definition
 
 
 @keras_op("Size", module="numpy")
@@ -973,7 +987,12 @@ def unravel_index(indices, shape):
     return tuple(cast(t, dtype) for t in torch.unravel_index(indices, shape))
 
 
-@keras_op("Nonzero", module="numpy")
+def _nonzero_spec(x):
+    # One index tensor per axis; how many non-zeros there are is only known from the data.
+    return tuple(KerasTensor((None,), dtype="int32") for _ in x.shape)
+
+
+@keras_op("Nonzero", module="numpy", output_spec=_nonzero_spec)
 def nonzero(x):
     """Indices of the non-zero elements, one int32 tensor per axis (NumPy `np.nonzero`; torch `torch.nonzero`).
 

@@ -7,6 +7,7 @@ enough) and `histogram` have value-dependent output sizes: they run eagerly but 
 
 import torch
 
+from lamina.graph.keras_tensor import KerasTensor
 from lamina.ops._op import keras_op
 from lamina.ops.numpy._common import (
     canonical_axis,
@@ -156,8 +157,26 @@ def digitize(x, bins):
     return cast(torch.bucketize(cast(x, dtype), cast(bins, dtype), right=True), "int32")
 
 
+def _unique_spec(x, sorted=True, return_index=False, return_inverse=False, return_counts=False, axis=None,  # noqa: A002
+                 size=None, fill_value=None):
+    # The number of unique values is only known from the data (or from `size`).
+    if axis is None:
+        shape = (size,)
+    else:
+        a = canonical_axis("unique", axis, len(x.shape))
+        shape = tuple(size if i == a else d for i, d in enumerate(x.shape))
+    outputs = [KerasTensor(shape, dtype=x.dtype)]
+    if return_index:
+        outputs.append(KerasTensor((size,), dtype="int64"))
+    if return_inverse:
+        outputs.append(KerasTensor(tuple(x.shape) if axis is None else (x.shape[a],), dtype="int64"))
+    if return_counts:
+        outputs.append(KerasTensor((size,), dtype="int64"))
+    return outputs[0] if len(outputs) == 1 else tuple(outputs)
+
+
 @keras_op("Unique", config=("sorted", "return_index", "return_inverse", "return_counts", "axis", "size",
-                            "fill_value"), module="numpy")
+                            "fill_value"), module="numpy", output_spec=_unique_spec)
 def unique(x, sorted=True, return_index=False, return_inverse=False, return_counts=False, axis=None, size=None,
            fill_value=None):  # noqa: A002 - Keras's argument name
     """The sorted unique values of `x` (NumPy `np.unique`; torch `torch.unique`).
@@ -210,7 +229,13 @@ def unique(x, sorted=True, return_index=False, return_inverse=False, return_coun
     return (values, *[v for _, v in extras])
 
 
-@keras_op("Bincount", config=("weights", "minlength", "sparse"), module="numpy")
+def _bincount_spec(x, weights=None, minlength=0, sparse=False):
+    # The number of bins is max(x) + 1: only known from the data.
+    dtype = "int32" if weights is None else promote(x.dtype, weights.dtype)
+    return KerasTensor(tuple(x.shape[:-1]) + (None,), dtype=dtype)
+
+
+@keras_op("Bincount", config=("weights", "minlength", "sparse"), module="numpy", output_spec=_bincount_spec)
 def bincount(x, weights=None, minlength=0, sparse=False):
     """Counts of each non-negative integer value (NumPy `np.bincount`; torch `torch.bincount`).
 
@@ -257,7 +282,12 @@ def bincount(x, weights=None, minlength=0, sparse=False):
     return cast(out.reshape(rows, length), dtype)
 
 
-@keras_op("Histogram", config=("bins", "range"), module="numpy")
+def _histogram_spec(x, bins=10, range=None):  # noqa: A002
+    dtype = x.dtype if x.dtype in (torch.float16, torch.bfloat16, torch.float32, torch.float64) else torch.float32
+    return KerasTensor((bins,), dtype=dtype), KerasTensor((bins + 1,), dtype=dtype)
+
+
+@keras_op("Histogram", config=("bins", "range"), module="numpy", output_spec=_histogram_spec)
 def histogram(x, bins=10, range=None):  # noqa: A002 - Keras's argument name
     """Counts of values in equal-width bins (NumPy `np.histogram`; torch `torch.histc`).
 
