@@ -72,3 +72,31 @@ __all__ = [
     "Convolution1D", "Convolution2D", "Convolution3D", "Convolution1DTranspose", "Convolution2DTranspose",
     "Convolution3DTranspose", "SeparableConvolution1D", "SeparableConvolution2D",
 ]
+
+
+def serialize(layer):
+    """A layer's Keras config dict (`{"module", "class_name", "config", "registered_name"}`),
+    as `keras.layers.serialize`.
+
+    Example:
+        >>> serialize(Dense(2))["class_name"]
+        'Dense'
+    """
+    from lamina.saving import serialize_keras_object
+
+    return serialize_keras_object(layer)
+
+
+def deserialize(config, custom_objects=None):
+    """A layer rebuilt from `serialize`'s dict (or one Keras wrote), as `keras.layers.deserialize`.
+
+    Args:
+        config: the layer's config dict.
+        custom_objects: optional `{name: class}` for custom layers.
+    """
+    from lamina.saving import deserialize_keras_object
+
+    return deserialize_keras_object(config, custom_objects=custom_objects)
+
+
+__all__ += ["serialize", "deserialize"]

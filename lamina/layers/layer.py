@@ -22,6 +22,7 @@ from lamina.layers.implicit_masks import receives_implicit_mask, warn_mask_not_a
 from lamina.layers.input_spec import assert_input_compatibility
 from lamina.layers.tracking import TrackedList, TrackedDict, wrap_container
 from lamina.layers.layer_weights import WeightsMixin, _BuildDevice, in_keras_layout
+from lamina.random.seed_generator import SeedGenerator
 from lamina.utils import tree
 
 __all__ = ["Layer"]
@@ -144,7 +145,8 @@ class Layer(WeightsMixin, nn.Module):
                 bound.apply_defaults()
                 auto = dict(bound.arguments)
                 auto.pop(next(iter(signature.parameters)), None)  # self
-                extra = auto.pop("kwargs", None) if "kwargs" in signature.parameters else None
+                var_keyword = next((n for n, p in signature.parameters.items() if p.kind is p.VAR_KEYWORD), None)
+                extra = auto.pop(var_keyword, None) if var_keyword is not None else None  # `**kwargs`, `**kw`...
                 if extra:
                     auto.update(extra)
                 auto.pop("args", None)
@@ -184,7 +186,7 @@ class Layer(WeightsMixin, nn.Module):
         # bfloat16 ones) or a symbolic call sees a lower-precision input (graph/symbolic_call.py).
         compute = self._dtype_policy_name
         explicit_float32 = dtype is not None and compute == "float32" and _global_policy_is_mixed()
-        self._cast_inputs_to = (backend.standardize_dtype(compute)
+        self._cast_inputs_to = (backend.to_torch_dtype(compute)
                                 if autocast and not compute.startswith("mixed_")
                                 and (compute != "float32" or explicit_float32)
                                 else None)
@@ -250,6 +252,8 @@ class Layer(WeightsMixin, nn.Module):
             # A plain torch module starts in train mode; align it with this layer's mode so that a
             # new lamina model is in inference mode throughout (train()/eval() then move them together).
             value.train(self.training)
+        if isinstance(value, SeedGenerator):
+            value._attach(self, name)  # its [seed, counter] becomes the buffer `<name>_state`
         if isinstance(value, nn.Parameter) and name not in self._parameters:
             old = next((k for k, p in self._parameters.items() if p is value), None)
             if old is not None:
@@ -351,7 +355,7 @@ class Layer(WeightsMixin, nn.Module):
 
     def compute_output_dtype(self, input_dtype):
         """Output dtype for `compute_output_shape`: float inputs become the compute dtype."""
-        if input_dtype is None or backend.standardize_dtype(input_dtype).is_floating_point:
+        if input_dtype is None or backend.to_torch_dtype(input_dtype).is_floating_point:
             return self.compute_dtype
         return input_dtype
 
@@ -527,7 +531,7 @@ class Layer(WeightsMixin, nn.Module):
         """On failure, check the declared input spec (and dtypes) to raise a clearer error."""
         if isinstance(error, (ValueError, TypeError)) and f"'{self.name}'" in str(error):
             return
-        expected = backend.standardize_dtype(self.compute_dtype) if not self.compute_dtype.startswith("mixed") \
+        expected = backend.to_torch_dtype(self.compute_dtype) if not self.compute_dtype.startswith("mixed") \
             else None
         for index, value in enumerate(tree.flatten(list(args[:1]))):
             if isinstance(value, torch.Tensor) and value.is_floating_point() and expected is not None \
@@ -554,7 +558,7 @@ class Layer(WeightsMixin, nn.Module):
             if isinstance(value, np.ndarray):
                 tensor = torch.from_numpy(value)
                 if tensor.is_floating_point() and tensor.dtype == torch.float64:
-                    tensor = tensor.to(backend.standardize_dtype(self.compute_dtype))
+                    tensor = tensor.to(backend.to_torch_dtype(self.compute_dtype))
                 return tensor.to(device)
             return value
 

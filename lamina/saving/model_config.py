@@ -341,6 +341,8 @@ def functional_from_config(config, custom_objects=None, safe_mode=True, cls=None
                 recorded = {}
                 if kwargs.get("training") is False and _KERAS_WRITTEN.get():
                     recorded["training"] = kwargs.pop("training")
+                if hasattr(layer, "positional_call"):  # an op node: Keras may name call arguments
+                    args, kwargs = layer.positional_call(args, kwargs)
                 try:
                     layer(*args, **kwargs)
                 except Exception as error:

@@ -78,6 +78,24 @@ def _distribution():
     return distribution()
 
 
+def _debug_caps(epochs, steps_per_epoch):
+    """`keras.config.set_max_epochs` / `set_max_steps_per_epoch` (or KERAS_MAX_EPOCHS /
+    KERAS_MAX_STEPS_PER_EPOCH): caps for quick debugging runs, with Keras's warnings."""
+    import warnings
+
+    from lamina.backend.config import max_epochs, max_steps_per_epoch
+
+    cap = max_epochs()
+    if cap and cap < epochs:
+        warnings.warn(f"Limiting epochs to {cap}", stacklevel=3)
+        epochs = cap
+    cap = max_steps_per_epoch()
+    if cap and (not steps_per_epoch or cap < steps_per_epoch):
+        warnings.warn(f"Limiting steps_per_epoch to {cap}", stacklevel=3)
+        steps_per_epoch = cap
+    return epochs, steps_per_epoch
+
+
 def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
         validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
         steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1):
@@ -109,6 +127,7 @@ def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbac
         ['loss', 'val_loss']
     """
     self._assert_compiled("fit")
+    epochs, steps_per_epoch = _debug_caps(epochs, steps_per_epoch)
     strategy = _distribution()
     if strategy is not None:  # data parallel: this rank's shard, rank-0-only output (lamina/distribution)
         from lamina.distribution.data_parallel import prepare_fit
