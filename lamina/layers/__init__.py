@@ -29,7 +29,8 @@ from lamina.layers.activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from lamina.layers.preprocessing import (AutoContrast, CenterCrop, RandomBrightness, RandomColorDegeneration,
                                          RandomContrast, RandomCrop, RandomFlip, RandomGrayscale, RandomInvert,
                                          RandomPosterization, RandomRotation, RandomShear, RandomTranslation,
-                                         RandomZoom, Rescaling, Resizing, Solarization)
+                                         RandomZoom, Rescaling, Resizing, Solarization, CutMix, MaxNumBoundingBoxes,
+                                         MixUp, RandomErasing)
 
 # Keras's alternative names for the same classes (files always carry the full class name).
 AvgPool1D, AvgPool2D, AvgPool3D = AveragePooling1D, AveragePooling2D, AveragePooling3D
@@ -66,7 +67,8 @@ __all__ = [
     "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax", "Rescaling",
     "AutoContrast", "CenterCrop", "RandomBrightness", "RandomColorDegeneration", "RandomContrast", "RandomCrop",
     "RandomFlip", "RandomGrayscale", "RandomInvert", "RandomPosterization", "RandomRotation", "RandomShear",
-    "RandomTranslation", "RandomZoom", "Resizing", "Solarization",
+    "RandomTranslation", "RandomZoom", "Resizing", "Solarization", "CutMix", "MaxNumBoundingBoxes", "MixUp",
+    "RandomErasing",
     "AvgPool1D", "AvgPool2D", "AvgPool3D", "MaxPool1D", "MaxPool2D", "MaxPool3D",
     "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D",
     "Convolution1D", "Convolution2D", "Convolution3D", "Convolution1DTranspose", "Convolution2DTranspose",

@@ -177,3 +177,82 @@ def test_bad_arguments_are_refused(make, match):
 def test_bad_rank_is_refused():
     with pytest.raises(ValueError, match=r"RandomFlip layer .* rank 3 .* rank 4; received shape \(5, 5\)"):
         layers.RandomFlip()(torch.rand(5, 5))
+
+
+def test_mixup_and_cutmix_mix_labels_like_images():
+    data = {"images": torch.rand(6, 32, 32, 3), "labels": torch.eye(6)}
+    mixed = layers.MixUp(alpha=0.5, seed=2)(data)
+    np.testing.assert_allclose(mixed["labels"].sum(dim=1).numpy(), np.ones(6), atol=1e-6)
+    cut = layers.CutMix(seed=3)(data)
+    np.testing.assert_allclose(cut["labels"].sum(dim=1).numpy(), np.ones(6), atol=1e-6)
+    # Each image keeps the share of its own pixels that its label says (up to the box's rounding
+    # to whole pixels, at most about one row and one column of 32).
+    kept = (cut["images"] == data["images"]).all(dim=-1).float().mean(dim=(1, 2))
+    own = cut["labels"].diagonal()
+    changed = ~torch.isclose(own, torch.ones(6))
+    np.testing.assert_allclose(kept[changed].numpy(), own[changed].numpy(), atol=0.07)
+    # Inference leaves everything as it was.
+    same = layers.MixUp()(data, training=False)
+    assert torch.equal(same["images"], data["images"]) and torch.equal(same["labels"], data["labels"])
+
+
+def test_max_num_bounding_boxes_pads_and_truncates():
+    boxes = {"boxes": torch.rand(2, 3, 4), "labels": torch.tensor([[1, 2, 3], [4, 5, 6]])}
+    layer = layers.MaxNumBoundingBoxes(5, bounding_box_format="xyxy")
+    out = layer({"images": torch.rand(2, 4, 4, 3), "bounding_boxes": boxes})["bounding_boxes"]
+    assert out["boxes"].shape == (2, 5, 4) and out["labels"].tolist()[0] == [1, 2, 3, -1, -1]
+    short = layers.MaxNumBoundingBoxes(2, bounding_box_format="xyxy")
+    out = short({"images": torch.rand(2, 4, 4, 3), "bounding_boxes": boxes})["bounding_boxes"]
+    assert out["labels"].tolist() == [[1, 2], [4, 5]]
+
+
+def _with_boxes(boxes, shape=(1, 20, 30, 3)):
+    return {"images": torch.rand(shape), "bounding_boxes": {"boxes": torch.tensor([boxes], dtype=torch.float32),
+                                                            "labels": torch.tensor([[1] * len(boxes)])}}
+
+
+def test_boxes_follow_flips_and_translations():
+    flip = layers.RandomFlip("horizontal", bounding_box_format="xyxy")
+    data = _with_boxes([[2.0, 3.0, 10.0, 8.0]])
+    t = {"flips": torch.ones(1, 1, 1, 1, dtype=torch.bool), "input_shape": (1, 20, 30, 3)}
+    moved = flip.transform_bounding_boxes(data["bounding_boxes"], t)
+    np.testing.assert_allclose(moved["boxes"].numpy(), [[[20.0, 3.0, 28.0, 8.0]]], atol=1e-5)
+    shift = layers.RandomTranslation(0.1, 0.1, bounding_box_format="xyxy")
+    t = {"translations": torch.tensor([[3.0, -2.0]]), "input_shape": (1, 20, 30, 3)}
+    moved = shift.transform_bounding_boxes(data["bounding_boxes"], t)
+    np.testing.assert_allclose(moved["boxes"].numpy(), [[[5.0, 1.0, 13.0, 6.0]]], atol=1e-4)
+    # A box pushed out of the image loses its label, as Keras marks it.
+    t = {"translations": torch.tensor([[-29.0, 0.0]]), "input_shape": (1, 20, 30, 3)}
+    gone = shift.transform_bounding_boxes(data["bounding_boxes"], t)
+    assert gone["labels"].tolist() == [[-1]]
+
+
+def test_boxes_through_a_rotation_stay_inside_and_keep_their_centre():
+    rotate = layers.RandomRotation(0.25, bounding_box_format="xyxy", seed=1)
+    data = _with_boxes([[13.0, 8.0, 17.0, 12.0]])  # a box at the centre of the 30 x 20 image
+    out = rotate(data)["bounding_boxes"]["boxes"][0, 0]
+    centre = torch.stack([(out[0] + out[2]) / 2, (out[1] + out[3]) / 2])
+    np.testing.assert_allclose(centre.numpy(), [14.5, 9.5], atol=0.6)
+    assert (out[2] - out[0]) >= 3.9 and (out[3] - out[1]) >= 3.9
+
+
+def test_boxes_through_crops_and_resizing():
+    data = _with_boxes([[10.0, 4.0, 20.0, 16.0]])
+    crop = layers.CenterCrop(10, 10, bounding_box_format="xyxy")
+    out = crop(data)["bounding_boxes"]["boxes"]
+    np.testing.assert_allclose(out.numpy(), [[[0.0, 0.0, 10.0, 10.0]]], atol=1e-5)  # window (5, 10)
+    resize = layers.Resizing(10, 15, bounding_box_format="rel_xyxy")
+    rel = {"images": data["images"], "bounding_boxes": {"boxes": torch.tensor([[[0.1, 0.2, 0.5, 0.6]]]),
+                                                      "labels": torch.tensor([[1]])}}
+    out = resize(rel)
+    assert out["images"].shape == (1, 10, 15, 3)
+    np.testing.assert_allclose(out["bounding_boxes"]["boxes"].numpy(), [[[0.1, 0.2, 0.5, 0.6]]], atol=1e-5)
+    random_crop = layers.RandomCrop(10, 10, bounding_box_format="xyxy", seed=4)
+    out = random_crop(data)
+    assert out["images"].shape == (1, 10, 10, 3)
+    assert (out["bounding_boxes"]["boxes"] >= 0).all() and (out["bounding_boxes"]["boxes"] <= 10).all()
+
+
+def test_boxes_need_a_format():
+    with pytest.raises(ValueError, match=r"received 'bounding_boxes' but has no `bounding_box_format`"):
+        layers.RandomFlip()(_with_boxes([[1.0, 1.0, 2.0, 2.0]]))

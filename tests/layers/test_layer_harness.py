@@ -177,6 +177,10 @@ ROWS = [
     Row(lambda: L.RandomColorDegeneration(0.4), (2, 8, 7, 3)),
     Row(lambda: L.RandomGrayscale(0.3), (2, 8, 7, 3)),
     Row(lambda: L.AutoContrast(value_range=(-3, 3)), (2, 8, 7, 3)),
+    Row(lambda: L.MixUp(seed=1), (2, 8, 7, 3)),
+    Row(lambda: L.CutMix(seed=1), (2, 8, 7, 3)),
+    Row(lambda: L.RandomErasing(seed=1), (2, 8, 7, 3)),
+    Row(lambda: L.MaxNumBoundingBoxes(4), (2, 8, 7, 3)),
 ]
 
 _IDS = [row.id for row in ROWS]

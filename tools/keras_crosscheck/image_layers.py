@@ -46,6 +46,10 @@ CASES = [
     ("translation", layers.RandomTranslation(0.2, (-0.3, 0.1), seed=1)),
     ("translation_cf", layers.RandomTranslation(0.2, 0.2, fill_mode="wrap", seed=1, data_format="channels_first")),
     ("shear", layers.RandomShear(0.3, 0.2, seed=1)),
+    ("mix_up", layers.MixUp(alpha=0.4, seed=1)),
+    ("cut_mix", layers.CutMix(0.8, seed=1)),
+    ("erasing_noise", layers.RandomErasing(0.9, seed=1)),
+    ("erasing_constant", layers.RandomErasing(1.0, scale=(0.1, 0.5), fill_value=50, seed=1)),
 ]
 
 

@@ -5,6 +5,7 @@ from lamina.layers.preprocessing.image.color import (AutoContrast, RandomBrightn
                                                      RandomContrast, RandomGrayscale, RandomInvert,
                                                      RandomPosterization, Solarization)
 from lamina.layers.preprocessing.image.cropping import CenterCrop, RandomCrop, Resizing
+from lamina.layers.preprocessing.image.mixing import CutMix, MaxNumBoundingBoxes, MixUp, RandomErasing
 from lamina.layers.preprocessing.image.geometric import (RandomFlip, RandomRotation, RandomShear, RandomTranslation,
                                                          RandomZoom)
 
@@ -14,4 +15,5 @@ __all__ = [
     "RandomInvert", "RandomPosterization", "Solarization",
     "CenterCrop", "RandomCrop", "Resizing",
     "RandomFlip", "RandomRotation", "RandomShear", "RandomTranslation", "RandomZoom",
+    "CutMix", "MaxNumBoundingBoxes", "MixUp", "RandomErasing",
 ]

@@ -13,8 +13,9 @@ Keras 3's protocol, so that custom augmentation layers written for Keras port un
 - Active in training only; the default of `training` is True, as in Keras: a layer called on
   its own augments; inside a model, `predict`/`evaluate` and `model.eval()` turn it off.
 
-Randomness comes from a `torch.Generator` per layer and device, seeded by `seed` (None: torch's
-global generator, repeatable with `lamina.utils.set_random_seed`).
+Randomness comes from the layer's `SeedGenerator` (`self.generator`, as in Keras), seeded by
+`seed`; without one it takes its seed from Python's `random`, so `lamina.utils.set_random_seed`
+makes a run repeat. Its state is a buffer (in `state_dict`; not in `.keras` files, as Keras).
 """
 
 import numbers
@@ -24,12 +25,12 @@ import torch
 from lamina import backend
 from lamina.layers._conv_args import normalize_data_format
 from lamina.layers.layer import Layer
-from lamina.layers.regularization._random import SeededNoise
+from lamina.random import SeedGenerator, randint, uniform
 
 __all__ = ["BaseImagePreprocessingLayer"]
 
 
-class BaseImagePreprocessingLayer(SeededNoise, Layer):
+class BaseImagePreprocessingLayer(Layer):
     """Base class of the image preprocessing layers (see the module docstring).
 
     Args:
@@ -53,7 +54,6 @@ class BaseImagePreprocessingLayer(SeededNoise, Layer):
         elif factor is not None:
             raise ValueError(f"{type(self).__name__} layer '{self.name}' does not take a `factor` argument; "
                              f"received factor={factor!r}.")
-        self.seed = None
         self.built = True
 
     # -- arguments -------------------------------------------------------------------------
@@ -110,12 +110,18 @@ class BaseImagePreprocessingLayer(SeededNoise, Layer):
 
     # -- randomness ----------------------------------------------------------------------------
 
+    def _init_rng(self, seed):
+        self.seed = seed
+        self.generator = SeedGenerator(seed)
+
     def _uniform(self, shape, low, high, like):
-        """Uniform draws in [low, high) on `like`'s device, from the layer's generator."""
-        generator = self._generator_for(like)
+        """Uniform draws in [low, high) from the layer's generator, on `like`'s device and float dtype."""
         dtype = like.dtype if like.is_floating_point() else torch.float32
-        values = torch.rand(shape, generator=generator, device=like.device, dtype=dtype)
-        return values * (high - low) + low
+        return uniform(shape, minval=low, maxval=high, dtype=dtype, seed=self.generator).to(like.device)
+
+    def _randint(self, shape, low, high, like):
+        """Integers in [low, high) from the layer's generator, on `like`'s device."""
+        return randint(shape, low, high, dtype="int64", seed=self.generator).to(like.device)
 
     def _batch_shape(self, images, trailing=3):
         batch = images.shape[0] if images.dim() == 4 else 1
@@ -140,7 +146,7 @@ class BaseImagePreprocessingLayer(SeededNoise, Layer):
 
     def _to_compute_dtype(self, images):
         images = torch.as_tensor(images)
-        return images.to(backend.standardize_dtype(self.compute_dtype))
+        return images.to(backend.to_torch_dtype(self.compute_dtype))
 
     def call(self, data, training=True):
         images = data["images"] if isinstance(data, dict) else data

@@ -46,7 +46,7 @@ class RandomBrightness(BaseImagePreprocessingLayer):
 
     def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
         super().__init__(factor=factor, **kwargs)
-        self.seed = seed
+        self._init_rng(seed)
         self.value_range = list(self._check_value_range(value_range))
 
     def get_random_transformation(self, data, training=True, seed=None):
@@ -86,7 +86,7 @@ class RandomContrast(BaseImagePreprocessingLayer):
     def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
         super().__init__(factor=factor, **kwargs)
         self.value_range = value_range
-        self.seed = seed
+        self._init_rng(seed)
 
     def get_random_transformation(self, data, training=True, seed=None):
         images = data["images"] if isinstance(data, dict) else data
@@ -128,7 +128,7 @@ class RandomInvert(BaseImagePreprocessingLayer):
         super().__init__(data_format=data_format, **kwargs)
         self._set_factor(factor)
         self.value_range = value_range
-        self.seed = seed
+        self._init_rng(seed)
 
     def get_random_transformation(self, data, training=True, seed=None):
         if not training:
@@ -169,7 +169,7 @@ class Solarization(BaseImagePreprocessingLayer):
 
     def __init__(self, addition_factor=0.0, threshold_factor=0.0, value_range=(0, 255), seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.seed = seed
+        self._init_rng(seed)
         self.addition_factor = self._unit_range(addition_factor, "addition_factor")
         self.threshold_factor = self._unit_range(threshold_factor, "threshold_factor")
         self.value_range = list(self._check_value_range(value_range))
@@ -228,14 +228,14 @@ class RandomPosterization(BaseImagePreprocessingLayer):
         super().__init__(data_format=data_format, **kwargs)
         self._set_factor(factor)
         self.value_range = list(self._check_value_range(value_range))
-        self.seed = seed
+        self._init_rng(seed)
 
     def get_random_transformation(self, data, training=True, seed=None):
         images = data["images"] if isinstance(data, dict) else data
         batch = self._batch_shape(images)[0]
         low, high = int(self.factor[0]), int(self.factor[1])
         if low != high:
-            factor = torch.randint(low, high, (batch,), generator=self._generator_for(images), device=images.device)
+            factor = self._randint((batch,), low, high, images)
         else:
             factor = torch.full((batch,), low, device=images.device)
         return {"shift_factor": (self._MAX_FACTOR - factor).to(torch.uint8)}
@@ -273,7 +273,7 @@ class RandomColorDegeneration(BaseImagePreprocessingLayer):
         super().__init__(data_format=data_format, **kwargs)
         self._set_factor(factor)
         self.value_range = list(self._check_value_range(value_range))
-        self.seed = seed
+        self._init_rng(seed)
 
     def get_random_transformation(self, data, training=True, seed=None):
         images = data["images"] if isinstance(data, dict) else data
@@ -313,7 +313,7 @@ class RandomGrayscale(BaseImagePreprocessingLayer):
             raise ValueError(f"RandomGrayscale layer '{self.name}': `factor` must be a probability between 0 and "
                              f"1; received factor={factor!r}.")
         self.factor = factor
-        self.seed = seed
+        self._init_rng(seed)
 
     def get_random_transformation(self, images, training=True, seed=None):
         images = images["images"] if isinstance(images, dict) else images

@@ -226,15 +226,14 @@ class RandomCrop(_FixedSize):
         super().__init__(data_format=data_format, name=name, **kwargs)
         _check_size(self, height, width)
         self.height, self.width = height, width
-        self.seed = seed
+        self._init_rng(seed)
 
     def _draw_window(self, images, training):
         height, width = self._image_size(images)
         if not (training and height > self.height and width > self.width):
             return None
-        generator = self._generator_for(images)
-        top = int(torch.randint(0, height - self.height + 1, (), generator=generator, device=images.device))
-        left = int(torch.randint(0, width - self.width + 1, (), generator=generator, device=images.device))
+        top = int(self._randint((), 0, height - self.height + 1, images))
+        left = int(self._randint((), 0, width - self.width + 1, images))
         return top, left
 
     def transform_images(self, images, transformation, training=True):

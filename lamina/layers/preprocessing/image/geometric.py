@@ -42,7 +42,7 @@ class RandomFlip(BaseImagePreprocessingLayer):
         if mode not in (HORIZONTAL, VERTICAL, HORIZONTAL_AND_VERTICAL):
             raise ValueError(f"RandomFlip layer '{self.name}': `mode` must be 'horizontal', 'vertical' or "
                              f"'horizontal_and_vertical'; received mode={mode!r}.")
-        self.seed = seed
+        self._init_rng(seed)
         self.mode = mode
 
     def get_random_transformation(self, data, training=True, seed=None):
@@ -215,7 +215,7 @@ class RandomRotation(_AffineLayer):
     def __init__(self, factor, fill_mode="reflect", interpolation="bilinear", seed=None, fill_value=0.0,
                  data_format=None, **kwargs):
         super().__init__(factor=factor, data_format=data_format, **kwargs)
-        self.seed = seed
+        self._init_rng(seed)
         self._set_resampling(fill_mode, interpolation, fill_value)
 
     def get_random_transformation(self, data, training=True, seed=None):
@@ -260,7 +260,7 @@ class RandomZoom(_AffineLayer):
         self.width_factor = width_factor
         if width_factor is not None:
             self.width_lower, self.width_upper = self._range(width_factor, "width_factor", low_open=True)
-        self.seed = seed
+        self._init_rng(seed)
         self._set_resampling(fill_mode, interpolation, fill_value)
 
     def get_random_transformation(self, data, training=True, seed=None):
@@ -309,7 +309,7 @@ class RandomTranslation(_AffineLayer):
         self.height_lower, self.height_upper = self._range(height_factor, "height_factor")
         self.width_factor = width_factor
         self.width_lower, self.width_upper = self._range(width_factor, "width_factor")
-        self.seed = seed
+        self._init_rng(seed)
         self._set_resampling(fill_mode, interpolation, fill_value)
 
     def get_random_transformation(self, data, training=True, seed=None):
@@ -351,7 +351,7 @@ class RandomShear(_AffineLayer):
         super().__init__(data_format=data_format, **kwargs)
         self.x_factor = self._shear_range(x_factor, "x_factor")
         self.y_factor = self._shear_range(y_factor, "y_factor")
-        self.seed = seed
+        self._init_rng(seed)
         self._set_resampling(fill_mode, interpolation, fill_value)
 
     def _shear_range(self, factor, argument):
