@@ -30,7 +30,10 @@ from lamina.layers.preprocessing import (AutoContrast, CenterCrop, RandomBrightn
                                          RandomContrast, RandomCrop, RandomFlip, RandomGrayscale, RandomInvert,
                                          RandomPosterization, RandomRotation, RandomShear, RandomTranslation,
                                          RandomZoom, Rescaling, Resizing, Solarization, CutMix, MaxNumBoundingBoxes,
-                                         MixUp, RandomErasing)
+                                         MixUp, RandomErasing, RandomColorJitter, RandomHue, RandomSaturation,
+                                         RandomGaussianBlur, RandomSharpness,
+                                         ContrastLimitedAdaptiveHistogramEqualization, Equalization, AugMix,
+                                         RandAugment, RandomElasticTransform, RandomPerspective)
 
 # Keras's alternative names for the same classes (files always carry the full class name).
 AvgPool1D, AvgPool2D, AvgPool3D = AveragePooling1D, AveragePooling2D, AveragePooling3D
@@ -68,7 +71,9 @@ __all__ = [
     "AutoContrast", "CenterCrop", "RandomBrightness", "RandomColorDegeneration", "RandomContrast", "RandomCrop",
     "RandomFlip", "RandomGrayscale", "RandomInvert", "RandomPosterization", "RandomRotation", "RandomShear",
     "RandomTranslation", "RandomZoom", "Resizing", "Solarization", "CutMix", "MaxNumBoundingBoxes", "MixUp",
-    "RandomErasing",
+    "RandomErasing", "RandomColorJitter", "RandomHue", "RandomSaturation", "RandomGaussianBlur", "RandomSharpness",
+    "ContrastLimitedAdaptiveHistogramEqualization", "Equalization", "AugMix", "RandAugment",
+    "RandomElasticTransform", "RandomPerspective",
     "AvgPool1D", "AvgPool2D", "AvgPool3D", "MaxPool1D", "MaxPool2D", "MaxPool3D",
     "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D",
     "Convolution1D", "Convolution2D", "Convolution3D", "Convolution1DTranspose", "Convolution2DTranspose",

@@ -256,3 +256,35 @@ def test_boxes_through_crops_and_resizing():
 def test_boxes_need_a_format():
     with pytest.raises(ValueError, match=r"received 'bounding_boxes' but has no `bounding_box_format`"):
         layers.RandomFlip()(_with_boxes([[1.0, 1.0, 2.0, 2.0]]))
+
+
+@pytest.mark.parametrize("make", [
+    lambda: layers.RandomColorJitter(brightness_factor=0.3, contrast_factor=0.3, saturation_factor=(0.2, 0.8),
+                                     hue_factor=0.2, seed=1),
+    lambda: layers.RandAugment(num_ops=3, factor=0.6, seed=2),
+    lambda: layers.AugMix(num_chains=2, chain_depth=2, seed=3),
+    lambda: layers.AugMix(all_ops=False, seed=4),
+    lambda: layers.RandomElasticTransform(factor=1.0, scale=0.8, seed=5),
+    lambda: layers.RandomPerspective(scale=0.5, seed=6),
+], ids=["jitter", "rand_augment", "aug_mix", "aug_mix_geometric", "elastic", "perspective"])
+def test_composite_and_warping_layers_change_images_within_range_and_repeat(make):
+    images = torch.rand(4, 16, 16, 3) * 255
+    layer = make()
+    transformation = layer.get_random_transformation(images, training=True)
+    first = layer.transform_images(images, transformation, training=True)
+    again = layer.transform_images(images, transformation, training=True)
+    assert first.shape == images.shape and torch.isfinite(first).all()
+    assert torch.equal(first, again)  # one transformation, one result
+    assert first.min() >= -1e-3 and first.max() <= 255 + 1e-3
+    assert not torch.equal(make()(images), images)  # a standalone call augments
+    assert torch.equal(layer(images, training=False), images)
+
+
+def test_equalization_spreads_each_image_on_its_own():
+    dark = torch.rand(1, 8, 8, 3) * 50
+    bright = torch.rand(1, 8, 8, 3) * 50 + 200
+    out = layers.Equalization()(torch.cat([dark, bright]), training=True)
+    for image in out:
+        assert image.amin() == 0 and image.amax() == 255
+    alone = layers.Equalization()(dark, training=True)
+    assert torch.equal(out[:1], alone)  # the other image of the batch changes nothing

@@ -181,6 +181,18 @@ ROWS = [
     Row(lambda: L.CutMix(seed=1), (2, 8, 7, 3)),
     Row(lambda: L.RandomErasing(seed=1), (2, 8, 7, 3)),
     Row(lambda: L.MaxNumBoundingBoxes(4), (2, 8, 7, 3)),
+    Row(lambda: L.RandomColorJitter(brightness_factor=0.2, contrast_factor=0.2, saturation_factor=0.5,
+                                    hue_factor=0.1, seed=1), (2, 8, 7, 3)),
+    Row(lambda: L.RandomHue(0.2, seed=1), (2, 8, 7, 3)),
+    Row(lambda: L.RandomSaturation(0.3, seed=1), (2, 8, 7, 3)),
+    Row(lambda: L.RandomGaussianBlur(seed=1), (2, 8, 7, 3)),
+    Row(lambda: L.RandomSharpness(0.3, seed=1), (2, 8, 7, 3)),
+    Row(lambda: L.Equalization(), (2, 8, 7, 3)),
+    Row(lambda: L.ContrastLimitedAdaptiveHistogramEqualization(tile_grid_size=(2, 2)), (2, 8, 7, 3)),
+    Row(lambda: L.AugMix(seed=1), (2, 8, 7, 3)),
+    Row(lambda: L.RandAugment(seed=1), (2, 8, 7, 3)),
+    Row(lambda: L.RandomPerspective(seed=1), (2, 8, 7, 3)),
+    Row(lambda: L.RandomElasticTransform(seed=1), (2, 8, 7, 3)),
 ]
 
 _IDS = [row.id for row in ROWS]

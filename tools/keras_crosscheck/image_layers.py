@@ -49,6 +49,14 @@ CASES = [
     ("mix_up", layers.MixUp(alpha=0.4, seed=1)),
     ("cut_mix", layers.CutMix(0.8, seed=1)),
     ("erasing_noise", layers.RandomErasing(0.9, seed=1)),
+    ("hue", layers.RandomHue(0.4, seed=1)),
+    ("saturation", layers.RandomSaturation((0.2, 0.8), seed=1)),
+    ("gaussian_blur", layers.RandomGaussianBlur(0.8, kernel_size=5, sigma=(0.3, 0.9), seed=1)),
+    ("sharpness", layers.RandomSharpness(0.7, seed=1)),
+    ("equalization_single", layers.Equalization()),
+    ("clahe", layers.ContrastLimitedAdaptiveHistogramEqualization(tile_grid_size=(2, 3))),
+    ("clahe_noclip", layers.ContrastLimitedAdaptiveHistogramEqualization(clip_limit=0, tile_grid_size=(4, 4))),
+    ("perspective", layers.RandomPerspective(0.9, scale=0.6, seed=1)),
     ("erasing_constant", layers.RandomErasing(1.0, scale=(0.1, 0.5), fill_value=50, seed=1)),
 ]
 
@@ -69,7 +77,8 @@ def main(out_path):
     index = {}
     for name, layer in CASES:
         cf = layer.get_config().get("data_format") == "channels_first"
-        shape = (3, 3, 9, 8) if cf else (3, 9, 8, 3)
+        batch = 1 if name == "equalization_single" else 3
+        shape = (batch, 3, 9, 8) if cf else (batch, 9, 8, 3)
         images = (rng.random(shape) * 255).astype("float32")
         drawn = layer.get_random_transformation(images, training=True)
         trained = np.asarray(layer.transform_images(images, drawn, training=True))

@@ -5,6 +5,11 @@ from lamina.layers.preprocessing.image.color import (AutoContrast, RandomBrightn
                                                      RandomContrast, RandomGrayscale, RandomInvert,
                                                      RandomPosterization, Solarization)
 from lamina.layers.preprocessing.image.cropping import CenterCrop, RandomCrop, Resizing
+from lamina.layers.preprocessing.image.color_space import RandomColorJitter, RandomHue, RandomSaturation
+from lamina.layers.preprocessing.image.filters import RandomGaussianBlur, RandomSharpness
+from lamina.layers.preprocessing.image.histogram import ContrastLimitedAdaptiveHistogramEqualization, Equalization
+from lamina.layers.preprocessing.image.policies import AugMix, RandAugment
+from lamina.layers.preprocessing.image.warping import RandomElasticTransform, RandomPerspective
 from lamina.layers.preprocessing.image.mixing import CutMix, MaxNumBoundingBoxes, MixUp, RandomErasing
 from lamina.layers.preprocessing.image.geometric import (RandomFlip, RandomRotation, RandomShear, RandomTranslation,
                                                          RandomZoom)
@@ -16,4 +21,7 @@ __all__ = [
     "CenterCrop", "RandomCrop", "Resizing",
     "RandomFlip", "RandomRotation", "RandomShear", "RandomTranslation", "RandomZoom",
     "CutMix", "MaxNumBoundingBoxes", "MixUp", "RandomErasing",
+    "RandomColorJitter", "RandomHue", "RandomSaturation", "RandomGaussianBlur", "RandomSharpness",
+    "ContrastLimitedAdaptiveHistogramEqualization", "Equalization", "AugMix", "RandAugment",
+    "RandomElasticTransform", "RandomPerspective",
 ]
