@@ -32,11 +32,14 @@ def deserialize_function(config, custom_objects=None, safe_mode=True):
     if not isinstance(config, dict):
         raise ValueError(f"Cannot deserialize a function from {config!r}.")
     if config.get("class_name") == "__lambda__":
-        if safe_mode:
+        from lamina.backend.config import in_safe_mode
+
+        if safe_mode if in_safe_mode() is None else in_safe_mode():  # enable_unsafe_deserialization() wins
             raise ValueError(
                 "This file contains a Lambda layer whose function is stored as Python bytecode; "
                 "loading it would execute code from the file, which safe mode refuses. If you "
-                "trust the file's source, load it with safe_mode=False."
+                "trust the file's source, load it with safe_mode=False (or call "
+                "lamina.config.enable_unsafe_deserialization() first)."
             )
         inner = config["config"]
         raw = base64.decodebytes(inner["code"].encode("ascii"))

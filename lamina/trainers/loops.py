@@ -31,13 +31,15 @@ def model_device(model):
 @contextlib.contextmanager
 def training_mode(model, mode):
     """Puts the model in train/eval mode and restores the previous modes of all sub-modules after."""
-    previous = [(m, m.training) for m in model.modules()]
+    previous = [(m, m.training, m.__dict__.get("_mode_is_set")) for m in model.modules()]
     model.train(mode)
     try:
         yield
     finally:
-        for module, was_training in previous:
+        for module, was_training, mode_was_set in previous:
             module.training = was_training
+            if mode_was_set is not None:  # lamina layers: also whether a mode had been set at all
+                object.__setattr__(module, "_mode_is_set", mode_was_set)
 
 
 def to_numpy(outputs):
@@ -88,6 +90,24 @@ def _distribution():
     return distribution()
 
 
+def _debug_caps(epochs, steps_per_epoch):
+    """`keras.config.set_max_epochs` / `set_max_steps_per_epoch` (or KERAS_MAX_EPOCHS /
+    KERAS_MAX_STEPS_PER_EPOCH): caps for quick debugging runs, with Keras's warnings."""
+    import warnings
+
+    from lamina.backend.config import max_epochs, max_steps_per_epoch
+
+    cap = max_epochs()
+    if cap and cap < epochs:
+        warnings.warn(f"Limiting epochs to {cap}", stacklevel=3)
+        epochs = cap
+    cap = max_steps_per_epoch()
+    if cap and (not steps_per_epoch or cap < steps_per_epoch):
+        warnings.warn(f"Limiting steps_per_epoch to {cap}", stacklevel=3)
+        steps_per_epoch = cap
+    return epochs, steps_per_epoch
+
+
 def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
         validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
         steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1):
@@ -124,6 +144,7 @@ def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbac
                         validation_batch_size=validation_batch_size)
     checks.check_no_strings(self, x, y, "fit")
     checks.check_class_weight(self, class_weight, "fit")
+    epochs, steps_per_epoch = _debug_caps(epochs, steps_per_epoch)
     strategy = _distribution()
     if strategy is not None:  # data parallel: this rank's shard, rank-0-only output (lamina/distribution)
         from lamina.distribution.data_parallel import prepare_fit
