@@ -21,6 +21,10 @@ class _IndexDataset:
         return self.py_dataset.num_batches
 
 
+def _as_is(batch):
+    return batch
+
+
 def _indices(count):
     if count is not None:
         yield from range(count)
@@ -73,7 +77,7 @@ class _Epochs:
         workers = dataset.workers
         loader = DataLoader(_IndexDataset(dataset), batch_size=None, sampler=order, num_workers=workers,
                             prefetch_factor=max(1, dataset.max_queue_size // workers),
-                            collate_fn=lambda batch: batch)
+                            collate_fn=_as_is)
         yield from loader
 
     def _threads(self, indices, endless):
