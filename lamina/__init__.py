@@ -9,16 +9,39 @@ from lamina import activations, backend, constraints, initializers, regularizers
 from lamina import layers, models
 from lamina import callbacks, losses, metrics, optimizers, utils
 from lamina import distribution, mixed_precision, saving
+from lamina import config, datasets, dtype_policies, quantizers, random, tree
+from lamina import ops
 from lamina.layers import Input, InputSpec, Layer
+from lamina.layers.variable import Variable
 from lamina.models import Model, Sequential
 from lamina.backend import clear_session
+from lamina.backend.remat import RematScope, remat
+from lamina.backend.scopes import StatelessScope, SymbolicScope, device, name_scope
+from lamina.dtype_policies import DTypePolicy, FloatDTypePolicy
+from lamina.function import Function
 from lamina.graph.keras_tensor import KerasTensor
+from lamina.initializers import Initializer
+from lamina.losses import Loss
+from lamina.metrics import Metric
+from lamina.operation import Operation
+from lamina.optimizers import Optimizer
+from lamina.quantizers import Quantizer
+from lamina.regularizers import Regularizer
 
 __version__ = "0.1.0"
 
+def version() -> str:
+    """lamina's version (Keras's `keras.version()` answers Keras's; lamina implements the Keras
+    3.15 API)."""
+    return __version__
+
+
 __all__ = [
-    "Input", "InputSpec", "KerasTensor", "Layer", "Model", "Sequential",
+    "Input", "InputSpec", "KerasTensor", "Layer", "Model", "Sequential", "Variable",
     "activations", "backend", "callbacks", "constraints", "initializers", "layers", "losses", "metrics",
-    "models", "optimizers", "regularizers", "utils", "distribution", "mixed_precision", "saving",
-    "clear_session", "__version__",
+    "models", "ops", "optimizers", "regularizers", "utils", "datasets", "distribution", "mixed_precision", "saving",
+    "config", "dtype_policies", "quantizers", "random", "tree",
+    "DTypePolicy", "FloatDTypePolicy", "Function", "Initializer", "Loss", "Metric", "Operation", "Optimizer",
+    "Quantizer", "Regularizer", "RematScope", "StatelessScope", "SymbolicScope", "device", "name_scope",
+    "remat", "version", "clear_session", "__version__",
 ]

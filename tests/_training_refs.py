@@ -3,8 +3,8 @@
 Shared by tests/losses, tests/metrics and tests/optimizers (`from _training_refs import ...`;
 tests/conftest.py puts this folder on sys.path).
 
-The files live in the shared fixtures folder; set LAMINA_TRAINING_REFS to the
-folder holding them when running from elsewhere.
+The files live in tests/fixtures/training (tools/fixtures/make_training_refs.py wrote them);
+LAMINA_TRAINING_REFS may name another folder holding them.
 """
 
 import json
@@ -16,9 +16,7 @@ import numpy as np
 _REPO = Path(__file__).resolve().parents[1]
 _CANDIDATES = [
     os.environ.get("LAMINA_TRAINING_REFS"),
-    _REPO / "shared" / "fixtures" / "training",
     _REPO / "tests" / "fixtures" / "training",
-    _REPO.parent / "shared" / "fixtures" / "training",
 ]
 
 

@@ -1,4 +1,4 @@
-"""Shared test fixtures: paths to the Keras reference files, fresh layer names per test."""
+"""Test set-up: the path of the Keras reference files (tests/fixtures), fresh layer names per test."""
 
 import pathlib
 
@@ -7,19 +7,8 @@ import pytest
 import lamina
 
 
-def _find_shared() -> pathlib.Path:
-    here = pathlib.Path(__file__).resolve()
-    for parent in here.parents:
-        candidate = parent / "shared" / "fixtures"
-        if candidate.is_dir():
-            return candidate
-        candidate = parent.parent / "shared" / "fixtures"
-        if candidate.is_dir():
-            return candidate
-    raise RuntimeError("Cannot find shared/fixtures next to the repository.")
-
-
-FIXTURES = _find_shared()
+# Reference files made by real Keras 3 (tests/fixtures/README.md; tools/fixtures/ regenerates them).
+FIXTURES = pathlib.Path(__file__).resolve().parent / "fixtures"
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ Keras configs and `.keras` files spell dtypes as strings ("float32"); torch code
 wants `torch.dtype` objects. Every public entry point accepts either.
 """
 
+import numpy as np
 import torch
 
 _NAME_TO_DTYPE = {
@@ -20,6 +21,11 @@ _NAME_TO_DTYPE = {
     "int64": torch.int64,
     "int": torch.int64,
     "uint8": torch.uint8,
+    "uint16": torch.uint16,
+    "uint32": torch.uint32,
+    "uint64": torch.uint64,
+    "float8_e4m3fn": torch.float8_e4m3fn,
+    "float8_e5m2": torch.float8_e5m2,
     "bool": torch.bool,
     "complex64": torch.complex64,
     "complex128": torch.complex128,
@@ -34,6 +40,11 @@ _DTYPE_TO_NAME = {
     torch.int32: "int32",
     torch.int64: "int64",
     torch.uint8: "uint8",
+    torch.uint16: "uint16",
+    torch.uint32: "uint32",
+    torch.uint64: "uint64",
+    torch.float8_e4m3fn: "float8_e4m3fn",
+    torch.float8_e5m2: "float8_e5m2",
     torch.bool: "bool",
     torch.complex64: "complex64",
     torch.complex128: "complex128",
@@ -67,6 +78,8 @@ def standardize_dtype(dtype) -> torch.dtype:
         return _NAME_TO_DTYPE[_FLOATX]
     if isinstance(dtype, torch.dtype):
         return dtype
+    if isinstance(dtype, type) and issubclass(dtype, np.generic):  # np.float32 (the type)
+        dtype = np.dtype(dtype).name
     if isinstance(dtype, dict):  # a serialized Keras DTypePolicy
         dtype = dtype.get("config", {}).get("name", _FLOATX)
     name = getattr(dtype, "name", dtype)  # DTypePolicy objects and numpy dtypes
@@ -91,3 +104,39 @@ def dtype_name(dtype) -> str:
 
 def is_float_dtype(dtype) -> bool:
     return standardize_dtype(dtype).is_floating_point
+
+
+# `lamina.backend.to_torch_dtype`: the name lamina's own code uses for the conversion above
+# (`lamina.backend.standardize_dtype` is Keras's, which answers names).
+to_torch_dtype = standardize_dtype
+
+_PYTHON_TYPES = {int: "int32", float: "float32", bool: "bool", str: "string", "int": "int32", "string": "string"}
+
+
+def standardize_dtype_name(dtype) -> str:
+    """Keras's `backend.standardize_dtype`: the Keras name of any dtype spelling.
+
+    `None` -> `floatx()`; Python `int`/`"int"` -> `"int32"`, `float` -> `"float32"` (as Keras on
+    torch); torch, NumPy and string dtypes -> their name.
+
+    Example:
+        >>> standardize_dtype_name(torch.float16), standardize_dtype_name(int)
+        ('float16', 'int32')
+    """
+    if dtype is None:
+        return _FLOATX
+    try:
+        if dtype in _PYTHON_TYPES:
+            return _PYTHON_TYPES[dtype]
+    except TypeError:  # unhashable
+        pass
+    try:
+        return _DTYPE_TO_NAME[standardize_dtype(dtype)]
+    except (ValueError, TypeError, KeyError):
+        raise ValueError(f"Invalid dtype: {dtype}") from None
+
+
+def is_int_dtype(dtype) -> bool:
+    """True for the signed and unsigned integer dtypes (Keras's `backend.is_int_dtype`)."""
+    name = standardize_dtype_name(dtype)
+    return name.startswith("int") or name.startswith("uint")

@@ -25,9 +25,28 @@ def unique_name(prefix: str) -> str:
     return prefix if count == 0 else f"{prefix}_{count}"
 
 
-def clear_session() -> None:
-    """Resets the automatic name counters (`dense`, `dense_1`, ... and metric names) to zero."""
+def clear_session(free_memory=True) -> None:
+    """Resets the automatic name counters (`dense`, `dense_1`, ... and metric names) to zero, and
+    what Keras keeps in its global state: `get_uid` counters, the global dtype policy, the
+    interactive-logging, flash-attention, traceback-filtering and unsafe-deserialization flags.
+
+    Args:
+        free_memory: also run Python's garbage collector and release torch's cached CUDA memory.
+    """
     _COUNTERS.clear()
+    from lamina.backend.config import reset_global_state
+    from lamina.mixed_precision.policy import set_dtype_policy
+
+    reset_global_state()
+    set_dtype_policy(None)
+    if free_memory:
+        import gc
+
+        import torch
+
+        gc.collect()
+        if torch.cuda.is_initialized():
+            torch.cuda.empty_cache()
     from lamina.metrics import reset_name_counters
 
     reset_name_counters()

@@ -1,9 +1,10 @@
 """`Progbar`: the Keras 3 progress bar on a terminal, one plain line per epoch elsewhere."""
 
+import logging
 import sys
 import time
 
-__all__ = ["Progbar", "format_logs", "is_interactive"]
+__all__ = ["LoggerStream", "Progbar", "format_logs", "is_interactive"]
 
 _BAR_WIDTH = 20
 _REFRESH_SECONDS = 0.05
@@ -15,6 +16,30 @@ def is_interactive(stream=None) -> bool:
     try:
         return bool(stream.isatty())
     except (AttributeError, ValueError):
+        return False
+
+
+class LoggerStream:
+    """A write-only stream sending each complete line to the `logging` logger `"lamina"` (INFO):
+    where progress goes after `lamina.config.disable_interactive_logging()`."""
+
+    def __init__(self, logger_name="lamina"):
+        self._logger = logging.getLogger(logger_name)
+        self._pending = ""
+
+    def write(self, text):
+        self._pending += text
+        *lines, self._pending = self._pending.split("\n")
+        for line in lines:
+            line = line.split("\r")[-1].rstrip()
+            if line:
+                self._logger.info(line)
+        return len(text)
+
+    def flush(self):
+        pass
+
+    def isatty(self):
         return False
 
 

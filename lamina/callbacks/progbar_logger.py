@@ -3,7 +3,8 @@
 import sys
 
 from lamina.callbacks.callback import Callback
-from lamina.callbacks.progbar import Progbar, is_interactive
+from lamina.backend.config import is_interactive_logging_enabled
+from lamina.callbacks.progbar import LoggerStream, Progbar, is_interactive
 
 __all__ = ["ProgbarLogger"]
 
@@ -29,17 +30,20 @@ class ProgbarLogger(Callback):
 
     def _mode(self):
         verbose = self.params.get("verbose", "auto")
-        stream = self.stream or sys.stdout
+        stream = self._out()
         if verbose == "auto":
             return "bar" if is_interactive(stream) else "line"
         if verbose == 1:
-            return "bar"
+            return "bar" if not isinstance(stream, LoggerStream) else "line"
         if verbose == 2:
             return "two-line"
         return "off"
 
     def _out(self):
-        return self.stream or sys.stdout
+        if self.stream is not None:
+            return self.stream
+        # keras.config.disable_interactive_logging(): progress goes to the "lamina" logger.
+        return sys.stdout if is_interactive_logging_enabled() else LoggerStream()
 
     def _start_bar(self, target, prefix=""):
         mode = self._mode()

@@ -21,10 +21,13 @@ gradients right before the optimizer step (same numbers, no overlap).
 Without a distribution none of this runs: the trainer's hot path is unchanged.
 """
 
+import atexit
 import copy
 import datetime
+import gc
 import os
 import warnings
+import weakref
 
 import numpy as np
 import torch
@@ -33,6 +36,46 @@ import torch.distributed as dist
 __all__ = ["DataParallel", "distribution", "set_distribution"]
 
 _CURRENT = None
+_EXIT_HOOK = False
+_WRAPPED = weakref.WeakSet()  # models whose training forward runs through a DDP wrapper (see wrap_model)
+
+
+def _destroy_process_groups_at_exit():
+    """Shuts torch.distributed down while the interpreter is still whole.
+
+    A script that trains under torchrun and simply ends leaves the process group alive; torch
+    then destroys it during interpreter finalization, where gloo's worker threads may still
+    hold finished work whose tensors refer to Python objects. Releasing those needs the GIL of
+    an interpreter being torn down, and the process aborts with `terminate called without an
+    active exception` (SIGABRT) after training succeeded. Destroying the groups from an
+    `atexit` hook (which runs before finalization) joins those threads cleanly. A script that
+    destroyed the group itself makes this a no-op.
+
+    The DDP wrappers lamina made are dropped first (their reducers hold the group and its
+    buffers), and garbage is collected before and after, so that the C++ objects are freed
+    here rather than by the interpreter's teardown.
+    """
+    for model in list(_WRAPPED):
+        if model.__dict__.get("_train_module") not in (None, model):
+            model.__dict__["_train_module"] = model
+            model._train_ready = False  # a later fit would wrap the model again
+    _WRAPPED.clear()
+    if not (dist.is_available() and dist.is_initialized()):
+        return
+    gc.collect()
+    try:
+        dist.destroy_process_group()
+    except Exception as error:  # noqa: BLE001 - exiting anyway (e.g. a peer died): never mask the exit status
+        warnings.warn(f"lamina.distribution: destroying the process group at exit failed "
+                      f"({type(error).__name__}: {error}).", stacklevel=1)
+    gc.collect()
+
+
+def _register_exit_hook():
+    global _EXIT_HOOK
+    if not _EXIT_HOOK:
+        atexit.register(_destroy_process_groups_at_exit)
+        _EXIT_HOOK = True
 
 
 class DataParallel:
@@ -70,6 +113,7 @@ class DataParallel:
                     "--nproc_per_node=N script.py`, or set them (and RANK, WORLD_SIZE) yourself.")
             dist.init_process_group(self.backend, init_method=init_method, rank=rank, world_size=world_size,
                                     timeout=datetime.timedelta(seconds=self.timeout))
+        _register_exit_hook()
         self.rank = dist.get_rank()
         self.world_size = dist.get_world_size()
         if self.backend == "nccl":
@@ -125,8 +169,11 @@ class DataParallel:
         if not any(p.requires_grad for p in model.parameters()):
             raise ValueError(f"DataParallel: model '{getattr(model, 'name', type(model).__name__)}' has no "
                              f"trainable parameters; there is nothing to train in parallel.")
+        _WRAPPED.add(model)
+        # Buffers (BatchNormalization's moving statistics) follow rank 0 at every forward: torch's
+        # default in every version (`broadcast_buffers`, deprecated by name in 2.13, is not passed).
         return DistributedDataParallel(model, device_ids=device_ids, output_device=device_ids[0] if device_ids
-                                       else None, broadcast_buffers=True)
+                                       else None)
 
     def wrap_step(self, params, step):
         """An optimizer step that first averages gradients over ranks."""
@@ -206,7 +253,7 @@ def _restore_only_class():
         from lamina.callbacks import BackupAndRestore
 
         class _RestoreOnly(BackupAndRestore):
-            def on_epoch_end(self, epoch, logs=None):
+            def _write(self, epoch, step):
                 pass
 
             def on_train_end(self, logs=None):

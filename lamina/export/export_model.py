@@ -40,7 +40,7 @@ def example_inputs(model, batch_size=_EXAMPLE_BATCH):
                 f"Model '{model.name}': input {tensor.name!r} has unknown non-batch dimensions "
                 f"{tuple(shape)}; pass `input_signature=` (example tensors) to export().")
         shape[0] = batch_size if shape[0] is None else shape[0]
-        dtype = backend.standardize_dtype(tensor.dtype)
+        dtype = backend.to_torch_dtype(tensor.dtype)
         if dtype.is_floating_point:
             tensors.append(torch.randn(shape, dtype=dtype, device=device))
         else:

@@ -52,7 +52,7 @@ class KerasTensor:
 
     def __init__(self, shape, dtype=None, name=None, sparse=False):
         self.shape = tuple(None if d is None else int(d) for d in shape)
-        self.dtype = backend.standardize_dtype(dtype)
+        self.dtype = backend.to_torch_dtype(dtype)
         self.name = name
         self.sparse = sparse
         self._keras_history = None
@@ -120,14 +120,51 @@ class KerasTensor:
         return _symbolic_op(operator.attrgetter(name), (self,), None, name=name)
 
 
+# Python operators record Keras's op classes (what Keras 3's KerasTensor records), so files written
+# by lamina load in Keras: dunder -> (Keras class name, operands swapped?).
+_KERAS_OPERATORS = {
+    "__add__": ("Add", False), "__radd__": ("Add", True), "__sub__": ("Subtract", False),
+    "__rsub__": ("Subtract", True), "__mul__": ("Multiply", False), "__rmul__": ("Multiply", True),
+    "__matmul__": ("Matmul", False), "__rmatmul__": ("Matmul", True), "__truediv__": ("TrueDivide", False),
+    "__rtruediv__": ("TrueDivide", True), "__neg__": ("Negative", False), "__abs__": ("Absolute", False),
+    "__pow__": ("Power", False), "__rpow__": ("Power", True), "__floordiv__": ("FloorDivide", False),
+    "__rfloordiv__": ("FloorDivide", True), "__mod__": ("Mod", False), "__rmod__": ("Mod", True),
+    "__lt__": ("Less", False), "__le__": ("LessEqual", False), "__gt__": ("Greater", False),
+    "__ge__": ("GreaterEqual", False), "__ne__": ("NotEqual", False), "__and__": ("LogicalAnd", False),
+    "__rand__": ("LogicalAnd", True), "__or__": ("LogicalOr", False), "__ror__": ("LogicalOr", True),
+    "__invert__": ("LogicalNot", False), "__xor__": ("LogicalXor", False), "__rxor__": ("LogicalXor", True),
+    "__getitem__": ("GetItem", False),
+}
+
+
+def _keras_operator(class_name):
+    """The registered lamina op of a Keras class name (None until `lamina.ops` defines it)."""
+    import lamina.ops  # noqa: F401 - fills the registry
+    from lamina.ops._op import get_op_definition
+
+    return get_op_definition(class_name)
+
+
 def _make_operator(dunder):
     tensor_method = getattr(torch.Tensor, dunder)
+    keras_name, swapped = _KERAS_OPERATORS.get(dunder, (None, False))
 
     def method(self, *args):
+        definition = _keras_operator(keras_name) if keras_name else None
+        if definition is not None:
+            operands = (args[0], self) if swapped else (self,) + args
+            return definition.symbolic_call(operands, {})
         return _symbolic_op(tensor_method, (self,) + args, None)
 
     method.__name__ = dunder
     return method
+
+
+def _round(self, ndigits=None):
+    definition = _keras_operator("Round")
+    if definition is not None:
+        return definition.symbolic_call((self,), {"decimals": ndigits or 0})
+    return _symbolic_op(torch.round, (self,), None if ndigits is None else {"decimals": ndigits})
 
 
 for _dunder in ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__",
@@ -136,3 +173,4 @@ for _dunder in ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul
                 "__and__", "__rand__", "__or__", "__ror__", "__xor__", "__rxor__", "__lt__", "__le__",
                 "__gt__", "__ge__", "__ne__", "__getitem__"):
     setattr(KerasTensor, _dunder, _make_operator(_dunder))
+KerasTensor.__round__ = _round

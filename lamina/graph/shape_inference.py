@@ -11,6 +11,7 @@ the fake mode (`outside_trace`).
 """
 
 import contextlib
+import logging
 
 import torch
 from torch._subclasses.fake_tensor import FakeTensorMode, unset_fake_temporarily
@@ -67,7 +68,7 @@ def _merge_shapes(first, second):
     return tuple(a if a == b else None for a, b in zip(first, second))
 
 
-def trace_output_spec(call_fn, args, kwargs, device, description):
+def trace_output_spec(call_fn, args, kwargs, device, description, reraise=()):
     """Runs `call_fn(*args, **kwargs)` with KerasTensors replaced by fake tensors.
 
     Args:
@@ -75,11 +76,32 @@ def trace_output_spec(call_fn, args, kwargs, device, description):
         args, kwargs: arguments, possibly containing KerasTensors.
         device: device for the fake inputs (where the layer's weights are).
         description: used in the error message when tracing fails.
+        reraise: exception types passed on unchanged (an op's own argument checks, whose
+            messages already name the op, the argument and what was expected).
 
     Returns:
         The output structure with every tensor replaced by a KerasTensor.
     """
     trials = _TRIALS if _has_unknown_dims([list(args), kwargs]) else _TRIALS[:1]
+    with _quiet_fake_tensor_log():
+        results = _traces(call_fn, args, kwargs, device, description, reraise, trials)
+    return _merge_traces(results)
+
+
+@contextlib.contextmanager
+def _quiet_fake_tensor_log():
+    # torch logs a traceback for every op that fails under FakeTensorMode; the failure reaches the
+    # user as one clear error instead.
+    logger = logging.getLogger("torch._subclasses.fake_tensor")
+    saved = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(saved)
+
+
+def _traces(call_fn, args, kwargs, device, description, reraise, trials):
     results = []
     for trial in trials:
         saved_batch, saved_training = CALL_CONTEXT.trace_batch_size, CALL_CONTEXT.training
@@ -99,20 +121,25 @@ def trace_output_spec(call_fn, args, kwargs, device, description):
                 spec = tree.map_structure(
                     lambda t: (tuple(t.shape), t.dtype) if isinstance(t, torch.Tensor) else t, outputs)
         except Exception as error:  # noqa: BLE001 - re-raised with context below
+            if reraise and isinstance(error, reraise):
+                raise
             if isinstance(error, ValueError) and "'" in str(error) and "incompatible" in str(error):
                 raise
             shapes = tree.map_structure(lambda v: v.shape if isinstance(v, KerasTensor) else v,
                                         [list(args), kwargs])
             raise ValueError(
                 f"{description} failed while inferring its output shape from symbolic inputs "
-                f"{shapes[0] if not shapes[1] else shapes}: {type(error).__name__}: {error}\n"
-                f"If this layer cannot run on shape-only tensors, give it a "
-                f"compute_output_shape(input_shape) method."
+                f"{shapes[0] if not shapes[1] else shapes}: {type(error).__name__}: {error}"
+                + ("" if reraise else "\nIf this layer cannot run on shape-only tensors, give it a "
+                   "compute_output_shape(input_shape) method.")
             ) from error
         finally:
             CALL_CONTEXT.trace_batch_size, CALL_CONTEXT.training = saved_batch, saved_training
         results.append(spec)
+    return results
 
+
+def _merge_traces(results):
     first = results[0]
     second_leaves = _spec_leaves(results[1]) if len(results) > 1 else None
     leaves = []

@@ -101,11 +101,17 @@ def symbolic_call(layer, args, kwargs):
             layer._run_build(layer._shapes_for_build(args, kwargs))
         if layer.input_spec is not None:
             assert_input_compatibility(layer.input_spec, first, layer.name)
-        if layer._overrides_compute_output_shape:
+        own_rule = getattr(layer, "_symbolic_output_spec", None)
+        outputs = own_rule(args, kwargs) if own_rule is not None else None
+        if outputs is not None:
+            pass
+        elif layer._overrides_compute_output_shape:
             outputs = _output_spec_from_shapes(layer, args, kwargs)
         else:
-            outputs = trace_output_spec(layer.forward, args, kwargs, _module_device(layer),
-                                        f"Layer '{layer.name}' ({type(layer).__name__})")
+            description = getattr(layer, "_trace_description", None) \
+                or f"Layer '{layer.name}' ({type(layer).__name__})"
+            outputs = trace_output_spec(layer.forward, args, kwargs, _module_device(layer), description,
+                                        reraise=getattr(layer, "_trace_reraise", ()))
     except ValueError as error:
         raise _with_sources(error, args, kwargs) from error.__cause__
     layer.built = True

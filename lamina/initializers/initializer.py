@@ -104,7 +104,7 @@ def standardize_shape(shape) -> tuple[int, ...]:
 
 def standardize_dtype(dtype) -> torch.dtype:
     """Turns `None` (torch's default dtype), a Keras dtype name, a numpy dtype or scalar type, or a
-    `torch.dtype` into a `torch.dtype` (names as `lamina.backend.standardize_dtype` reads them)."""
+    `torch.dtype` into a `torch.dtype` (names as `lamina.backend.to_torch_dtype` reads them)."""
     if dtype is None:
         return torch.get_default_dtype()
     name = np.dtype(dtype) if isinstance(dtype, type) and issubclass(dtype, np.generic) else dtype

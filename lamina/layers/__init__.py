@@ -26,7 +26,14 @@ from lamina.layers.rnn import (GRU, GRUCell, LSTM, LSTMCell, RNN, Bidirectional,
                                StackedRNNCells, TimeDistributed)
 from lamina.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
 from lamina.layers.activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
-from lamina.layers.preprocessing import Rescaling
+from lamina.layers.preprocessing import (AutoContrast, CenterCrop, RandomBrightness, RandomColorDegeneration,
+                                         RandomContrast, RandomCrop, RandomFlip, RandomGrayscale, RandomInvert,
+                                         RandomPosterization, RandomRotation, RandomShear, RandomTranslation,
+                                         RandomZoom, Rescaling, Resizing, Solarization, CutMix, MaxNumBoundingBoxes,
+                                         MixUp, RandomErasing, RandomColorJitter, RandomHue, RandomSaturation,
+                                         RandomGaussianBlur, RandomSharpness,
+                                         ContrastLimitedAdaptiveHistogramEqualization, Equalization, AugMix,
+                                         RandAugment, RandomElasticTransform, RandomPerspective)
 
 # Keras's alternative names for the same classes (files always carry the full class name).
 AvgPool1D, AvgPool2D, AvgPool3D = AveragePooling1D, AveragePooling2D, AveragePooling3D
@@ -61,8 +68,42 @@ __all__ = [
     "Bidirectional", "TimeDistributed",
     "MultiHeadAttention", "Attention", "AdditiveAttention",
     "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax", "Rescaling",
+    "AutoContrast", "CenterCrop", "RandomBrightness", "RandomColorDegeneration", "RandomContrast", "RandomCrop",
+    "RandomFlip", "RandomGrayscale", "RandomInvert", "RandomPosterization", "RandomRotation", "RandomShear",
+    "RandomTranslation", "RandomZoom", "Resizing", "Solarization", "CutMix", "MaxNumBoundingBoxes", "MixUp",
+    "RandomErasing", "RandomColorJitter", "RandomHue", "RandomSaturation", "RandomGaussianBlur", "RandomSharpness",
+    "ContrastLimitedAdaptiveHistogramEqualization", "Equalization", "AugMix", "RandAugment",
+    "RandomElasticTransform", "RandomPerspective",
     "AvgPool1D", "AvgPool2D", "AvgPool3D", "MaxPool1D", "MaxPool2D", "MaxPool3D",
     "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D",
     "Convolution1D", "Convolution2D", "Convolution3D", "Convolution1DTranspose", "Convolution2DTranspose",
     "Convolution3DTranspose", "SeparableConvolution1D", "SeparableConvolution2D",
 ]
+
+
+def serialize(layer):
+    """A layer's Keras config dict (`{"module", "class_name", "config", "registered_name"}`),
+    as `keras.layers.serialize`.
+
+    Example:
+        >>> serialize(Dense(2))["class_name"]
+        'Dense'
+    """
+    from lamina.saving import serialize_keras_object
+
+    return serialize_keras_object(layer)
+
+
+def deserialize(config, custom_objects=None):
+    """A layer rebuilt from `serialize`'s dict (or one Keras wrote), as `keras.layers.deserialize`.
+
+    Args:
+        config: the layer's config dict.
+        custom_objects: optional `{name: class}` for custom layers.
+    """
+    from lamina.saving import deserialize_keras_object
+
+    return deserialize_keras_object(config, custom_objects=custom_objects)
+
+
+__all__ += ["serialize", "deserialize"]

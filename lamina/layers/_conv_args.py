@@ -36,7 +36,11 @@ def normalize_padding(value, owner, allowed=("valid", "same")):
 
 
 def normalize_data_format(value, owner):
-    data_format = "channels_last" if value is None else value
+    if value is None:  # Keras: the process-wide default, `keras.config.image_data_format()`
+        from lamina.backend.config import image_data_format
+
+        value = image_data_format()
+    data_format = value
     if data_format not in ("channels_last", "channels_first"):
         raise ValueError(f"{owner}: the `data_format` argument must be 'channels_last' or "
                          f"'channels_first', received data_format={value!r}.")

@@ -22,6 +22,7 @@ from lamina.layers.implicit_masks import receives_implicit_mask, warn_mask_not_a
 from lamina.layers.input_spec import assert_input_compatibility
 from lamina.layers.tracking import TrackedList, TrackedDict, wrap_container
 from lamina.layers.layer_weights import WeightsMixin, _BuildDevice, in_keras_layout
+from lamina.random.seed_generator import SeedGenerator
 from lamina.utils import tree
 
 __all__ = ["Layer"]
@@ -103,6 +104,9 @@ class Layer(WeightsMixin, nn.Module):
 
     supports_masking = False
     _call_has_training_arg = False
+    # True for layers whose `call` declares `training=True` (Keras's augmentation layers): called
+    # with no training value from anywhere, they take that default, as in Keras.
+    _call_training_default = False
     _call_has_mask_arg = False
     _call_arg_names = ["inputs"]
     _build_arg_names = ["input_shape"]
@@ -115,6 +119,7 @@ class Layer(WeightsMixin, nn.Module):
         # Inspect `call` once per class, never per call.
         params = inspect.signature(cls.call).parameters
         cls._call_has_training_arg = "training" in params
+        cls._call_training_default = "training" in params and params["training"].default is True
         cls._call_has_mask_arg = "mask" in params
         cls._call_arg_names = [n for n, p in params.items() if n != "self"
                                and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
@@ -140,7 +145,8 @@ class Layer(WeightsMixin, nn.Module):
                 bound.apply_defaults()
                 auto = dict(bound.arguments)
                 auto.pop(next(iter(signature.parameters)), None)  # self
-                extra = auto.pop("kwargs", None) if "kwargs" in signature.parameters else None
+                var_keyword = next((n for n, p in signature.parameters.items() if p.kind is p.VAR_KEYWORD), None)
+                extra = auto.pop(var_keyword, None) if var_keyword is not None else None  # `**kwargs`, `**kw`...
                 if extra:
                     auto.update(extra)
                 auto.pop("args", None)
@@ -167,6 +173,9 @@ class Layer(WeightsMixin, nn.Module):
             raise ValueError(f"Layer name must be a non-empty string; received name={name!r}.")
         self._name = name
         self.training = False
+        # Whether train()/eval() (or fit) ever set this layer's mode; until then a call with no
+        # training value anywhere follows the signature default of `call` (see `forward`).
+        object.__setattr__(self, "_mode_is_set", False)
         self.built = False
         self._trainable = bool(trainable)
         self._dtype_policy_name = self._parse_dtype(dtype)
@@ -177,7 +186,7 @@ class Layer(WeightsMixin, nn.Module):
         # bfloat16 ones) or a symbolic call sees a lower-precision input (graph/symbolic_call.py).
         compute = self._dtype_policy_name
         explicit_float32 = dtype is not None and compute == "float32" and _global_policy_is_mixed()
-        self._cast_inputs_to = (backend.standardize_dtype(compute)
+        self._cast_inputs_to = (backend.to_torch_dtype(compute)
                                 if autocast and not compute.startswith("mixed_")
                                 and (compute != "float32" or explicit_float32)
                                 else None)
@@ -243,6 +252,8 @@ class Layer(WeightsMixin, nn.Module):
             # A plain torch module starts in train mode; align it with this layer's mode so that a
             # new lamina model is in inference mode throughout (train()/eval() then move them together).
             value.train(self.training)
+        if isinstance(value, SeedGenerator):
+            value._attach(self, name)  # its [seed, counter] becomes the buffer `<name>_state`
         if isinstance(value, nn.Parameter) and name not in self._parameters:
             old = next((k for k, p in self._parameters.items() if p is value), None)
             if old is not None:
@@ -344,7 +355,7 @@ class Layer(WeightsMixin, nn.Module):
 
     def compute_output_dtype(self, input_dtype):
         """Output dtype for `compute_output_shape`: float inputs become the compute dtype."""
-        if input_dtype is None or backend.standardize_dtype(input_dtype).is_floating_point:
+        if input_dtype is None or backend.to_torch_dtype(input_dtype).is_floating_point:
             return self.compute_dtype
         return input_dtype
 
@@ -424,6 +435,12 @@ class Layer(WeightsMixin, nn.Module):
         args, kwargs = self._convert_arrays(args, kwargs)
         return nn.Module.__call__(self, *args, **kwargs)
 
+    def train(self, mode: bool = True):
+        """torch's `train()`/`eval()`; from then on this layer's mode decides `training` (see `forward`)."""
+        result = super().train(mode)  # recurses through the sub-modules' own train()
+        object.__setattr__(self, "_mode_is_set", True)
+        return result
+
     def forward(self, *args, **kwargs):
         """Runs `call` with Keras semantics; what `nn.Module.__call__` dispatches to."""
         if not self.built:
@@ -435,8 +452,17 @@ class Layer(WeightsMixin, nn.Module):
             training = kwargs.pop("training", None)
             if not self._call_has_mask_arg and "mask" in kwargs:
                 kwargs.pop("mask")
+        from_default = False
         if training is None:
-            training = outer if outer is not None else self.training
+            if outer is not None:
+                training = outer
+            elif self._mode_is_set or not self._call_training_default:
+                training = self.training
+                # A container nobody put in train()/eval() mode passes no value down: its
+                # sub-layers then take their own defaults, as in Keras.
+                from_default = not self._mode_is_set
+            else:
+                training = True
         if self._call_has_training_arg:
             kwargs["training"] = training
         if outer is None and _LOSS_TRACKER:
@@ -447,7 +473,7 @@ class Layer(WeightsMixin, nn.Module):
         if masking:
             mask = self._incoming_mask(args, kwargs)
         # Inner layers inherit this call's training value (also when `call` does not pass it on).
-        sets_context = training is not outer and bool(self._modules)
+        sets_context = training is not outer and bool(self._modules) and not from_default
         if sets_context:
             ctx.training = training
         try:
@@ -505,7 +531,7 @@ class Layer(WeightsMixin, nn.Module):
         """On failure, check the declared input spec (and dtypes) to raise a clearer error."""
         if isinstance(error, (ValueError, TypeError)) and f"'{self.name}'" in str(error):
             return
-        expected = backend.standardize_dtype(self.compute_dtype) if not self.compute_dtype.startswith("mixed") \
+        expected = backend.to_torch_dtype(self.compute_dtype) if not self.compute_dtype.startswith("mixed") \
             else None
         for index, value in enumerate(tree.flatten(list(args[:1]))):
             if isinstance(value, torch.Tensor) and value.is_floating_point() and expected is not None \
@@ -532,7 +558,7 @@ class Layer(WeightsMixin, nn.Module):
             if isinstance(value, np.ndarray):
                 tensor = torch.from_numpy(value)
                 if tensor.is_floating_point() and tensor.dtype == torch.float64:
-                    tensor = tensor.to(backend.standardize_dtype(self.compute_dtype))
+                    tensor = tensor.to(backend.to_torch_dtype(self.compute_dtype))
                 return tensor.to(device)
             return value
 
@@ -703,6 +729,13 @@ def _set_mask(outputs, mask):
             CALL_CONTEXT.masking = True
         except (AttributeError, RuntimeError):
             pass
+    elif isinstance(outputs, (list, tuple)):
+        # Several outputs: a list of masks (compute_mask returning one per output) is matched by
+        # position; one mask applies to every output, as in Keras.
+        masks = mask if isinstance(mask, (list, tuple)) and len(mask) == len(outputs) else [mask] * len(outputs)
+        for output, each in zip(outputs, masks):
+            if isinstance(output, torch.Tensor) and isinstance(each, torch.Tensor):
+                _set_mask(output, each)
 
 
 def _global_policy_is_mixed():

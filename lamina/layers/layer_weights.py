@@ -102,7 +102,7 @@ class WeightsMixin:
                 f"add_weight on layer '{self.name}' needs a fully known shape of ints; "
                 f"received shape={shape!r} for weight {name!r}."
             ) from None
-        torch_dtype = backend.standardize_dtype(dtype or self.variable_dtype)
+        torch_dtype = backend.to_torch_dtype(dtype or self.variable_dtype)
         if initializer is None:
             initializer = "glorot_uniform" if torch_dtype.is_floating_point else "zeros"
         initializer = initializers.get(initializer)

@@ -1,8 +1,9 @@
-"""The parameter type that `Layer.add_weight` returns.
+"""The parameter type that `Layer.add_weight` returns, also public as `lamina.Variable`.
 
 A `torch.nn.Parameter` subclass, so optimizers, `state_dict`, DDP and
-`torch.compile` see an ordinary parameter, with the few Keras `Variable`
-conveniences people call on weights (`numpy()`, `assign()`, `path`, `trainable`).
+`torch.compile` see an ordinary parameter, with the Keras `Variable` API people
+call on weights (`value`, `numpy()`, `assign()`, `path`, `trainable`), and Keras's
+constructor `Variable(initializer, shape=None, dtype=None, trainable=True, name=None)`.
 """
 
 import numpy as np
@@ -17,7 +18,61 @@ class Variable(nn.Parameter):
 
     Keras code reads weights with `w.numpy()` and writes them with `w.assign(v)`;
     both work here. Arithmetic on a `Variable` returns plain tensors.
+
+    Args:
+        initializer: the initial value (array, tensor, number), or an initializer
+            (name or callable `(shape, dtype)`), which then needs `shape`.
+        shape: the shape; required with an initializer, checked against a value.
+        dtype: the dtype (default: the value's dtype, else `floatx`).
+        trainable: whether optimizers update it (`requires_grad`).
+        autocast, aggregation, synchronization, layout: accepted as Keras does
+            (no effect on one device; `DataParallel` averages gradients itself).
+        name: the variable's name (default `"variable"`, numbered like Keras).
+
+    Example:
+        >>> v = Variable("ones", shape=(2, 3), name="scale")
+        >>> v.assign(np.zeros((2, 3))).numpy().sum()
+        0.0
+        >>> v.path, v.trainable, tuple(v.value.shape)
+        ('scale', True, (2, 3))
     """
+
+    def __new__(cls, initializer=None, shape=None, dtype=None, trainable=True, autocast=True, aggregation="none",
+                synchronization="auto", name=None, layout=None, requires_grad=None, **kwargs):
+        if isinstance(shape, bool) and isinstance(initializer, torch.Tensor):
+            # torch's own `type(param)(data, requires_grad)` (deepcopy, some wrappers).
+            shape, requires_grad = None, shape
+        if requires_grad is None:
+            requires_grad = bool(trainable)
+        if isinstance(initializer, torch.Tensor) and shape is None and dtype is None and name is None:
+            # The internal path (add_weight, deepcopy): the tensor is the data, no copy.
+            return super().__new__(cls, initializer.detach(), requires_grad)
+        value = _initial_value(initializer, shape, dtype, name)
+        # torch gives gradients to float and complex tensors only: an integer variable is a constant.
+        requires_grad = requires_grad and (value.is_floating_point() or value.is_complex())
+        param = super().__new__(cls, value, requires_grad)
+        if name is not None:
+            if not isinstance(name, str) or "/" in name:
+                raise ValueError(f"Variable: `name` must be a string without '/'; received name={name!r}.")
+            param._keras_name = name
+        else:
+            from lamina.backend.naming import unique_name
+
+            param._keras_name = unique_name("variable")
+        return param
+
+    def __init__(self, *args, **kwargs):  # everything happens in __new__ (tensor subclasses)
+        pass
+
+    def __deepcopy__(self, memo):
+        if id(self) in memo:
+            return memo[id(self)]
+        result = type(self)(self.data.clone(memory_format=torch.preserve_format), self.requires_grad)
+        for attr in ("_keras_name", "_owner_path", "_keras_perm"):
+            if attr in self.__dict__:
+                setattr(result, attr, self.__dict__[attr])
+        memo[id(self)] = result
+        return result
 
     # Set by Layer.add_weight; class-level defaults keep unpickled copies valid.
     _keras_name = None
@@ -39,6 +94,17 @@ class Variable(nn.Parameter):
     @property
     def trainable(self) -> bool:
         return self.requires_grad
+
+    @trainable.setter
+    def trainable(self, value):
+        self.requires_grad_(bool(value))
+
+    @property
+    def value(self) -> "Variable":
+        """The parameter itself, as Keras's torch backend gives it: `v.value.grad` is the gradient
+        after `loss.backward()`. Built-in layers keep some kernels in torch's layout (a `Dense`
+        kernel is `(out, in)` here); `numpy()` and `assign()` speak Keras's layout."""
+        return self
 
     @property
     def keras_shape(self) -> tuple:
@@ -77,3 +143,43 @@ class Variable(nn.Parameter):
 
     def __repr__(self) -> str:
         return f"<Variable path={self.path}, shape={tuple(self.shape)}, dtype={str(self.dtype).replace('torch.', '')}>"
+
+
+def _label(name):
+    return f" {name!r}" if name else ""
+
+
+def _initial_value(initializer, shape, dtype, name):
+    """The starting tensor of a `Variable(...)` built by user code, with Keras's checks."""
+    from lamina import initializers
+    from lamina.backend.dtypes import standardize_dtype
+
+    if isinstance(initializer, str):
+        initializer = initializers.get(initializer)
+    if callable(initializer) and not isinstance(initializer, (torch.Tensor, np.ndarray)):
+        if shape is None:
+            raise ValueError(
+                f"Variable{_label(name)}: when created from an initializer ({initializer!r}) it needs a "
+                f"`shape`, e.g. keras.Variable('zeros', shape=(3, 4)).")
+        torch_dtype = standardize_dtype(dtype)
+        with torch.no_grad():
+            value = initializer(tuple(shape), dtype=torch_dtype)
+        return torch.as_tensor(value, dtype=torch_dtype)
+    if initializer is None:
+        raise ValueError("Variable: `initializer` is required (a value, or an initializer with a `shape`).")
+    if isinstance(initializer, torch.Tensor):
+        value = initializer.detach().clone()
+    else:
+        array = np.asarray(initializer)
+        if array.dtype == object or array.dtype.kind in "USV":
+            raise TypeError(f"Variable{_label(name)}: cannot hold a value of dtype {array.dtype}; received "
+                            f"{initializer!r}. Pass numbers, an array or a tensor.")
+        value = torch.as_tensor(array)
+        if value.dtype == torch.float64 and dtype is None:
+            value = value.to(standardize_dtype(None))  # Python floats and float64 arrays become floatx
+    if dtype is not None:
+        value = value.to(standardize_dtype(dtype))
+    if shape is not None and tuple(value.shape) != tuple(shape):
+        raise ValueError(f"Variable{_label(name)}: the initial value has shape {tuple(value.shape)}, but "
+                         f"shape={tuple(shape)} was given.")
+    return value

@@ -76,7 +76,7 @@ def deserialize_object(config, module_objects, custom_objects=None, kind="object
     """
     custom_objects = custom_objects or {}
     if isinstance(config, str):
-        obj = custom_objects.get(config, module_objects.get(config))
+        obj = _find(custom_objects, module_objects, None, config)
         if obj is None:
             raise _unknown(kind, config, module_objects)
         return obj
@@ -108,10 +108,15 @@ def deserialize_object(config, module_objects, custom_objects=None, kind="object
 
 
 def _find(custom_objects, module_objects, registered, name):
-    """A custom object by `registered` name, then by `name`; else the built-in `name` (or None)."""
+    """A custom object by `registered` name, then by `name` (in `custom_objects`, the active
+    `custom_object_scope`s and the `register_keras_serializable` registry); else the built-in `name`."""
+    from lamina.saving.registration import get_registered_object
+
     for key in (registered, name):
-        if key is not None and key in custom_objects and custom_objects[key] is not None:
-            return custom_objects[key]
+        if key is not None and key != "function":
+            found = get_registered_object(key, custom_objects)
+            if found is not None:
+                return found
     return module_objects.get(name)
 
 

@@ -11,14 +11,16 @@ class DTypePolicy:
 
     Args:
         name: `"float32"`, `"float16"`, `"bfloat16"`, `"float64"`,
-            `"mixed_float16"` or `"mixed_bfloat16"`.
+            `"mixed_float16"` or `"mixed_bfloat16"`; None: the global policy's name.
 
     Example:
         >>> DTypePolicy("mixed_float16").compute_dtype
         'float16'
     """
 
-    def __init__(self, name="float32"):
+    def __init__(self, name=None):
+        if name is None:  # Keras: the global policy's name (floatx by default)
+            name = global_policy_name()
         if isinstance(name, DTypePolicy):
             name = name.name
         name = _canonical(name)
@@ -64,6 +66,11 @@ def _canonical(name) -> str:
         except ValueError:
             pass
     if name not in _VALID:
+        if name.startswith(("int8", "float8", "int4", "gptq", "awq")):
+            raise ValueError(
+                f"Quantized dtype policy {name!r}: lamina layers do not quantize their weights. Use a float "
+                f"policy, one of {list(_VALID)}."
+            )
         raise ValueError(f"Unknown dtype policy {name!r}. Expected one of {list(_VALID)}.")
     return name
 

@@ -7,6 +7,12 @@ from lamina.graph.keras_tensor import KerasTensor
 from lamina.graph.map_graph import map_graph
 from lamina.graph.plan import Plan
 from lamina.layers.input_layer import InputLayer
+from lamina.models.input_standardization import (
+    check_numeric_array,
+    input_spec_of,
+    needs_standardizing,
+    standardize_input,
+)
 from lamina.models.model import Model
 from lamina.utils import tree
 
@@ -88,6 +94,7 @@ class Functional(Model):
         self._graph_layers = graph.layers
         _register_layers(self, graph.layers)
         self._plan = Plan(flat_inputs, flat_outputs, graph.nodes, self.name)
+        self._input_specs = [input_spec_of(t) for t in flat_inputs]
         self._input_keys = list(inputs.keys()) if isinstance(inputs, dict) else None
         self._single_input = isinstance(inputs, KerasTensor)
         self._single_output = isinstance(outputs, KerasTensor)
@@ -146,10 +153,18 @@ class Functional(Model):
     # ------------------------------------------------------------------ calling
 
     def call(self, inputs, training=None, mask=None):
+        specs = self._input_specs
         if self._single_input and isinstance(inputs, torch.Tensor):
+            spec = specs[0]
+            if inputs.dtype != spec[0] or inputs.dim() != spec[1]:  # Keras's dtype cast / rank fix (rare)
+                inputs = standardize_input(inputs, spec, self.name, self.input_names[0])
             outputs = self._plan.run((inputs,))
         else:
-            outputs = self._plan.run(self._flatten_inputs(inputs))
+            flat = self._flatten_inputs(inputs)
+            for index, (value, spec) in enumerate(zip(flat, specs)):
+                if isinstance(value, torch.Tensor) and needs_standardizing(value, spec):
+                    flat[index] = standardize_input(value, spec, self.name, self.input_names[index])
+            outputs = self._plan.run(flat)
         if self._single_output:
             return outputs[0]
         return tree.pack_like(self._outputs_struct, outputs)
@@ -203,6 +218,9 @@ class Functional(Model):
             flat = self._flatten_inputs(first)
         except ValueError:
             return super()._convert_arrays(args, kwargs)
+        for index, (value, tensor) in enumerate(zip(flat, self._flat_inputs)):
+            if isinstance(value, np.ndarray):
+                check_numeric_array(value, tensor.dtype, self.name, self.input_names[index])
         converted = [torch.as_tensor(v, dtype=t.dtype, device=device) if isinstance(v, np.ndarray) else v
                      for v, t in zip(flat, self._flat_inputs)]
         if isinstance(first, dict):

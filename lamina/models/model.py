@@ -215,10 +215,14 @@ class Model(Trainer, Layer):
             expand_nested: also list the layers inside nested models/layers.
             show_trainable: add a column saying whether each layer is trainable.
             layer_range: `[first_name, last_name]` to print only part of the model.
+
+        Returns:
+            None, as in Keras (a REPL would otherwise show the table twice); to get the text, pass
+            `print_fn`, e.g. `lines = []; model.summary(print_fn=lines.append)`.
         """
         from lamina.models.summary import print_summary
 
-        return print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
+        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
                              expand_nested=expand_nested, show_trainable=show_trainable,
                              layer_range=layer_range)
 

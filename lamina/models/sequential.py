@@ -7,6 +7,7 @@ from lamina import backend
 from lamina.graph.keras_tensor import KerasTensor
 from lamina.layers.input_layer import InputLayer
 from lamina.layers.layer import Layer
+from lamina.models.input_standardization import input_spec_of, standardize_input
 from lamina.models.model import Model
 
 __all__ = ["Sequential"]
@@ -36,6 +37,7 @@ class Sequential(Model):
         self._input_layer = None
         self._symbolic_input = None
         self._symbolic_output = None
+        self._input_spec = None  # (dtype, rank, shape) of the Input: calls cast/adjust as Keras does
         self._graph_has_masks = False  # some layer output carries a Keras mask: pass masks explicitly
         for layer in layers or []:
             self.add(layer, rebuild=False)
@@ -129,6 +131,7 @@ class Sequential(Model):
         self._input_layer = input_layer
         x = input_layer._input_tensor
         self._symbolic_input = x
+        self._input_spec = input_spec_of(x)
         has_masks = False
         for layer in self._stack:
             x = self._call_symbolic(layer, x)
@@ -167,7 +170,8 @@ class Sequential(Model):
         if not isinstance(x, torch.Tensor):
             raise TypeError(f"Sequential model '{self.name}' expects a tensor input; received "
                             f"{type(x).__name__}.")
-        dtype = None if x.is_floating_point() else x.dtype
+        # bool data (one-hot arrays) is cast to floatx by the new Input; integer data keeps its dtype
+        dtype = None if x.is_floating_point() or x.dtype == torch.bool else x.dtype
         # Build with an unknown batch size (Keras would record the concrete one).
         self._build_graph(InputLayer(batch_shape=(None,) + tuple(x.shape[1:]), dtype=dtype))
         return Model.forward(self, *args, **kwargs)
@@ -230,6 +234,10 @@ class Sequential(Model):
     # ------------------------------------------------------------------ calling
 
     def call(self, inputs, training=None, mask=None):
+        spec = self._input_spec
+        if spec is not None and isinstance(inputs, torch.Tensor) and (inputs.dtype != spec[0] or
+                                                                      inputs.dim() != spec[1]):
+            inputs = standardize_input(inputs, spec, self.name, self._input_layer.name)  # Keras's cast/rank fix
         if self._graph_has_masks:
             return self._call_with_masks_explicit(inputs, mask)
         x = inputs

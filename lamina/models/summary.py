@@ -184,7 +184,10 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
     non_trainable = _unique(model.non_trainable_weights)
     optimizer = getattr(model, "optimizer", None)
     optimizer_count = optimizer_bytes = None
-    optimizer_vars = list(getattr(optimizer, "variables", []) or []) if optimizer is not None else []
+    # As Keras: the optimizer's variables count once it is built (first step), not right after compile()
+    # (its iteration counter and learning rate exist from the start but are not shown before that).
+    built = optimizer is not None and getattr(optimizer, "built", True)
+    optimizer_vars = list(getattr(optimizer, "variables", []) or []) if built else []
     if optimizer_vars:
         optimizer_count = _count(optimizer_vars)
         optimizer_bytes = _bytes(optimizer_vars)

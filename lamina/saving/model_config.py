@@ -30,8 +30,9 @@ __all__ = ["functional_to_config", "sequential_to_config", "serialize_layer", "d
 # Keras records every layer call's resolved `training` in the node, filling in the call's default
 # (`Dropout(...)(x)` is written with `training: false`); at run time Keras lets the model's own
 # `training` override it. lamina treats node arguments as explicit, so while reading a file Keras
-# wrote, recorded `training: false` values are dropped: fit then trains Dropout/BatchNormalization
-# as Keras does. lamina writes `training` only where the user passed it, and keeps it.
+# wrote, recorded values equal to the call's default are dropped (`training: false` for most
+# layers, `true` for augmentation layers): fit then trains Dropout/BatchNormalization and predict
+# leaves augmentation off, as Keras does. lamina writes `training` only where the user passed it, and keeps it.
 _KERAS_WRITTEN = contextvars.ContextVar("lamina_keras_written", default=False)
 
 
@@ -363,8 +364,13 @@ def functional_from_config(config, custom_objects=None, safe_mode=None, cls=None
             if not isinstance(args, list) or not isinstance(kwargs, dict):
                 raise LoadError(f"Node {done[name]} of layer '{name}' has malformed args/kwargs.")
             recorded = {}
-            if kwargs.get("training") is False and _KERAS_WRITTEN.get():
+            # The value Keras filled in from the call's default (`false` for most layers,
+            # `true` for augmentation layers) is not the user's: the model's mode decides.
+            default = bool(getattr(layer, "_call_training_default", False))
+            if _KERAS_WRITTEN.get() and "training" in kwargs and kwargs["training"] is default:
                 recorded["training"] = kwargs.pop("training")
+            if hasattr(layer, "positional_call"):  # an op node: Keras may name call arguments
+                args, kwargs = layer.positional_call(args, kwargs)
             try:
                 layer(*args, **kwargs)
             except Exception as error:

@@ -1,34 +1,26 @@
-"""Operator nodes (`x + y`, `x[:, 0]`) in Keras's config format, both ways.
+"""Op nodes (`ops.mean(x, axis=1)`, `x + y`, `x[:, 0]`) in Keras's config format, both ways.
 
-lamina records tensor operators as `TorchOp` layers; Keras records them as
-operations of `keras.src.ops.numpy` (`Add`, `GetItem`, ...). Only the
-operators with an exact Keras counterpart are supported; anything else is a
-clear error telling the user to wrap the computation in a layer.
+A `lamina.ops` call on symbolic tensors is a `KerasOp` node: it is written as Keras writes its
+operations (`module: keras.src.ops.<module>`, `class_name`, `config` with `name`,
+`registered_name`), and an op entry in a file is rebuilt from the op registry
+(`lamina.ops._op.OP_REGISTRY`), and only from it: loading reaches no other code. Plain torch
+functions recorded as `TorchOp` nodes are written only when they have an exact Keras counterpart
+(`torch.add` -> `Add`); anything else is a clear error telling the user what to use instead.
 """
 
-import operator
-
-import torch
+import json
 
 from lamina.saving.errors import LoadError, SavingError
 
 __all__ = ["serialize_torch_op", "torch_op_from_entry", "is_op_entry", "op_call_args"]
 
-# Keras op class -> (python operator, keras module)
-_KERAS_OPS = {
-    "Add": operator.add, "Subtract": operator.sub, "Multiply": operator.mul, "Divide": operator.truediv,
-    "TrueDivide": operator.truediv, "Matmul": operator.matmul, "Negative": operator.neg,
-    "GetItem": operator.getitem, "Power": operator.pow,
-    # Comparisons (Keras writes Embedding(mask_zero=True)'s mask as NotEqual(x, 0)); torch's functions,
-    # because KerasTensor keeps Python's identity-based == (its != is a graph node, as in Keras).
-    "NotEqual": torch.ne, "Equal": torch.eq, "Greater": torch.gt, "GreaterEqual": torch.ge, "Less": torch.lt,
-    "LessEqual": torch.le,
-}
 _LAMINA_TO_KERAS = {"add": "Add", "subtract": "Subtract", "multiply": "Multiply", "divide": "Divide",
                     "matmul": "Matmul", "negative": "Negative", "get_item": "GetItem", "power": "Power",
                     "ne": "NotEqual", "eq": "Equal", "gt": "Greater", "ge": "GreaterEqual", "lt": "Less",
                     "le": "LessEqual"}
 _OPS_MODULE = "keras.src.ops.numpy"
+# Class names other Keras versions wrote for an op lamina registers under Keras 3.15's name.
+_CLASS_ALIASES = {"Abs": "Absolute"}
 
 
 def _is_reflected(func) -> bool:
@@ -36,16 +28,34 @@ def _is_reflected(func) -> bool:
     return name.startswith("__r") and name not in ("__rshift__",)
 
 
+def _checked_json(entry, layer):
+    try:
+        return json.loads(json.dumps(entry["config"]))
+    except (TypeError, ValueError) as error:
+        raise SavingError(
+            f"Cannot save the op node '{layer.name}' ({entry['class_name']}) in the Keras format: its config "
+            f"{entry['config']!r} holds a value JSON cannot store ({error}). Ops taking Python functions "
+            f"(map, scan, cond, ...) cannot be saved; move that computation into a Layer subclass with a "
+            f"get_config()."
+        ) from None
+
+
 def serialize_torch_op(layer):
-    """Keras entry head (module, class_name, config, registered_name) for a TorchOp."""
-    if hasattr(layer, "keras_entry"):  # an op read from a Keras file goes back as it was read
-        return {**layer.keras_entry, "config": {**layer.keras_entry["config"], "name": layer.name}}
+    """Keras entry head (module, class_name, config, registered_name) for an op node."""
+    from lamina.layers.core.torch_op import KerasOp
+
+    if isinstance(layer, KerasOp):
+        entry = layer.keras_entry()
+        entry["config"] = _checked_json(entry, layer)
+        return entry
     keras_name = _LAMINA_TO_KERAS.get(layer.op_name)
     if keras_name is None:
         raise SavingError(
             f"Cannot save the tensor operation '{layer.name}' ({layer.op_name}) in the Keras format: only "
-            f"{sorted(_LAMINA_TO_KERAS)} have Keras equivalents. Wrap the computation in a Layer subclass "
-            f"(its get_config() makes it saveable), or use a built-in layer."
+            f"{sorted(_LAMINA_TO_KERAS)} have Keras equivalents among plain torch functions. Use the "
+            f"keras.ops function of the same meaning (lamina.ops.{layer.op_name} if it exists; ops are saved as "
+            f"Keras writes them). Wrap the computation in a Layer subclass (its get_config() makes it "
+            f"saveable), or use a built-in layer."
         )
     return {"module": _OPS_MODULE, "class_name": keras_name, "config": {"name": layer.name},
             "registered_name": keras_name}
@@ -63,23 +73,37 @@ def is_op_entry(entry) -> bool:
     return isinstance(module, str) and module.startswith("keras.src.ops")
 
 
+def _op_from_registry(definition, class_name, config, name):
+    from lamina.layers.core.torch_op import KerasOp
+
+    arguments = {k: v for k, v in config.items() if k != "name"}
+    known = set(definition.config)
+    unknown = sorted(set(arguments) - known)
+    if unknown and definition._var_keyword is None:
+        raise LoadError(
+            f"The Keras operation {class_name} (node '{name}') has config keys {unknown} that lamina's "
+            f"ops.{definition.name} does not take (it takes {sorted(known)}); the file may come from a newer "
+            f"Keras version.")
+    return KerasOp(definition, arguments, name=name)
+
+
 def torch_op_from_entry(entry):
-    """A TorchOp replaying the Keras op named by `entry`."""
-    from lamina.layers.core.torch_op import TorchOp
-    from lamina.saving.keras_ops import CONFIGURED_OPS, KerasConfiguredOp
+    """The op node replaying the Keras op named by `entry` (only registered ops are reachable)."""
+    import lamina.ops  # noqa: F401 - fills the op registry
+    from lamina.ops._op import get_op_definition
 
     class_name = entry.get("class_name")
     config = entry.get("config") if isinstance(entry.get("config"), dict) else {}
     name = config.get("name") or entry.get("name")
     name = name if isinstance(name, str) and name else None
-    func = _KERAS_OPS.get(class_name)
-    if func is not None and not set(config) - {"name"}:
-        return TorchOp(func, name=name)
-    if class_name in CONFIGURED_OPS:
-        return KerasConfiguredOp(entry.get("module"), class_name, config, name=name)
+    definition = None
+    if isinstance(class_name, str):
+        definition = get_op_definition(class_name) or get_op_definition(_CLASS_ALIASES.get(class_name, ""))
+    if definition is not None:
+        return _op_from_registry(definition, class_name, config, name)
     raise LoadError(
         f"The config uses the Keras operation {entry.get('module')}.{class_name} "
-        f"(node '{entry.get('name')}', config {config}), which lamina cannot rebuild; supported "
-        f"operations are {sorted(_KERAS_OPS)} without extra arguments and {sorted(CONFIGURED_OPS)}. "
-        f"Replace it in the Keras model by a layer (e.g. keras.layers.Add) or a registered custom layer."
+        f"(node '{entry.get('name')}', config {config}), which lamina cannot rebuild: it is not one of "
+        f"lamina.ops's registered operations. Replace it in the Keras model by a layer (e.g. "
+        f"keras.layers.Add) or a registered custom layer."
     )

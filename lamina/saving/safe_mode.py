@@ -19,6 +19,7 @@ import the modules it names and run Lambda bytecode.
 import contextlib
 import contextvars
 
+from lamina.backend.config import enable_unsafe_deserialization, in_safe_mode  # noqa: F401 (one switch, in keras.config)
 from lamina.saving.errors import UnsafeObjectError, short_repr
 
 __all__ = ["UnsafeObjectError", "unsafe_allowed", "safe_mode_scope", "enable_unsafe_deserialization",
@@ -26,7 +27,6 @@ __all__ = ["UnsafeObjectError", "unsafe_allowed", "safe_mode_scope", "enable_uns
 
 # Set by `enable_unsafe_deserialization()` (Keras's `keras.config.enable_unsafe_deserialization`):
 # from then on every load in this process may run code, whatever its `safe_mode` argument.
-_UNSAFE_ENABLED = False
 # The `safe_mode` of the load in progress, for code that receives no argument (a nested layer's
 # `from_config`); None outside any load, which counts as safe.
 _SCOPE = contextvars.ContextVar("lamina_safe_mode", default=None)
@@ -35,15 +35,6 @@ _SCOPE = contextvars.ContextVar("lamina_safe_mode", default=None)
 # function saved without a module (Keras's `BUILTIN_MODULES`), plus ops.
 _FUNCTION_NAMESPACES = ("activations", "constraints", "initializers", "losses", "metrics", "optimizers",
                         "regularizers", "ops")
-
-
-def enable_unsafe_deserialization():
-    """Lets every later load in this process run code from files (Lambda bytecode, imports).
-
-    Keras's `keras.config.enable_unsafe_deserialization()`: only for files from a trusted source.
-    """
-    global _UNSAFE_ENABLED
-    _UNSAFE_ENABLED = True
 
 
 def unsafe_allowed(safe_mode=None) -> bool:
@@ -56,7 +47,7 @@ def unsafe_allowed(safe_mode=None) -> bool:
     Returns:
         True only after `enable_unsafe_deserialization()` or for `safe_mode=False`.
     """
-    if _UNSAFE_ENABLED:
+    if in_safe_mode() is False:  # keras.config.enable_unsafe_deserialization() was called
         return True
     if safe_mode is None:
         safe_mode = _SCOPE.get()

@@ -11,7 +11,7 @@ from lamina.trainers import resolve
 from lamina.trainers.data_adapters.structure import check_keys, output_names_of
 from lamina.trainers.trackers import MeanTracker
 
-__all__ = ["CompileState"]
+__all__ = ["CompileState", "CompileMetrics"]
 
 
 def _per_output(value, names, what, model_name, default=None):
@@ -65,6 +65,11 @@ class CompileState:
         self.loss_entries = []    # (output index, loss, weight, name)
         self.output_names = None
 
+    @property
+    def needs_outputs(self) -> bool:
+        """Whether building needs the model's outputs (a loss or metrics were compiled)."""
+        return any(self.config[key] is not None for key in ("loss", "metrics", "weighted_metrics"))
+
     # ------------------------------------------------------------------ structure
 
     def _names(self, model, y_pred):
@@ -106,7 +111,17 @@ class CompileState:
             self.flat_true = (lambda t: [t[0]]) if isinstance(y, (list, tuple)) else (lambda t: [t])
 
     def build(self, model, y, y_pred):
-        """Resolves losses and metrics per output from the first batch's labels and predictions."""
+        """Resolves losses and metrics per output from the first batch's labels and predictions.
+
+        `y_pred` may be None when nothing was compiled but the optimizer (`needs_outputs` False).
+        """
+        if y_pred is None:
+            self.output_names = output_names_of(model) or ["output"]
+            self._no_weights = [None] * len(self.output_names)
+            self.flat_true = self.flat_pred = lambda t: [t] * len(self.output_names)
+            self.loss_entries, self.output_loss_trackers, self.metric_entries = [], [], []
+            self.built = True
+            return
         self.output_names = names = self._names(model, y_pred)
         self._no_weights = [None] * len(names)  # shared per step when no sample_weight is given
         self._make_flatteners(model, y, y_pred)
@@ -117,6 +132,7 @@ class CompileState:
             weights = [1.0] * len(names)
         flat_true = self.flat_true(y) if y is not None else [None] * len(names)
         flat_pred = self.flat_pred(y_pred)
+        self.pred_shapes = [tuple(getattr(p, "shape", ()) or ()) for p in flat_pred]  # for argument_checks
         self.loss_entries, self.output_loss_trackers = [], []
         for index, (loss, weight) in enumerate(zip(losses, weights)):
             if loss is None:
@@ -146,7 +162,10 @@ class CompileState:
     # ------------------------------------------------------------------ per step
 
     def loss_terms(self, y, y_pred, sample_weight):
-        """(weighted total, per-output unweighted values) for one batch."""
+        """(weighted total, per-output unweighted values) for one batch; the total is None when
+        compile() was given no loss (the model's `add_loss` terms are then the whole loss)."""
+        if not self.loss_entries:
+            return None, []
         flat_true, flat_pred = self.flat_true(y), self.flat_pred(y_pred)
         weights = self._no_weights if sample_weight is None else self._split_weights(sample_weight)
         total, values = None, []
@@ -162,8 +181,6 @@ class CompileState:
             values.append(value)
             term = value if weight == 1.0 else value * weight
             total = term if total is None else total + term
-        if total is None:
-            raise ValueError("compile() was given no loss for any output; pass loss= to compile().")
         return total, values
 
     def _split_weights(self, sample_weight):
@@ -190,6 +207,16 @@ class CompileState:
             for index, metric, weighted, _ in self.metric_entries:
                 metric.update_state(flat_true[index], detached[index],
                                     sample_weight=weights[index] if weighted else None)
+
+    def public_metrics(self):
+        """What `model.metrics` lists, as Keras: the loss tracker, one `CompileMetrics` holding the
+        compiled metrics, then the per-output loss trackers."""
+        listed = [self.loss_tracker]
+        if self.metric_entries:
+            if getattr(self, "_compile_metrics", None) is None:
+                self._compile_metrics = CompileMetrics(self)
+            listed.append(self._compile_metrics)
+        return listed + list(self.output_loss_trackers)
 
     def trackers(self):
         """Everything that appears in the logs, in Keras order: loss, per-output losses, metrics."""
@@ -235,3 +262,35 @@ def _with_keras_log_names(entries, output_names):
             seen[name] = 1
         named.append((index, metric, weighted, name))
     return named
+
+
+class CompileMetrics:
+    """The metrics given to `compile()`, as one object (Keras's `compile_metrics` in `model.metrics`).
+
+    A custom `train_step` written for Keras calls `metric.update_state(y, y_pred, sample_weight)` on
+    every entry of `self.metrics`: this updates each compiled metric as `fit` would (structure per
+    output; `sample_weight` only for `weighted_metrics`), and `result()` gives the dict of their
+    values, which `fit` flattens into the logs (`{"loss": ..., "mae": ...}`).
+    """
+
+    name = "compile_metrics"
+
+    def __init__(self, state):
+        self._state = state
+
+    @property
+    def metrics(self):
+        return [metric for _, metric, _, _ in self._state.metric_entries]
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        self._state.update_metrics(y_true, y_pred, sample_weight)
+
+    def result(self):
+        return {display: metric.result() for _, metric, _, display in self._state.metric_entries}
+
+    def reset_state(self):
+        for metric in self.metrics:
+            metric.reset_state()
+
+    def __repr__(self):
+        return f"<CompileMetrics {[display for _, _, _, display in self._state.metric_entries]}>"

@@ -60,7 +60,7 @@ def _full_step(model):
     def step(x, y, sample_weight):
         optimizer.zero_grad(set_to_none=True)
         y_pred = model(x, training=True)
-        loss = model.compute_loss(x, y, y_pred, sample_weight, training=True)
+        loss = model._compute_loss(x, y, y_pred, sample_weight, training=True)
         loss.backward()
         model._optimizer_step()
         if constrained:

@@ -7,14 +7,17 @@ unless a callback implements them), a `stop_training` check.
 """
 
 import contextlib
+import itertools
 
 import numpy as np
 import torch
 
 from lamina.callbacks.callback_list import CallbackList
+from lamina.trainers import argument_checks as checks
 from lamina.trainers.data_adapters import ArrayData, make_data
 from lamina.trainers.data_adapters.structure import check_keys, input_names_of
-from lamina.trainers.trackers import logs_to_floats
+from lamina.trainers.trackers import check_logs, logs_to_floats
+from lamina.utils.data_structure import pack_x_y_sample_weight
 
 __all__ = ["fit", "evaluate", "predict", "training_mode", "model_device", "to_numpy"]
 
@@ -28,13 +31,15 @@ def model_device(model):
 @contextlib.contextmanager
 def training_mode(model, mode):
     """Puts the model in train/eval mode and restores the previous modes of all sub-modules after."""
-    previous = [(m, m.training) for m in model.modules()]
+    previous = [(m, m.training, m.__dict__.get("_mode_is_set")) for m in model.modules()]
     model.train(mode)
     try:
         yield
     finally:
-        for module, was_training in previous:
+        for module, was_training, mode_was_set in previous:
             module.training = was_training
+            if mode_was_set is not None:  # lamina layers: also whether a mode had been set at all
+                object.__setattr__(module, "_mode_is_set", mode_was_set)
 
 
 def to_numpy(outputs):
@@ -56,6 +61,15 @@ def _check_inputs(model, x):
         check_keys(x, names, "input", model.name)
 
 
+def _check_prepared(model, first_batch, datas, caller, step_name, class_weight=None):
+    """The checks that need the built loss: targets present, class ids and class_weight keys in range."""
+    checks.check_targets_given(model, first_batch, caller, step_name)
+    checks.check_class_weight(model, class_weight, caller)
+    for data, label in zip(datas, ("y", "validation y")):
+        if isinstance(data, ArrayData):
+            checks.check_class_ids(model, data.y, caller, label)
+
+
 def _first_batch(data):
     if isinstance(data, ArrayData):
         return data._rebuild(iter([t[: data.batch_size] for t in data._leaves]))
@@ -74,6 +88,24 @@ def _distribution():
     from lamina.distribution import distribution
 
     return distribution()
+
+
+def _debug_caps(epochs, steps_per_epoch):
+    """`keras.config.set_max_epochs` / `set_max_steps_per_epoch` (or KERAS_MAX_EPOCHS /
+    KERAS_MAX_STEPS_PER_EPOCH): caps for quick debugging runs, with Keras's warnings."""
+    import warnings
+
+    from lamina.backend.config import max_epochs, max_steps_per_epoch
+
+    cap = max_epochs()
+    if cap and cap < epochs:
+        warnings.warn(f"Limiting epochs to {cap}", stacklevel=3)
+        epochs = cap
+    cap = max_steps_per_epoch()
+    if cap and (not steps_per_epoch or cap < steps_per_epoch):
+        warnings.warn(f"Limiting steps_per_epoch to {cap}", stacklevel=3)
+        steps_per_epoch = cap
+    return epochs, steps_per_epoch
 
 
 def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
@@ -107,6 +139,12 @@ def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbac
         ['loss', 'val_loss']
     """
     self._assert_compiled("fit")
+    checks.check_counts("fit", batch_size=batch_size, epochs=epochs, initial_epoch=initial_epoch,
+                        steps_per_epoch=steps_per_epoch, validation_steps=validation_steps,
+                        validation_batch_size=validation_batch_size)
+    checks.check_no_strings(self, x, y, "fit")
+    checks.check_class_weight(self, class_weight, "fit")
+    epochs, steps_per_epoch = _debug_caps(epochs, steps_per_epoch)
     strategy = _distribution()
     if strategy is not None:  # data parallel: this rank's shard, rank-0-only output (lamina/distribution)
         from lamina.distribution.data_parallel import prepare_fit
@@ -128,12 +166,15 @@ def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbac
         data, val_data = data.split(validation_split)
         if class_weight is not None:
             data = data.with_class_weight(class_weight)
-    self._prepare_for(_first_batch(data), "fit")
+    first_batch = _first_batch(data)
+    self._prepare_for(first_batch, "fit")
+    _check_prepared(self, first_batch, (data, val_data), "fit", "train_step", class_weight)
     steps = steps_per_epoch or data.num_batches
     callback_list = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,
                                  epochs=epochs, steps=steps, verbose=verbose, in_fit=True)
     self.stop_training = False
     self._initial_epoch = None
+    self.__dict__.pop("_resume_in_epoch", None)  # set by BackupAndRestore.on_train_begin of this fit only
     self._interrupted = True
     train_step = self.train_step
     on_batch_begin, on_batch_end = callback_list.on_train_batch_begin, callback_list.on_train_batch_end
@@ -145,11 +186,14 @@ def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbac
             for epoch in range(start, epochs):
                 self.reset_metrics()
                 callback_list.on_epoch_begin(epoch)
-                logs = None
-                for step, batch in enumerate(data.epoch(steps_per_epoch)):
+                batches, first_step = _epoch_batches(self, data, steps_per_epoch)
+                # Resumed after the epoch's last batch: the restored running metrics are its logs.
+                logs = self.get_metrics_result() if first_step else None
+                for step, batch in enumerate(batches, first_step):
                     if has_batch_begin:
                         on_batch_begin(step)
-                    logs = train_step(batch)
+                    # The batch as the data gives it: (x, y), (x, y, sample_weight) or x (Keras's format).
+                    logs = check_logs(train_step(pack_x_y_sample_weight(*batch)), self, "train_step")
                     on_batch_end(step, logs)
                     if self.stop_training:
                         break
@@ -184,6 +228,20 @@ def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbac
     return callback_list.history
 
 
+def _epoch_batches(model, data, steps_per_epoch):
+    """This epoch's batches and the index of the first; after a mid-epoch `BackupAndRestore` backup,
+    without the batches already trained on (drawn and dropped, so the data order is the original one)."""
+    batches = iter(data.epoch(steps_per_epoch))
+    resume = model.__dict__.pop("_resume_in_epoch", None)
+    if resume is None:
+        return batches, 0
+    done, after_skipping = resume
+    for _ in itertools.islice(batches, done):
+        pass
+    after_skipping()
+    return batches, done
+
+
 def _validate_now(validation_freq, epoch):
     if isinstance(validation_freq, int):
         return (epoch + 1) % validation_freq == 0
@@ -201,7 +259,7 @@ def _run_test(self, data, steps, callback_list):
         for step, batch in enumerate(data.epoch(steps)):
             if has_begin:
                 callback_list.on_test_batch_begin(step)
-            logs = self.test_step(batch)
+            logs = check_logs(self.test_step(pack_x_y_sample_weight(*batch)), self, "test_step")
             on_batch_end(step, logs)
     logs = logs_to_floats(logs)
     callback_list.on_test_end(logs)
@@ -225,9 +283,13 @@ def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weigh
         {'accuracy': 0.97, 'loss': 0.11}
     """
     self._assert_compiled("evaluate")
+    checks.check_counts("evaluate", batch_size=batch_size, steps=steps)
+    checks.check_no_strings(self, x, y, "evaluate")
     _check_inputs(self, x)
     data = make_data(x, y, sample_weight, batch_size=batch_size, device=model_device(self), caller="evaluate")
-    self._prepare_for(_first_batch(data), "evaluate")
+    first_batch = _first_batch(data)
+    self._prepare_for(first_batch, "evaluate")
+    _check_prepared(self, first_batch, (data,), "evaluate", "test_step")
     callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self, steps=steps or data.num_batches,
                                  verbose=verbose)
     logs = _run_test(self, data, steps, callback_list)
@@ -250,6 +312,8 @@ def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None
         >>> model.predict(x_test).shape
         (360, 10)
     """
+    checks.check_counts("predict", batch_size=batch_size, steps=steps)
+    checks.check_no_strings(self, x, None, "predict")
     _check_inputs(self, x)
     data = make_data(x, batch_size=batch_size, device=model_device(self), caller="predict")
     callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self, steps=steps or data.num_batches,
@@ -259,7 +323,7 @@ def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None
     with training_mode(self, False), torch.inference_mode():
         for step, batch in enumerate(data.epoch(steps)):
             callback_list.on_predict_batch_begin(step)
-            out = self.predict_step(batch)
+            out = self.predict_step(pack_x_y_sample_weight(*batch))
             outputs.append(out)
             callback_list.on_predict_batch_end(step, {"outputs": out})
     callback_list.on_predict_end()

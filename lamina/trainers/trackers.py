@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 import torch
 
-__all__ = ["MeanTracker", "LazyLogs", "logs_to_floats"]
+__all__ = ["MeanTracker", "LazyLogs", "check_logs", "logs_to_floats"]
 
 
 class MeanTracker:
@@ -92,3 +92,27 @@ class LazyLogs(Mapping):
 
     def __repr__(self):
         return repr(self._materialize())
+
+
+def check_logs(logs, model, method):
+    """The logs a `train_step`/`test_step` returned, refused unless they are a dict; nested dicts
+    (e.g. `compile_metrics`' result) are flattened into one level, as Keras does."""
+    if logs.__class__ is LazyLogs:
+        return logs
+    if isinstance(logs, Mapping):
+        if any(isinstance(value, Mapping) for value in logs.values()):
+            return _flatten_logs(logs)
+        return logs
+    raise TypeError(
+        f"{method}() of model '{model.name}' must return a dict of logs (e.g. "
+        f"{{m.name: m.result() for m in self.metrics}}); it returned {type(logs).__name__} {logs!r:.80}.")
+
+
+def _flatten_logs(logs):
+    flat = {}
+    for key, value in logs.items():
+        if isinstance(value, Mapping):
+            flat.update(_flatten_logs(value))
+        else:
+            flat[key] = value
+    return flat

@@ -8,13 +8,16 @@ structure resolution happens once (first batch); a step does no validation.
 """
 
 
+import inspect
+
 import torch
 
 from lamina.layers.layer import _LOSS_TRACKER, Layer
 from lamina.layers.layer_weights import in_keras_layout
 from lamina.trainers import resolve
 from lamina.trainers.compile_state import CompileState
-from lamina.trainers.trackers import LazyLogs, logs_to_floats
+from lamina.trainers.trackers import LazyLogs, check_logs, logs_to_floats
+from lamina.utils.data_structure import pack_x_y_sample_weight, unpack_x_y_sample_weight
 
 __all__ = ["Trainer"]
 
@@ -111,35 +114,90 @@ class Trainer:
 
     @property
     def metrics(self):
-        """Loss trackers then compiled metrics (each with `name`, `result()`, `reset_state()`)."""
-        if self._compile_state is None or not self._compile_state.built:
-            return []
-        return [tracker for _, tracker in self._compile_state.trackers()]
+        """The loss tracker, the compiled metrics (one `CompileMetrics` object, as Keras), the per-output
+        loss trackers, then the `Metric`s kept as attributes of the model or its layers (e.g.
+        `self.loss_tracker = keras.metrics.Mean(name="loss")`), as Keras lists them.
+
+        `fit` resets every metric listed here at the start of each epoch, `evaluate` at its start;
+        overriding this property (the Keras guides do) decides which metrics are reset.
+        """
+        compiled = []
+        if self._compile_state is not None and self._compile_state.built:
+            compiled = self._compile_state.public_metrics()
+        return compiled + [m for m in self._attribute_metrics() if all(m is not c for c in compiled)]
+
+    def _attribute_metrics(self, refresh=False):
+        """The `Metric`s held as attributes of the model and its layers; looked up again at every
+        `reset_metrics()` (each epoch start), so a custom step reading `self.metrics` per batch stays cheap."""
+        cached = self.__dict__.get("_attribute_metrics_cache")
+        if cached is not None and not refresh:
+            return cached
+        from lamina.metrics import Metric
+
+        found, seen = [], set()
+        for module in self.modules():
+            for value in module.__dict__.values():
+                if isinstance(value, Metric) and id(value) not in seen:
+                    seen.add(id(value))
+                    found.append(value)
+        self.__dict__["_attribute_metrics_cache"] = found
+        return found
 
     @property
     def metrics_names(self):
-        if self._compile_state is None or not self._compile_state.built:
-            return []
-        return [name for name, _ in self._compile_state.trackers()]
+        names = []
+        if self._compile_state is not None and self._compile_state.built:
+            names = [name for name, _ in self._compile_state.trackers()]
+        return names + [m.name for m in self._attribute_metrics() if m.name not in names]
 
     def reset_metrics(self):
+        """Resets every metric in `self.metrics` (the compiled ones and those the model tracks)."""
         if self._compile_state is not None:
             self._compile_state.reset()
+        self._attribute_metrics(refresh=True)
+        for metric in self.metrics:
+            metric.reset_state()
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """Updates the compiled metrics with a batch and returns `get_metrics_result()` (Keras's hook
+        for custom steps: `return self.compute_metrics(x, y, y_pred, sample_weight)`).
+
+        Args:
+            x: the inputs (unused by the default; available to overrides).
+            y: targets in the model's output structure.
+            y_pred: the model's predictions.
+            sample_weight: optional weights (used by `weighted_metrics` only, as in `fit`).
+        """
+        state = self._compile_state
+        if state is not None and state.built:
+            state.update_metrics(y, y_pred, sample_weight)
+        return self.get_metrics_result()
 
     def get_metrics_result(self):
-        """Current metric values as Python floats."""
-        return logs_to_floats(self._compile_state.results()) if self._compile_state else {}
+        """The current result of every metric in `self.metrics`, by name (a metric returning a dict,
+        such as the compiled metrics, contributes its entries), as Keras returns it."""
+        results = {}
+        for metric in self.metrics:
+            result = metric.result()
+            if isinstance(result, dict):
+                results.update(result)
+            else:
+                results[metric.name] = result
+        return results
 
     # ------------------------------------------------------------------ setup
 
     def _prepare_for(self, batch, caller):
         """Builds the model, the compiled loss/metrics and the optimizer from a first batch (once)."""
         self._assert_compiled(caller)
+        self._compute_loss_has_training_arg = "training" in inspect.signature(self.compute_loss).parameters
         state = self._compile_state
         x, y, _ = batch
         if not self.built or not state.built:
             y_pred = self._symbolic_outputs()
-            if y_pred is None:
+            # As Keras: the model runs on the first batch only when it is not built or when the compiled
+            # losses/metrics need its outputs (a GAN that only compiles optimizers may have no `call`).
+            if y_pred is None and (not self.built or state.needs_outputs):
                 # Subclassed (or not yet built) models: one forward without gradients or randomness.
                 with torch.no_grad():
                     y_pred = self(x, training=False)
@@ -242,23 +300,48 @@ class Trainer:
         total, values = state.loss_terms(y, y_pred, sample_weight)
         state.last_values = values
         for extra in self._extra_losses():
-            total = total + extra
+            total = extra if total is None else total + extra
+        if total is None:
+            raise ValueError(
+                f"No loss to compute for model '{self.name}': compile() was given no `loss` and the model "
+                f"added none with `add_loss`. Pass loss= to compile(), e.g. "
+                f"model.compile(optimizer='adam', loss='mse'), or call self.add_loss(...) in a layer.")
         return total
+
+    def _compute_loss(self, x, y, y_pred, sample_weight, training=True):
+        """Calls `compute_loss`, also when an override has Keras's older signature without `training`."""
+        has_training = self.__dict__.get("_compute_loss_has_training_arg")
+        if has_training is None:
+            has_training = "training" in inspect.signature(self.compute_loss).parameters
+        if has_training:
+            return self.compute_loss(x, y, y_pred, sample_weight, training=training)
+        return self.compute_loss(x, y, y_pred, sample_weight)
 
     def _forward_and_loss(self, x, y, sample_weight):
         y_pred = self._train_module(x, training=True)
-        return self.compute_loss(x, y, y_pred, sample_weight, training=True), y_pred
+        return self._compute_loss(x, y, y_pred, sample_weight, training=True), y_pred
 
     # ------------------------------------------------------------------ steps
 
     def train_step(self, data):
-        """One optimization step on `(x, y, sample_weight)`; returns the (lazy) running logs.
+        """One optimization step on a batch; returns the (lazy) running logs.
 
-        Override it for custom training (plain torch autograd inside): compute
-        the loss, `loss.backward()`, `self.optimizer.step()`, update
-        `self.metrics`, and return a dict of results.
+        `data` is the batch as the data gives it: `(x, y)` for `fit(x, y)`, `(x, y, sample_weight)`
+        only when there are weights, `x` alone without targets (see
+        `keras.utils.unpack_x_y_sample_weight`).
+
+        Override it for custom training (plain torch autograd inside), as in Keras's torch guide:
+
+            x, y = data
+            self.zero_grad()
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(y=y, y_pred=y_pred)
+            loss.backward()
+            with torch.no_grad():
+                self.optimizer.apply([v.value.grad for v in self.trainable_weights], self.trainable_weights)
+            return {m.name: m.result() for m in self.metrics}
         """
-        x, y, sample_weight = data
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
         if _LOSS_TRACKER:
             Layer._clear_losses()
         if self._jit_fn is not None and self._jit_full_step:
@@ -270,7 +353,7 @@ class Trainer:
             loss, y_pred = self._jit_fn(x, y, sample_weight)
         else:
             y_pred = self._train_module(x, training=True)
-            loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
+            loss = self._compute_loss(x, y, y_pred, sample_weight, training=True)
         (loss if self._loss_scaler is None else self._loss_scaler.scale(loss)).backward()
         self._optimizer_step()
         if self._constrained:
@@ -290,16 +373,16 @@ class Trainer:
 
     def test_step(self, data):
         """Loss and metrics of one batch with `training=False` (no gradients)."""
-        x, y, sample_weight = data
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
         if _LOSS_TRACKER:
             Layer._clear_losses()
         y_pred = self(x, training=False)
-        loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
+        loss = self._compute_loss(x, y, y_pred, sample_weight, training=False)
         return self._track(loss, x, y, y_pred, sample_weight)
 
     def predict_step(self, data):
         """The model's outputs for one batch (`training=False`)."""
-        x, _, _ = data
+        x, _, _ = unpack_x_y_sample_weight(data)
         return self(x, training=False)
 
     # ------------------------------------------------------------------ on batch
@@ -330,7 +413,7 @@ class Trainer:
         batch = self._single_batch(x, y, sample_weight, class_weight, "train_on_batch")
         self.reset_metrics()  # as Keras: the results are this batch's, not a running mean across calls
         with training_mode(self, True):
-            logs = self.train_step(batch)
+            logs = check_logs(self.train_step(pack_x_y_sample_weight(*batch)), self, "train_step")
         return self._results(logs, return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
@@ -340,7 +423,7 @@ class Trainer:
         batch = self._single_batch(x, y, sample_weight, None, "test_on_batch")
         self.reset_metrics()
         with training_mode(self, False), torch.no_grad():
-            logs = self.test_step(batch)
+            logs = check_logs(self.test_step(pack_x_y_sample_weight(*batch)), self, "test_step")
         return self._results(logs, return_dict)
 
     def predict_on_batch(self, x):
@@ -349,7 +432,7 @@ class Trainer:
 
         batch = self._single_batch(x, None, None, None, "predict_on_batch")
         with training_mode(self, False), torch.inference_mode():
-            return to_numpy(self.predict_step(batch))
+            return to_numpy(self.predict_step(pack_x_y_sample_weight(*batch)))
 
     # fit/evaluate/predict are defined in lamina.trainers.loops and attached below.
     from lamina.trainers.loops import evaluate, fit, predict  # noqa: E402  (methods)

@@ -110,6 +110,10 @@ def serialize_function(fn: Callable, module: str | None = None) -> dict:
             f"(received `{name}`). Define it with `def` at module level and pass it in "
             "`custom_objects` when loading."
         )
+    from lamina.saving.registration import get_registered_name
+
+    # A function registered with `register_keras_serializable` is saved by its "package>name", as Keras does.
+    name = get_registered_name(fn) or name
     return {
         "module": module if module is not None else getattr(fn, "__module__", None),
         "class_name": "function",
@@ -187,6 +191,12 @@ def _lookup(name: str, registry, custom_objects, kind: str):
         return custom_objects[name]
     if name in registry:
         return registry[name]
+    from lamina.saving.registration import get_registered_object
+
+    # `custom_object_scope`s and functions registered with `register_keras_serializable` ("package>name").
+    found = get_registered_object(name, custom_objects)
+    if found is not None:
+        return found
     merged = dict(registry)
     if custom_objects:
         merged.update(custom_objects)

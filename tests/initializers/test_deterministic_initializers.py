@@ -36,9 +36,42 @@ def test_constant_reads_keras_numpy_value_dict():
     assert c.value == 4.0
 
 
-def test_constant_rejects_arrays():
-    with pytest.raises(ValueError, match=r"Constant: `value` must be a scalar number, received \[1, 2\]"):
-        I.Constant([1, 2])
+@pytest.mark.parametrize("value", [np.arange(6.0).reshape(2, 3), torch.arange(6.0).reshape(2, 3),
+                                   [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]])
+def test_constant_accepts_arrays_tensors_and_lists(value):
+    init = I.Constant(value)
+    assert init((2, 3)).tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+    again = I.Constant.from_config(init.get_config())
+    assert again((2, 3)).tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+
+
+def test_constant_array_broadcasts_and_uses_keras_config_format():
+    init = I.Constant(np.array([1.0, 2.0], dtype="float32"))
+    assert init((3, 2)).tolist() == [[1.0, 2.0]] * 3
+    # Keras 3 writes arrays with its `__numpy__` marker (and reads them back from it).
+    config = {"value": {"class_name": "__numpy__", "config": {"value": [1.0, 2.0], "dtype": "float32"}}}
+    assert init.get_config() == config
+    assert I.Constant(**config)((1, 2)).tolist() == [[1.0, 2.0]]
+    assert I.Constant([1, 2]).get_config() == {"value": [1, 2]}
+
+
+def test_constant_array_initializes_a_dense_kernel_in_keras_layout():
+    import lamina as keras
+
+    kernel = np.arange(6.0).reshape(2, 3)
+    dense = keras.layers.Dense(3, kernel_initializer=I.Constant(kernel))
+    keras.Sequential([keras.Input((2,)), dense])
+    np.testing.assert_array_equal(dense.kernel.numpy(), kernel)
+
+
+def test_constant_rejects_bad_values():
+    with pytest.raises(ValueError, match=r"Constant: the value of shape \(4,\) cannot be broadcast to the weight's "
+                                         r"shape \(2, 3\)"):
+        I.Constant(np.ones(4))((2, 3))
+    with pytest.raises(ValueError, match=r"Constant: `value` must be numbers .* dtype <U1"):
+        I.Constant(np.array(["a"]))
+    with pytest.raises(ValueError, match=r"Constant: `value` must be a number, an array or a tensor; received str"):
+        I.Constant("one")
 
 
 def test_identity_rectangular_and_gain():

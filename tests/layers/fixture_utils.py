@@ -1,4 +1,4 @@
-"""Loading Keras 3 reference fixtures (`../shared/fixtures/keras/NAME.keras` + `NAME.npz`).
+"""Loading Keras 3 reference fixtures (`tests/fixtures/keras/NAME.keras` + `NAME.npz`).
 
 Generic helpers for parity tests of any layer family:
 
@@ -31,16 +31,7 @@ from lamina.backend import to_snake_case
 __all__ = ["FIXTURE_DIR", "Fixture", "load_fixture", "rebuild_single_layer", "run_inference", "assert_close"]
 
 
-def _find_fixture_dir():
-    # `shared/` sits beside the checkout (or inside it on the device machine).
-    for parent in Path(__file__).resolve().parents:
-        for candidate in (parent / "shared" / "fixtures" / "keras", parent.parent / "shared" / "fixtures" / "keras"):
-            if candidate.is_dir():
-                return candidate
-    raise RuntimeError("Cannot find shared/fixtures/keras next to the repository.")
-
-
-FIXTURE_DIR = _find_fixture_dir()
+FIXTURE_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "keras"
 
 
 @dataclass

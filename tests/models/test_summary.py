@@ -157,3 +157,15 @@ def test_summary_after_first_call_of_subclassed_model():
     model = Net()
     model(torch.zeros(3, 7))
     assert "(None, 5)" in _summary_text(model)
+
+
+def test_summary_returns_none_and_prints_once(capsys):
+    """As Keras: the table is printed (or given to print_fn), and summary() itself returns None,
+    so a REPL does not echo it a second time."""
+    model = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(3, name="a")])
+    assert model.summary() is None
+    printed = capsys.readouterr().out
+    assert printed.count("a (Dense)") == 1 and "Total params: 15" in printed
+    lines = []
+    assert model.summary(print_fn=lines.append) is None
+    assert "a (Dense)" in "".join(lines) and capsys.readouterr().out == ""

@@ -27,13 +27,7 @@ def _find_fixture_dir() -> Path:
     env = os.environ.get("LAMINA_SUMMARY_FIXTURES")
     if env:
         return Path(env)
-    # The shared fixtures sit in a `shared/` folder next to (or inside) the
-    # checkout; look upwards from this file.
-    for parent in Path(__file__).resolve().parents:
-        candidate = parent / "shared" / "fixtures" / "summaries"
-        if candidate.is_dir():
-            return candidate
-    raise FileNotFoundError("shared/fixtures/summaries not found; set LAMINA_SUMMARY_FIXTURES")
+    return Path(__file__).resolve().parents[1] / "fixtures" / "summaries"
 
 
 FIXTURES = _find_fixture_dir()

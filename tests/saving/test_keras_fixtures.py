@@ -17,7 +17,7 @@ from lamina.saving import load_model
 from lamina.saving.class_registry import builtin_classes, layer_entries
 from lamina.saving.saving_api import model_to_config
 
-FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "fixtures", "keras")
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "fixtures", "keras")
 FIXTURES = os.path.normpath(os.environ.get("LAMINA_KERAS_FIXTURES", FIXTURES))
 
 

@@ -9,10 +9,11 @@ import torch
 
 import lamina as keras
 from lamina.saving import LoadError, load_model
-from lamina.saving.keras_ops import CONFIGURED_OPS, KerasConfiguredOp
+from lamina.layers.core.torch_op import KerasOp
+from lamina.saving.ops_config import torch_op_from_entry
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "keras_written")
-SHARED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "fixtures", "keras")
+SHARED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "keras")
 NAMES = sorted(f[:-len(".keras")] for f in os.listdir(HERE) if f.endswith(".keras"))
 
 
@@ -53,8 +54,8 @@ def test_masking_mask_ops_and_recorded_training_flags_are_understood():
         config = archive.read("config.json").decode()
     assert '"class_name": "Any"' in config and '"training": false' in config
     model = load_model(os.path.join(HERE, "recurrent.keras"))
-    ops = [layer for layer in model.layers if isinstance(layer, KerasConfiguredOp)]
-    assert [op.keras_entry["class_name"] for op in ops] == ["Any"]
+    ops = [layer for layer in model.layers if isinstance(layer, KerasOp)]
+    assert [op.summary_class_name for op in ops] == ["NotEqual", "Any"]
 
 
 def test_keras_written_dropout_is_active_when_training():
@@ -92,19 +93,23 @@ def test_lamina_keeps_an_explicit_training_false(tmp_path):
     ("ConvertToTensor", {"dtype": "float32", "sparse": None, "ragged": None}, [torch.tensor([True])],
      torch.tensor([1.0])),
 ])
-def test_configured_keras_ops_follow_numpy_semantics(class_name, config, args, expected):
-    op = KerasConfiguredOp("keras.src.ops.numpy", class_name, {"name": "op", **config})
+def test_keras_op_entries_replay_the_registered_ops(class_name, config, args, expected):
+    # Op entries in files become nodes of lamina.ops's registered ops (keras.src.ops.* class names).
+    op = torch_op_from_entry({"module": "keras.src.ops.numpy", "class_name": class_name,
+                              "config": {"name": "op", **config}, "registered_name": class_name})
     torch.testing.assert_close(op(*args), expected)
-    assert op.keras_entry["config"]["name"] == "op" and class_name in CONFIGURED_OPS
+    assert op.name == "op" and op.keras_entry()["config"] == {"name": "op", **config}
 
 
 def test_unreplayable_op_arguments_are_refused_clearly():
-    with pytest.raises(LoadError, match=r"Max \(node 'm'\) has arguments .*initial"):
-        KerasConfiguredOp("keras.src.ops.numpy", "Max", {"name": "m", "axis": 0, "initial": 3.0}, name="m")
-    with pytest.raises(LoadError, match=r"ConvertToTensor \(node 'c'\).*sparse=True, ragged=None has no torch "
-                                         r"equivalent\.$"):
-        KerasConfiguredOp("keras.src.ops.core", "ConvertToTensor",
-                          {"name": "c", "dtype": None, "sparse": True, "ragged": None}, name="c")
+    with pytest.raises(LoadError, match=r"Max \(node 'm'\) has config keys \['where'\] that lamina's ops.max does "
+                                        r"not take"):
+        torch_op_from_entry({"module": "keras.src.ops.numpy", "class_name": "Max",
+                             "config": {"name": "m", "axis": 0, "where": 3.0}})
+    op = torch_op_from_entry({"module": "keras.src.ops.core", "class_name": "ConvertToTensor",
+                              "config": {"name": "c", "dtype": None, "sparse": True, "ragged": None}})
+    with pytest.raises(ValueError, match=r"`sparse=True` is not supported by lamina"):
+        op(torch.ones(2))
 
 
 def test_keras_recorded_training_flags_stay_defaults_after_a_lamina_resave(tmp_path):

@@ -187,7 +187,9 @@ def test_unsafe_switch_is_one_function(monkeypatch):
     assert not unsafe_allowed() and not unsafe_allowed(True) and unsafe_allowed(False)
     with safe_mode_module.safe_mode_scope(False):
         assert unsafe_allowed() and not unsafe_allowed(True)
-    monkeypatch.setattr(safe_mode_module, "_UNSAFE_ENABLED", True)
+    from lamina.backend import config as keras_config
+
+    monkeypatch.setitem(keras_config._STATE, "safe_mode_saving", False)  # enable_unsafe_deserialization()
     assert unsafe_allowed(True)
 
 

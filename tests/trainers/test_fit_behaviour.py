@@ -154,7 +154,7 @@ def test_custom_train_step_override():
             return self.dense(x)
 
         def train_step(self, data):
-            x, y, _ = data
+            x, y = data  # Keras passes (x, y) when there are no sample weights
             self.calls += 1
             self.optimizer.zero_grad()
             loss = torch.nn.functional.mse_loss(self(x, training=True), y)

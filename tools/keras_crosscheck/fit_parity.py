@@ -1,7 +1,11 @@
 """`fit` in lamina against `fit` in real Keras 3: same weights, same data, same logs.
 
     python fit_parity.py keras <dir>    builds the models, writes their initial weights and Keras's History
+    python fit_parity.py keras-torch <dir>  the PyTorch-style cases (torch_style_cases.py: custom
+                                        train_step, add_loss-only models, the torch guides' code) with
+                                        Keras on its torch backend (KERAS_BACKEND=torch; see run.sh)
     python fit_parity.py lamina <dir>   builds the same models, sets those weights, fits, compares logs
+                                        (the PyTorch-style cases too when keras-torch wrote them)
 
 No shuffling and no dropout, so both frameworks see the same batches; the partial last batch,
 validation_split, sample and class weights, loss weights and metric names are all exercised.
@@ -14,7 +18,7 @@ import sys
 import numpy as np
 
 framework, out = sys.argv[1:3]
-keras = importlib.import_module(framework)
+keras = importlib.import_module("keras" if framework == "keras-torch" else framework)
 layers = keras.layers
 rng = np.random.default_rng(1)
 
@@ -269,6 +273,51 @@ MODELS = {f.__name__: f for f in (classifier, multi_task, regression_sgd, text_l
                                   regularized_constrained, temporal_sample_weights, early_stopping_restore,
                                   recurrent_loops, conv_channels_first_bn, attention_training)}
 
+
+def compare(name, history, reference):
+    if sorted(history) != sorted(reference):
+        print(f"{name:16s} FAILED: log names differ: lamina {sorted(history)} vs Keras {sorted(reference)}")
+        return
+    worst = max((abs(a - b) / max(1.0, abs(b)), key) for key in reference
+                if key not in SKIPPED_LOGS.get(name, ()) for a, b in zip(history[key], reference[key]))
+    count = len(next(iter(reference.values())))
+    print(f"{name:16s} {len(reference)} logs x {count} epochs, worst relative difference "
+          f"{worst[0]:.1e} ({worst[1]})", "OK" if worst[0] < 1e-4 else "FAILED")
+    if worst[0] >= 1e-4:
+        print(f"  lamina {history}\n  Keras  {reference}")
+
+
+def torch_style_cases():
+    """Code written for Keras's torch backend: Keras (torch backend) writes, lamina compares."""
+    import os
+
+    from torch_style_cases import CASES
+
+    for name, build in CASES.items():
+        keras.utils.set_random_seed(0)
+        model, run = build(keras)
+        prefix = f"{out}/torch_{name}"
+        if framework == "keras-torch":
+            np.savez(f"{prefix}.weights.npz", *model.get_weights())
+        elif not os.path.exists(f"{prefix}.weights.npz"):
+            return
+        else:
+            stored = np.load(f"{prefix}.weights.npz")
+            model.set_weights([stored[f"arr_{i}"] for i in range(len(stored.files))])
+        history = run()
+        if framework == "keras-torch":
+            with open(f"{prefix}.history.json", "w") as f:
+                json.dump(history, f)
+            continue
+        with open(f"{prefix}.history.json") as f:
+            compare(name, history, json.load(f))
+
+
+if framework == "keras-torch":
+    assert keras.backend.backend() == "torch", "keras-torch needs KERAS_BACKEND=torch"
+    torch_style_cases()
+    sys.exit(0)
+
 for name, build in MODELS.items():
     keras.utils.set_random_seed(0)
     model, compile_args, fit_args = build()
@@ -285,13 +334,7 @@ for name, build in MODELS.items():
             json.dump(history, f)
         continue
     with open(f"{out}/{name}.history.json") as f:
-        reference = json.load(f)
-    if sorted(history) != sorted(reference):
-        print(f"{name:16s} FAILED: log names differ: lamina {sorted(history)} vs Keras {sorted(reference)}")
-        continue
-    worst = max((abs(a - b) / max(1.0, abs(b)), key) for key in reference
-                if key not in SKIPPED_LOGS.get(name, ()) for a, b in zip(history[key], reference[key]))
-    print(f"{name:16s} {len(reference)} logs x {len(reference['loss'])} epochs, worst relative difference "
-          f"{worst[0]:.1e} ({worst[1]})", "OK" if worst[0] < 1e-4 else "FAILED")
-    if worst[0] >= 1e-4:
-        print(f"  lamina {history}\n  Keras  {reference}")
+        compare(name, history, json.load(f))
+
+if framework == "lamina":
+    torch_style_cases()

@@ -33,4 +33,8 @@ done
 # fit itself: the same models, weights and batches trained by both; History logs must agree.
 mkdir -p "$OUT/fit"
 KERAS_BACKEND=jax "$KVENV/bin/python" "$HERE/fit_parity.py" keras "$OUT/fit" > /dev/null 2>&1
+# Code written for Keras's torch backend: Keras needs torch, so it runs in lamina's venv (which has
+# torch) with the Keras venv's packages on the path.
+(cd "$HERE" && KERAS_BACKEND=torch PYTHONPATH="$(echo "$KVENV"/lib/python3*/site-packages)" \
+  "$ROOT/.venv/bin/python" fit_parity.py keras-torch "$OUT/fit" > /dev/null 2>&1)
 "$ROOT/.venv/bin/python" "$HERE/fit_parity.py" lamina "$OUT/fit"

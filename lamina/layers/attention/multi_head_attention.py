@@ -1,5 +1,6 @@
 """`MultiHeadAttention`: Keras 3's multi-head attention on `F.scaled_dot_product_attention`."""
 
+import contextlib
 import math
 
 import torch
@@ -7,6 +8,7 @@ import torch.nn.functional as F
 
 from lamina import backend, constraints, initializers, regularizers
 from lamina.layers.attention._head_dense import HeadDense, project
+from lamina.backend.config import is_flash_attention_enabled
 from lamina.layers.layer import Layer
 
 __all__ = ["MultiHeadAttention"]
@@ -40,6 +42,9 @@ class MultiHeadAttention(Layer):
             axes; default the query's last dimension.
         attention_axes: axes over which attention is applied (default: all
             axes but batch, heads and features).
+        flash_attention: `True` runs torch's flash SDPA kernel only (an error if the inputs or
+            device do not allow it; no dropout, no returned scores); `False` excludes it; `None`
+            (default) follows `keras.config.disable_flash_attention()`, else lets torch choose.
         kernel_initializer, bias_initializer, kernel_regularizer,
             bias_regularizer, activity_regularizer, kernel_constraint,
             bias_constraint: for the projections.
@@ -96,7 +101,14 @@ class MultiHeadAttention(Layer):
         if isinstance(attention_axes, int):
             attention_axes = (attention_axes,)
         self._attention_axes = tuple(attention_axes) if attention_axes is not None else None
-        self._flash_attention = flash_attention
+        # As Keras: an explicit True wins, else the global flag (None: let torch choose; False after
+        # keras.config.disable_flash_attention()).
+        self._flash_attention = flash_attention or is_flash_attention_enabled()
+        if self._flash_attention and dropout > 0.0:
+            raise ValueError(
+                f"MultiHeadAttention layer '{self.name}': dropout is not supported when flash attention is "
+                f"enabled (flash_attention=True, dropout={dropout}). Set dropout=0.0 to use flash attention."
+            )
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
@@ -256,6 +268,12 @@ class MultiHeadAttention(Layer):
         zero_masked_rows = keep is not None and not (self.dropout == 0 and not return_attention_scores
                                                      and query.dim() == 3)
         scores = None
+        if return_attention_scores and self._flash_attention:
+            raise ValueError(
+                f"MultiHeadAttention layer '{self.name}': returning attention scores is not supported when "
+                "flash attention is enabled (flash_attention=True). Create the layer with "
+                "flash_attention=None or False to get the scores."
+            )
         if return_attention_scores:
             logits = torch.matmul(q * scale, k.transpose(-1, -2))
             if additive is not None:
@@ -267,8 +285,9 @@ class MultiHeadAttention(Layer):
             attended = torch.matmul(probs, v)
         else:
             causal = use_causal_mask and additive is None
-            attended = F.scaled_dot_product_attention(q, k, v, attn_mask=additive, dropout_p=dropout,
-                                                      is_causal=causal, scale=scale)
+            with _sdpa_backends(self._flash_attention):
+                attended = F.scaled_dot_product_attention(q, k, v, attn_mask=additive, dropout_p=dropout,
+                                                          is_causal=causal, scale=scale)
             if zero_masked_rows:
                 attended = attended * keep.any(dim=-1, keepdim=True)
         output = project(self.output_dense, self._from_heads(attended, query))
@@ -316,3 +335,17 @@ class MultiHeadAttention(Layer):
             "seed": self.seed,
         })
         return config
+
+
+def _sdpa_backends(flash_attention):
+    """Which kernels `scaled_dot_product_attention` may use: only flash when `flash_attention` is
+    True (torch raises if the inputs do not allow it), all but flash when False, torch's own
+    choice when None (no context: nothing changes on the default path, nor for torch.compile)."""
+    if flash_attention is None:
+        return contextlib.nullcontext()
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+
+    if flash_attention:
+        return sdpa_kernel([SDPBackend.FLASH_ATTENTION])
+    return sdpa_kernel([b for b in (SDPBackend.EFFICIENT_ATTENTION, SDPBackend.CUDNN_ATTENTION,
+                                    SDPBackend.MATH) if b is not None])

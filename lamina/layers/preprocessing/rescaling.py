@@ -48,7 +48,7 @@ class Rescaling(Layer):
 
     def call(self, inputs):
         # Float inputs already arrive in the compute dtype (Layer.__call__); integers are cast here.
-        dtype = inputs.dtype if inputs.is_floating_point() else backend.standardize_dtype(self.compute_dtype)
+        dtype = inputs.dtype if inputs.is_floating_point() else backend.to_torch_dtype(self.compute_dtype)
         inputs = inputs.to(dtype)
         scale = torch.as_tensor(self.scale, dtype=dtype, device=inputs.device)
         offset = torch.as_tensor(self.offset, dtype=dtype, device=inputs.device)

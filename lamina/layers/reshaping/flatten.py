@@ -28,7 +28,10 @@ class Flatten(Layer):
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        data_format = data_format or "channels_last"
+        if data_format is None:
+            from lamina.backend.config import image_data_format
+
+            data_format = image_data_format()
         if data_format not in ("channels_last", "channels_first"):
             raise ValueError(
                 f"Flatten layer '{self.name}': data_format must be 'channels_last' or "

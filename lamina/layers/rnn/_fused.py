@@ -52,7 +52,9 @@ def _kept_on_cell(cell, name, make, still_valid):
     if cell is None or is_tracing():
         return make()
     kept = cell.__dict__.get(name)
-    if kept is None or not still_valid(kept):
+    # One made under predict()'s inference_mode cannot enter autograd later (fit after predict): remade.
+    stale = kept is not None and kept.is_inference() and not torch.is_inference_mode_enabled()
+    if kept is None or stale or not still_valid(kept):
         kept = make()
         cell.__dict__[name] = kept
     return kept

@@ -23,8 +23,8 @@ def unpack_batch(element):
             f"Each batch from the data must be x, (x, y) or (x, y, sample_weight); received a tuple of "
             f"{len(element)} elements."
         )
-    if isinstance(element, list) and len(element) in (2, 3) and not isinstance(element[0], (int, float)):
-        # DataLoader's default collate returns lists for tuples of tensors.
+    if isinstance(element, list) and len(element) in (1, 2, 3) and not isinstance(element[0], (int, float)):
+        # DataLoader's default collate returns lists for tuples of tensors (a TensorDataset of x alone: [x]).
         return tuple(element) + (None,) * (3 - len(element))
     return element, None, None
 

@@ -7,6 +7,7 @@ import torch
 
 from lamina.trainers.data_adapters.array_data import ArrayData
 from lamina.trainers.data_adapters.iterable_data import IterableData
+from lamina.trainers.data_adapters.py_dataset_data import PyDatasetData
 
 __all__ = ["make_data", "is_array_structure"]
 
@@ -51,6 +52,10 @@ def make_data(x, y=None, sample_weight=None, batch_size=32, shuffle=False, class
         raise ValueError(f"{caller}(): `sample_weight` cannot be given with a {type(x).__name__}; yield (x, y, sw).")
     from torch.utils.data import Dataset
 
+    from lamina.utils.py_dataset import PyDataset
+
+    if isinstance(x, PyDataset):
+        return PyDatasetData(x, shuffle=shuffle, class_weight=class_weight, device=device)
     if isinstance(x, (str, bytes)) or not (hasattr(x, "__iter__") or isinstance(x, (types.GeneratorType, Dataset))):
         raise TypeError(
             f"{caller}(): unsupported data type {type(x).__name__}. Pass NumPy arrays, torch tensors, lists or "

@@ -79,18 +79,18 @@ def num_samples(data, label):
 
 
 def input_names_of(model):
-    names = getattr(model, "input_names", None)
-    try:
+    try:  # an unbuilt Sequential has no inputs/outputs yet (it builds on the first batch)
+        names = getattr(model, "input_names", None)
         return list(names) if names is not None else None
-    except TypeError:
+    except (TypeError, ValueError):
         return None
 
 
 def output_names_of(model):
-    names = getattr(model, "output_names", None)
-    try:
+    try:  # an unbuilt Sequential has no inputs/outputs yet (it builds on the first batch)
+        names = getattr(model, "output_names", None)
         return list(names) if names is not None else None
-    except TypeError:
+    except (TypeError, ValueError):
         return None
 
 

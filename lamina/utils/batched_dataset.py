@@ -1,0 +1,132 @@
+"""`BatchedDataset`: what lamina's `*_dataset_from_*` helpers return instead of a `tf.data.Dataset`.
+
+A re-iterable object: each `iter()` is one epoch of batches (reshuffled each epoch when `shuffle`), numeric
+parts as torch tensors, strings as NumPy str arrays (what lamina's text layers take). `fit`/`evaluate`/
+`predict` accept it, and so does a plain torch loop (`for x, y in dataset:`). `len()` is the number of batches.
+A few `tf.data` methods that keras.io programs call are provided (`map`, `prefetch`, `take`, `skip`,
+`cardinality`); `prefetch`/`cache` return the dataset unchanged, since items are loaded on demand.
+"""
+
+import numpy as np
+import torch
+
+__all__ = ["BatchedDataset", "collate"]
+
+
+def collate(items):
+    """A list of per-item tuples (or single arrays) -> one batch: torch tensors, or str arrays for text."""
+    first = items[0]
+    if isinstance(first, tuple):
+        return tuple(collate([item[k] for item in items]) for k in range(len(first)))
+    if isinstance(first, torch.Tensor):
+        return torch.stack(items)
+    if isinstance(first, np.ndarray) and len({item.shape for item in items}) > 1:
+        shapes = sorted({item.shape for item in items})
+        raise ValueError(f"Cannot batch items of different shapes {shapes[:4]}: for images pass `image_size` so "
+                         f"that all are resized to one size, or use batch_size=None.")
+    array = np.asarray(items) if not isinstance(first, np.ndarray) else np.stack(items)
+    if array.dtype.kind in "USO":
+        return array
+    return torch.from_numpy(np.ascontiguousarray(array))
+
+
+class BatchedDataset:
+    """Batches of items produced by `get_item(index)` for `index in range(num_items)`.
+
+    Args:
+        num_items: how many items.
+        get_item: `index -> item` (an array, or a tuple of arrays such as `(image, label)`).
+        batch_size: items per batch; None yields single items (as tensors, unbatched).
+        shuffle: reshuffle the item order at every epoch.
+        seed: seeds the shuffling (the same seed gives the same sequence of epochs).
+        class_names: the label names, kept as the `class_names` attribute.
+
+    Example:
+        >>> ds = BatchedDataset(10, lambda i: (np.full((2,), i), np.int64(i % 2)), batch_size=4)
+        >>> [tuple(x.shape) for x, y in ds]
+        [(4, 2), (4, 2), (2, 2)]
+    """
+
+    def __init__(self, num_items, get_item, batch_size=32, shuffle=False, seed=None, class_names=None):
+        if batch_size is not None and (not isinstance(batch_size, int) or batch_size <= 0):
+            raise ValueError(f"batch_size must be a positive integer or None; received {batch_size!r}.")
+        self.num_items = int(num_items)
+        self._get_item = get_item
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self._rng = np.random.default_rng(seed)
+        self.class_names = class_names
+        self._transforms = []
+        self._limit = None
+        self._skip = 0
+
+    def _derived(self):
+        copy = object.__new__(type(self))
+        copy.__dict__.update(self.__dict__)
+        copy._transforms = list(self._transforms)
+        return copy
+
+    def _num_batches_total(self):
+        if self.batch_size is None:
+            return self.num_items
+        return -(-self.num_items // self.batch_size)
+
+    def __len__(self):
+        count = max(self._num_batches_total() - self._skip, 0)
+        return count if self._limit is None else min(count, self._limit)
+
+    def cardinality(self):
+        """The number of batches (tf.data's name for `len`)."""
+        return len(self)
+
+    def __iter__(self):
+        order = self._rng.permutation(self.num_items) if self.shuffle else np.arange(self.num_items)
+        step = self.batch_size or 1
+        produced = 0
+        for batch_index, start in enumerate(range(0, self.num_items, step)):
+            if batch_index < self._skip:
+                continue
+            if self._limit is not None and produced >= self._limit:
+                return
+            indices = order[start:start + step]
+            if self.batch_size is None:
+                element = collate([self._get_item(int(indices[0]))])
+                element = tuple(part[0] for part in element) if isinstance(element, tuple) else element[0]
+            else:
+                element = collate([self._get_item(int(i)) for i in indices])
+            for fn in self._transforms:
+                element = fn(*element) if isinstance(element, tuple) else fn(element)
+            produced += 1
+            yield element
+
+    def map(self, fn, num_parallel_calls=None, deterministic=None, name=None):
+        """A dataset whose batches are `fn(*batch)` (`fn(batch)` when a batch is not a tuple)."""
+        derived = self._derived()
+        derived._transforms.append(fn)
+        return derived
+
+    def take(self, count):
+        """The first `count` batches."""
+        derived = self._derived()
+        derived._limit = count if self._limit is None else min(count, self._limit)
+        return derived
+
+    def skip(self, count):
+        """All but the first `count` batches."""
+        if self._limit is not None:
+            raise ValueError("BatchedDataset.skip() after take() is not supported; call skip() first.")
+        derived = self._derived()
+        derived._skip = self._skip + count
+        return derived
+
+    def prefetch(self, buffer_size=None, name=None):
+        """Returns the dataset itself: items are loaded on demand, one batch ahead of the model."""
+        return self
+
+    def cache(self, filename="", name=None):
+        """Returns the dataset itself (items are read from their source each epoch)."""
+        return self
+
+    def __repr__(self):
+        return (f"<BatchedDataset: {self.num_items} items, batch_size={self.batch_size}, {len(self)} batches"
+                + (f", class_names={self.class_names}" if self.class_names is not None else "") + ">")
