@@ -150,3 +150,12 @@ def test_enable_unsafe_deserialization_lets_lambda_load(tmp_path):
     lamina.clear_session()  # back to safe
     with pytest.raises(Exception, match="safe_mode=False"):
         lamina.models.load_model(path)
+
+
+def test_epsilon_is_read_by_losses_at_call_time():
+    y_true, y_pred = torch.ones(1, 1), torch.zeros(1, 1)
+    default = lamina.losses.binary_crossentropy(y_true, y_pred)
+    torch.testing.assert_close(default, torch.tensor([-np.log(1e-7)], dtype=torch.float32), rtol=1e-4, atol=0)
+    config.set_epsilon(1e-3)
+    loose = lamina.losses.binary_crossentropy(y_true, y_pred)
+    torch.testing.assert_close(loose, torch.tensor([-np.log(1e-3)], dtype=torch.float32), rtol=1e-4, atol=0)
