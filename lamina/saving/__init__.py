@@ -1,5 +1,6 @@
 """`lamina.saving`: `.keras` archives, weights files and configs, compatible with Keras 3."""
 
+from lamina.saving.file_editor import KerasFileEditor
 from lamina.saving.errors import CorruptFileError, LoadError, MissingClassError, SavingError, WeightMismatchError
 from lamina.saving.model_config import model_from_config
 from lamina.saving.object_serialization import deserialize_keras_object, serialize_keras_object
@@ -16,5 +17,5 @@ __all__ = [
     "model_to_json", "clone_model", "register_serializable", "register_keras_serializable",
     "get_registered_name", "get_registered_object", "get_custom_objects", "CustomObjectScope",
     "custom_object_scope", "SavingError", "LoadError", "CorruptFileError", "MissingClassError",
-    "WeightMismatchError", "serialize_keras_object", "deserialize_keras_object",
+    "WeightMismatchError", "serialize_keras_object", "deserialize_keras_object", "KerasFileEditor",
 ]
