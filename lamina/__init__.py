@@ -9,7 +9,7 @@ from lamina import activations, backend, constraints, initializers, regularizers
 from lamina import layers, models
 from lamina import callbacks, losses, metrics, optimizers, utils
 from lamina import distribution, mixed_precision, saving
-from lamina import config, dtype_policies, export, quantizers, random, tree
+from lamina import config, dtype_policies, export, quantizers, random, tree, visualization
 from lamina.layers import Input, InputSpec, Layer
 from lamina.models import Model, Sequential
 from lamina.backend import clear_session
@@ -38,7 +38,7 @@ __all__ = [
     "Input", "InputSpec", "KerasTensor", "Layer", "Model", "Sequential",
     "activations", "backend", "callbacks", "constraints", "initializers", "layers", "losses", "metrics",
     "models", "optimizers", "regularizers", "utils", "distribution", "mixed_precision", "saving",
-    "config", "dtype_policies", "export", "quantizers", "random", "tree",
+    "config", "dtype_policies", "export", "quantizers", "random", "tree", "visualization",
     "DTypePolicy", "FloatDTypePolicy", "Function", "Initializer", "Loss", "Metric", "Operation", "Optimizer",
     "Quantizer", "Regularizer", "RematScope", "StatelessScope", "SymbolicScope", "device", "name_scope",
     "remat", "version", "clear_session", "__version__",
