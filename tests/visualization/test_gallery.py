@@ -1,5 +1,6 @@
 """keras.visualization image helpers: draw_segmentation_masks (values printed by Keras 3.15.1 on the
-same inputs), plot_image_gallery and plot_segmentation_mask_gallery (files written)."""
+same inputs; `tools/keras_crosscheck/namespace_values.py` prints them), plot_image_gallery and
+plot_segmentation_mask_gallery (files written)."""
 
 import matplotlib
 
