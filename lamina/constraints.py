@@ -24,6 +24,7 @@ from lamina.utils.serialization import (
     serialize_function,
     serialize_keras_object,
 )
+from lamina.backend.config import epsilon  # keras.config.epsilon(), read at call time as in Keras
 
 __all__ = [
     "Constraint",
@@ -42,8 +43,6 @@ __all__ = [
 ]
 
 _MODULE = "keras.constraints"
-# Keras's backend.epsilon(): keeps the rescaling finite for all-zero weight vectors.
-_EPSILON = 1e-7
 
 
 def _dims(axis):
@@ -105,7 +104,7 @@ class MaxNorm(Constraint):
     def __call__(self, w: torch.Tensor) -> torch.Tensor:
         norms = _norms(w, self.axis)
         desired = torch.clamp(norms, 0, self.max_value)
-        return w * (desired / (_EPSILON + norms))
+        return w * (desired / (epsilon() + norms))
 
     def get_config(self) -> dict:
         return {"max_value": self.max_value, "axis": self.axis}
@@ -138,7 +137,7 @@ class UnitNorm(Constraint):
         self.axis = axis
 
     def __call__(self, w: torch.Tensor) -> torch.Tensor:
-        return w / (_EPSILON + _norms(w, self.axis))
+        return w / (epsilon() + _norms(w, self.axis))
 
     def get_config(self) -> dict:
         return {"axis": self.axis}
@@ -177,7 +176,7 @@ class MinMaxNorm(Constraint):
         desired = self.rate * torch.clamp(norms, self.min_value, self.max_value) + (
             1 - self.rate
         ) * norms
-        return w * (desired / (_EPSILON + norms))
+        return w * (desired / (epsilon() + norms))
 
     def get_config(self) -> dict:
         return {

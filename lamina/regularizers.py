@@ -26,6 +26,7 @@ from lamina.utils.serialization import (
     serialize_function,
     serialize_keras_object,
 )
+from lamina.backend.config import epsilon  # keras.config.epsilon(), read at call time as in Keras
 
 __all__ = [
     "Regularizer",
@@ -44,8 +45,6 @@ __all__ = [
 ]
 
 _MODULE = "keras.regularizers"
-# Keras's backend.epsilon(), used when normalizing rows/columns.
-_EPSILON = 1e-7
 
 
 def _validate_factor(value, name: str, cls: str) -> float:
@@ -207,9 +206,9 @@ class OrthogonalRegularizer(Regularizer):
                 f"{tuple(x.shape)}. Apply it to Dense-style kernels, or reshape the weight first."
             )
         if self.mode == "rows":
-            vectors = F.normalize(x, p=2.0, dim=1, eps=_EPSILON)
+            vectors = F.normalize(x, p=2.0, dim=1, eps=epsilon())
         else:
-            vectors = F.normalize(x, p=2.0, dim=0, eps=_EPSILON).T
+            vectors = F.normalize(x, p=2.0, dim=0, eps=epsilon()).T
         n = vectors.shape[0]
         if n < 2:
             # No distinct pairs: nothing to decorrelate (Keras would divide 0 by 0 here).

@@ -19,7 +19,7 @@ def _restore_settings():
     config.set_max_epochs(None)
     config.set_max_steps_per_epoch(None)
     config.set_floatx("float32")
-    lamina.clear_session()
+    lamina.clear_session(free_memory=False)
 
 
 def test_has_every_keras_name():
@@ -79,7 +79,7 @@ def test_dtype_policy_is_the_mixed_precision_one():
     assert config.dtype_policy().name == "mixed_bfloat16"
     assert lamina.mixed_precision.global_policy().name == "mixed_bfloat16"
     assert lamina.layers.Dense(2).dtype_policy.name == "mixed_bfloat16"
-    lamina.clear_session()  # Keras resets the global policy with the session
+    lamina.clear_session(free_memory=False)  # Keras resets the global policy with the session
     assert config.dtype_policy().name == "float32"
 
 
@@ -147,6 +147,15 @@ def test_enable_unsafe_deserialization_lets_lambda_load(tmp_path):
     config.enable_unsafe_deserialization()
     loaded = lamina.models.load_model(path)  # safe_mode=True by default, overridden as in Keras
     torch.testing.assert_close(loaded(torch.ones(1, 3)), torch.full((1, 3), 2.0))
-    lamina.clear_session()  # back to safe
+    lamina.clear_session(free_memory=False)  # back to safe
     with pytest.raises(Exception, match="safe_mode=False"):
         lamina.models.load_model(path)
+
+
+def test_epsilon_is_read_by_losses_at_call_time():
+    y_true, y_pred = torch.ones(1, 1), torch.zeros(1, 1)
+    default = lamina.losses.binary_crossentropy(y_true, y_pred)
+    torch.testing.assert_close(default, torch.tensor([-np.log(1e-7)], dtype=torch.float32), rtol=1e-4, atol=0)
+    config.set_epsilon(1e-3)
+    loose = lamina.losses.binary_crossentropy(y_true, y_pred)
+    torch.testing.assert_close(loose, torch.tensor([-np.log(1e-3)], dtype=torch.float32), rtol=1e-4, atol=0)

@@ -2,8 +2,9 @@
 
 import torch
 
-from lamina.losses._tensor_utils import EPSILON, as_tensor
+from lamina.losses._tensor_utils import as_tensor
 from lamina.losses.loss import Loss, LossFunctionWrapper
+from lamina.backend.config import epsilon  # keras.config.epsilon(), read at call time
 
 __all__ = [
     "BinaryFocalCrossentropy",
@@ -49,7 +50,7 @@ def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
     if from_logits:
         y_pred = torch.sigmoid(y_pred)
-    p = y_pred.clamp(EPSILON, 1.0 - EPSILON)
+    p = y_pred.clamp(epsilon(), 1.0 - epsilon())
     bce = -(y_true * torch.log(p) + (1.0 - y_true) * torch.log(1.0 - p))
     p_t = y_true * y_pred + (1.0 - y_true) * (1.0 - y_pred)
     focal_bce = torch.pow(1.0 - p_t, gamma) * bce
@@ -80,7 +81,7 @@ def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_l
         y_true = y_true * (1.0 - label_smoothing) + label_smoothing / y_true.shape[-1]
     if from_logits:
         y_pred = torch.softmax(y_pred, dim=axis)
-    output = (y_pred / y_pred.sum(dim=axis, keepdim=True)).clamp(EPSILON, 1.0 - EPSILON)
+    output = (y_pred / y_pred.sum(dim=axis, keepdim=True)).clamp(epsilon(), 1.0 - epsilon())
     cce = -y_true * torch.log(output)
     alpha = as_tensor(alpha, dtype=output.dtype, device=output.device)
     focal_cce = torch.pow(1.0 - output, gamma) * alpha * cce

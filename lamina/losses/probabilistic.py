@@ -12,8 +12,9 @@ import torch
 import torch.nn.functional as F
 
 from lamina.losses._logits import stable_logits, warn_from_logits_on_probabilities
-from lamina.losses._tensor_utils import EPSILON, as_tensor, squeeze_or_expand_to_same_rank
+from lamina.losses._tensor_utils import as_tensor, squeeze_or_expand_to_same_rank
 from lamina.losses.loss import Loss, LossFunctionWrapper
+from lamina.backend.config import epsilon  # keras.config.epsilon(), read at call time
 
 __all__ = [
     "BinaryCrossentropy",
@@ -84,7 +85,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
         bce = F.binary_cross_entropy_with_logits(logits, y_true, reduction="none")
     else:
         # Keras: clip to [eps, 1 - eps], then -(t log p + (1 - t) log(1 - p)).
-        p = y_pred.clamp(EPSILON, 1.0 - EPSILON)
+        p = y_pred.clamp(epsilon(), 1.0 - epsilon())
         bce = -(y_true * torch.log(p) + (1.0 - y_true) * torch.log(1.0 - p))
     return bce.mean(dim=axis)
 
@@ -148,7 +149,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
         return F.cross_entropy(logits.movedim(ax, 1), y_true.movedim(ax, 1), reduction="none")
     # Keras: renormalize over the class axis, clip to [eps, 1 - eps], take logs.
     p = y_pred / y_pred.sum(dim=axis, keepdim=True)
-    return -(y_true * p.clamp(EPSILON, 1.0 - EPSILON).log()).sum(dim=axis)
+    return -(y_true * p.clamp(epsilon(), 1.0 - epsilon()).log()).sum(dim=axis)
 
 
 def _label_range_error(target, num_classes, ignore_class):
@@ -245,7 +246,7 @@ def _sparse_categorical_crossentropy(y_true, y_pred, from_logits, ignore_class, 
     else:
         # Keras: renormalize, clip to [eps, 1 - eps], log, pick the label's entry.
         p = y_pred / y_pred.sum(dim=ax, keepdim=True)
-        scores, fn = p.clamp(EPSILON, 1.0 - EPSILON).log(), F.nll_loss
+        scores, fn = p.clamp(epsilon(), 1.0 - epsilon()).log(), F.nll_loss
     if ax != scores.dim() - 1:
         scores = scores.movedim(ax, -1)
     if scores.dim() != 2:
@@ -295,8 +296,8 @@ def kl_divergence(y_true, y_pred):
     """
     y_pred = _float_tensor(y_pred)
     y_true = as_tensor(y_true, dtype=y_pred.dtype, device=y_pred.device)
-    y_true = y_true.clamp(EPSILON, 1.0)
-    y_pred = y_pred.clamp(EPSILON, 1.0)
+    y_true = y_true.clamp(epsilon(), 1.0)
+    y_pred = y_pred.clamp(epsilon(), 1.0)
     return (y_true * torch.log(y_true / y_pred)).sum(dim=-1)
 
 
@@ -309,7 +310,7 @@ def poisson(y_true, y_pred):
     """
     y_pred = _float_tensor(y_pred)
     y_true = as_tensor(y_true, dtype=y_pred.dtype, device=y_pred.device)
-    return (y_pred - y_true * torch.log(y_pred + EPSILON)).mean(dim=-1)
+    return (y_pred - y_true * torch.log(y_pred + epsilon())).mean(dim=-1)
 
 
 class _SmoothedCrossentropy(LossFunctionWrapper):

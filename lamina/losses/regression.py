@@ -5,8 +5,9 @@ import math
 import torch
 import torch.nn.functional as F
 
-from lamina.losses._tensor_utils import EPSILON, as_tensor, squeeze_or_expand_to_same_rank
+from lamina.losses._tensor_utils import as_tensor, squeeze_or_expand_to_same_rank
 from lamina.losses.loss import Loss, LossFunctionWrapper
+from lamina.backend.config import epsilon  # keras.config.epsilon(), read at call time
 
 __all__ = [
     "CosineSimilarity",
@@ -68,7 +69,7 @@ def mean_absolute_percentage_error(y_true, y_pred):
         tensor([25.])
     """
     y_true, y_pred = _pair(y_true, y_pred)
-    diff = ((y_true - y_pred) / y_true.abs().clamp_min(EPSILON)).abs()
+    diff = ((y_true - y_pred) / y_true.abs().clamp_min(epsilon())).abs()
     return 100.0 * diff.mean(dim=-1)
 
 
@@ -80,14 +81,14 @@ def mean_squared_logarithmic_error(y_true, y_pred):
         tensor([1.0000])
     """
     y_true, y_pred = _pair(y_true, y_pred)
-    first_log = torch.log(y_pred.clamp_min(EPSILON) + 1.0)
-    second_log = torch.log(y_true.clamp_min(EPSILON) + 1.0)
+    first_log = torch.log(y_pred.clamp_min(epsilon()) + 1.0)
+    second_log = torch.log(y_true.clamp_min(epsilon()) + 1.0)
     return (first_log - second_log).square().mean(dim=-1)
 
 
 def _l2_normalize(x, axis):
     # Keras `ops.normalize`: x * min(rsqrt(sum(x^2)), 1 / eps).
-    inv_norm = torch.rsqrt(x.square().sum(dim=axis, keepdim=True)).clamp_max(1.0 / EPSILON)
+    inv_norm = torch.rsqrt(x.square().sum(dim=axis, keepdim=True)).clamp_max(1.0 / epsilon())
     return x * inv_norm
 
 

@@ -8,7 +8,8 @@ general path compares every prediction with every threshold (O(N * T)).
 import numpy as np
 import torch
 
-from lamina.losses._tensor_utils import EPSILON, as_tensor, squeeze_or_expand_to_same_rank
+from lamina.losses._tensor_utils import as_tensor, squeeze_or_expand_to_same_rank
+from lamina.backend.config import epsilon  # keras.config.epsilon(), read at call time
 
 __all__ = [
     "NEG_INF",
@@ -43,7 +44,7 @@ def is_evenly_distributed_thresholds(thresholds):
     if n < 3:
         return False
     even = np.arange(n, dtype=np.float32) / (n - 1)
-    return bool(np.allclose(thresholds, even, atol=EPSILON))
+    return bool(np.allclose(thresholds, even, atol=epsilon()))
 
 
 def _filter_top_k(x, k):

@@ -2,7 +2,7 @@
 
 import torch
 
-from lamina.losses._tensor_utils import EPSILON, as_tensor, divide_no_nan
+from lamina.losses._tensor_utils import as_tensor, divide_no_nan
 from lamina.metrics._confusion_utils import (
     NEG_INF,
     is_evenly_distributed_thresholds,
@@ -10,6 +10,7 @@ from lamina.metrics._confusion_utils import (
     update_confusion_matrix_variables,
 )
 from lamina.metrics.metric import Metric
+from lamina.backend.config import epsilon  # keras.config.epsilon(), read at call time
 
 __all__ = [
     "AUC",
@@ -237,7 +238,7 @@ class AUC(Metric):
             thresholds = [(i + 1) * 1.0 / (num_thresholds - 1) for i in range(num_thresholds - 2)]
             self._evenly = True
         # End points just outside [0, 1] so that 0 and 1 predictions are counted.
-        self._thresholds = [0.0 - EPSILON] + thresholds + [1.0 + EPSILON]
+        self._thresholds = [0.0 - epsilon()] + thresholds + [1.0 + epsilon()]
         self.curve = _CURVES[key]
         self.summation_method = summation_method
         super().__init__(name=name, dtype=dtype)

@@ -15,8 +15,12 @@ from lamina.mixed_precision.policy import (
     set_global_policy,
 )
 
+# Keras's older name for the same class (`keras.mixed_precision.Policy`).
+Policy = DTypePolicy
+
 __all__ = [
     "DTypePolicy",
+    "Policy",
     "dtype_policy",
     "global_policy",
     "set_dtype_policy",

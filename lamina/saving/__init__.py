@@ -2,6 +2,7 @@
 
 from lamina.saving.errors import (CorruptFileError, LoadError, MissingClassError, SavingError, UnsafeObjectError,
                                   WeightMismatchError)
+from lamina.saving.file_editor import KerasFileEditor
 from lamina.saving.model_config import model_from_config
 from lamina.saving.object_serialization import deserialize_keras_object, serialize_keras_object
 from lamina.saving.registration import (CustomObjectScope, custom_object_scope, get_custom_objects,
@@ -18,4 +19,5 @@ __all__ = [
     "get_registered_name", "get_registered_object", "get_custom_objects", "CustomObjectScope",
     "custom_object_scope", "SavingError", "LoadError", "CorruptFileError", "MissingClassError",
     "WeightMismatchError", "UnsafeObjectError", "serialize_keras_object", "deserialize_keras_object",
+    "KerasFileEditor",
 ]

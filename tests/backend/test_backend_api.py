@@ -46,7 +46,7 @@ def test_is_keras_tensor():
 
 def test_get_uid_counts_per_prefix_and_resets():
     assert (backend.get_uid("x"), backend.get_uid("x"), backend.get_uid()) == (1, 2, 1)
-    backend.clear_session()
+    backend.clear_session()  # the default free_memory=True also runs gc.collect()
     assert backend.get_uid("x") == 1
 
 

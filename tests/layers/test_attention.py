@@ -237,7 +237,7 @@ def test_layer_names_after_multi_head_attention_follow_keras():
     # Keras's MHA build creates a Softmax and a Dropout sub-layer, which take those automatic names.
     import lamina
 
-    lamina.clear_session()
+    lamina.clear_session(free_memory=False)
     x = lamina.Input((4, 6))
     y = lamina.layers.MultiHeadAttention(num_heads=2, key_dim=3)(x, x)
     assert lamina.layers.Dropout(0.1)(y)._keras_history.operation.name == "dropout_1"

@@ -19,7 +19,7 @@ def test_automatic_names_are_snake_case_numbered_per_class():
             return x
 
     assert MyFancyLayer().name == "my_fancy_layer"
-    keras.clear_session()
+    keras.clear_session(free_memory=False)
     assert layers.Dense(2).name == "dense"
 
 

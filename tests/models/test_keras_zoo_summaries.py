@@ -15,7 +15,7 @@ NAMES = sorted(f[:-4] for f in os.listdir(SUMMARIES) if f.endswith(".txt"))
 @pytest.mark.parametrize("name", NAMES)
 def test_summary_equals_keras_text(name, monkeypatch):
     monkeypatch.setenv("COLUMNS", "80")
-    lamina.clear_session()
+    lamina.clear_session(free_memory=False)
     model, _ = make(lamina)[name]()
     lines = []
     model.summary(print_fn=lines.append)

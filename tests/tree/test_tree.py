@@ -1,5 +1,6 @@
 """lamina.tree against Keras 3.15.1's keras.tree (optree): every expected value below was
-printed by real Keras 3.15.1 (JAX backend) on the same inputs."""
+printed by real Keras 3.15.1 (JAX backend) on the same inputs
+(`tools/keras_crosscheck/namespace_values.py` prints them again)."""
 
 import collections
 

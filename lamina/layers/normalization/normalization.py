@@ -4,10 +4,9 @@ import numpy as np
 import torch
 
 from lamina.layers.layer import Layer
+from lamina.backend.config import epsilon  # keras.config.epsilon(), read at call time
 
 __all__ = ["Normalization"]
-
-_EPSILON = 1e-7  # Keras's backend.epsilon(), the floor of the standard deviation
 
 
 class Normalization(Layer):
@@ -91,7 +90,7 @@ class Normalization(Layer):
 
     def call(self, inputs):
         mean, variance = self._stats()
-        std = torch.clamp(torch.sqrt(variance), min=_EPSILON).to(inputs.dtype)
+        std = torch.clamp(torch.sqrt(variance), min=epsilon()).to(inputs.dtype)
         mean = mean.to(inputs.dtype)
         if self.invert:
             return mean + inputs * std
