@@ -3,11 +3,12 @@
 Public as in `keras.utils`: `set_random_seed`, `plot_model`, `to_categorical`, `normalize`.
 """
 
+from lamina.utils import bounding_boxes
 from lamina.utils.numerical import normalize, to_categorical
 from lamina.utils.random import set_random_seed
 from lamina.visualization.plot_model import plot_model
 
-__all__ = ["normalize", "plot_model", "set_random_seed", "to_categorical"]
+__all__ = ["bounding_boxes", "normalize", "plot_model", "set_random_seed", "to_categorical"]
 
 # Keras's `keras.utils` also re-exports these objects that live elsewhere in lamina.
 from lamina.backend import clear_session, is_keras_tensor, standardize_dtype  # noqa: E402

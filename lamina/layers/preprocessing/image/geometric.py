@@ -351,6 +351,9 @@ class RandomShear(_AffineLayer):
         super().__init__(data_format=data_format, **kwargs)
         self.x_factor = self._shear_range(x_factor, "x_factor")
         self.y_factor = self._shear_range(y_factor, "y_factor")
+        # The arguments as given go into the config: Keras 3.15 writes the [-f, f] ranges and then
+        # refuses them when reading (its check wants [0, 1]), so lamina-written files keep `f`.
+        self._factor_arguments = {"x_factor": x_factor, "y_factor": y_factor}
         self._init_rng(seed)
         self._set_resampling(fill_mode, interpolation, fill_value)
 
@@ -379,5 +382,5 @@ class RandomShear(_AffineLayer):
         return torch.stack([ones, shear[:, 0], zeros, shear[:, 1], ones, zeros, zeros, zeros], dim=1)
 
     def get_config(self):
-        return {**super().get_config(), "x_factor": list(self.x_factor), "y_factor": list(self.y_factor),
-                **self._common_config()}
+        arguments = {k: list(v) if isinstance(v, tuple) else v for k, v in self._factor_arguments.items()}
+        return {**super().get_config(), **arguments, **self._common_config()}
