@@ -69,7 +69,7 @@ class RandomFlip(BaseImagePreprocessingLayer):
     def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
         if not training or transformation is None:
             return bounding_boxes
-        from lamina.utils.bounding_boxes import clip_to_image_size, convert_format
+        from lamina.utils.bounding_boxes import _move_boxes, clip_to_image_size, convert_format
 
         height, width = (transformation["input_shape"][self._height_axis],
                          transformation["input_shape"][self._width_axis])
@@ -88,7 +88,7 @@ class RandomFlip(BaseImagePreprocessingLayer):
         return convert_format(boxes, source="rel_xyxy", target=self.bounding_box_format, height=height, width=width)
 
     def get_config(self):
-        return {**super().get_config(), "seed": self.seed, "mode": self.mode}
+        return {**super().get_config(), **self._arguments_config("seed", "mode")}
 
 
 class _AffineLayer(BaseImagePreprocessingLayer):
@@ -150,7 +150,7 @@ class _AffineLayer(BaseImagePreprocessingLayer):
         """Moves each box's corners as the pixels move and keeps the enclosing box, clipped."""
         if not training or transformation is None:
             return bounding_boxes
-        from lamina.utils.bounding_boxes import clip_to_image_size, convert_format
+        from lamina.utils.bounding_boxes import _move_boxes, clip_to_image_size, convert_format
 
         height, width = self._input_size(transformation)
         boxes = convert_format(bounding_boxes, self.bounding_box_format, "xyxy", height=height, width=width)
@@ -159,12 +159,7 @@ class _AffineLayer(BaseImagePreprocessingLayer):
         # The 8 parameters map output to input points; boxes move the other way.
         ones = torch.ones_like(params[:, :1])
         forward = torch.linalg.inv(torch.cat([params, ones], dim=1).reshape(-1, 3, 3))
-        x1, y1, x2, y2 = xyxy.unbind(-1)
-        corners = torch.stack([torch.stack(p, dim=-1) for p in ((x1, y1), (x2, y1), (x2, y2), (x1, y2))], dim=-2)
-        corners = torch.cat([corners, torch.ones_like(corners[..., :1])], dim=-1)  # (B, N, 4, 3)
-        moved = torch.einsum("bnkj,bij->bnki", corners, forward)
-        moved = moved[..., :2] / moved[..., 2:]
-        boxes = {**boxes, "boxes": torch.cat([moved.amin(dim=2), moved.amax(dim=2)], dim=-1)}
+        boxes = {**boxes, "boxes": _move_boxes(xyxy, forward)}
         boxes = clip_to_image_size(boxes, height=height, width=width, bounding_box_format="xyxy")
         return convert_format(boxes, "xyxy", self.bounding_box_format, height=height, width=width)
 
