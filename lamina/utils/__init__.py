@@ -6,6 +6,7 @@ Public as in `keras.utils`: `set_random_seed`, `plot_model`, `to_categorical`, `
 `split_dataset`, `pad_sequences`, image file helpers, `get_file`, `Progbar`.
 """
 
+from lamina.utils import bounding_boxes
 from lamina.utils.batched_dataset import BatchedDataset
 from lamina.utils.data_structure import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from lamina.utils.dataset_utils import split_dataset
@@ -21,7 +22,7 @@ from lamina.utils.numerical import normalize, to_categorical
 from lamina.utils.random import set_random_seed
 from lamina.visualization.plot_model import plot_model
 
-__all__ = ["normalize", "pack_x_y_sample_weight", "plot_model", "set_random_seed", "to_categorical",
+__all__ = ["bounding_boxes", "normalize", "pack_x_y_sample_weight", "plot_model", "set_random_seed", "to_categorical",
            "unpack_x_y_sample_weight",
            # Data helpers (issue 15).
            "BatchedDataset", "Progbar", "PyDataset", "Sequence", "array_to_img", "get_file",

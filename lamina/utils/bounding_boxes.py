@@ -161,6 +161,17 @@ def _inverse_affine_matrix(center_x, center_y, angle, translate_x, translate_y, 
     return torch.stack([a0, a1, a2, b0, b1, b2, zeros, zeros, ones], dim=-1).reshape(-1, 3, 3)
 
 
+def _move_boxes(boxes, matrices):
+    """The boxes enclosing each `xyxy` box's corners moved by per-image 3x3 projective `matrices`
+    `(batch, 3, 3)` (points as columns `[x, y, 1]`); boxes `(batch, N, 4)`."""
+    x1, y1, x2, y2 = boxes.unbind(-1)
+    corners = torch.stack([torch.stack(p, dim=-1) for p in ((x1, y1), (x2, y1), (x2, y2), (x1, y2))], dim=-2)
+    corners = torch.cat([corners, torch.ones_like(corners[..., :1])], dim=-1)  # (B, N, 4, 3)
+    moved = torch.einsum("bnkj,bij->bnki", corners, matrices.to(corners))
+    moved = moved[..., :2] / moved[..., 2:]
+    return torch.cat([moved.amin(dim=2), moved.amax(dim=2)], dim=-1)
+
+
 def affine_transform(boxes, angle, translate_x, translate_y, scale, shear_x, shear_y, height, width,
                      center_x=None, center_y=None, bounding_box_format="xyxy"):
     """Moves `xyxy` boxes `(batch, N, 4)` by per-image rotations (degrees), translations
@@ -179,11 +190,7 @@ def affine_transform(boxes, angle, translate_x, translate_y, scale, shear_x, she
               for p in (angle, translate_x, translate_y, scale, shear_x, shear_y)]
     matrix = _inverse_affine_matrix(0.5 if center_x is None else center_x, 0.5 if center_y is None else center_y,
                                     *params, height, width)
-    x1, y1, x2, y2 = boxes.unbind(-1)
-    corners = torch.stack([torch.stack(p, dim=-1) for p in ((x1, y1), (x2, y1), (x2, y2), (x1, y2))], dim=-2)
-    corners = torch.cat([corners, torch.ones_like(corners[..., :1])], dim=-1)  # (B, N, 4, 3)
-    moved = torch.einsum("bnkj,bij->bnki", corners, matrix[:, :2, :])
-    return torch.cat([moved.amin(dim=2), moved.amax(dim=2)], dim=-1)
+    return _move_boxes(boxes, matrix)
 
 
 def crop(boxes, top, left, height, width, bounding_box_format="xyxy"):

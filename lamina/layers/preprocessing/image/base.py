@@ -119,6 +119,16 @@ class BaseImagePreprocessingLayer(Layer):
         dtype = like.dtype if like.is_floating_point() else torch.float32
         return uniform(shape, minval=low, maxval=high, dtype=dtype, seed=self.generator).to(like.device)
 
+    def _draw_apply(self, batch, like):
+        """Per image, whether to apply the layer: True with a probability drawn from `factor`."""
+        probability = self._uniform((batch,), self.factor[0], self.factor[1], like)
+        return self._uniform((batch,), 0.0, 1.0, like) < probability
+
+    def _arguments_config(self, *names):
+        """`{name: value}` of the named attributes for `get_config` (tuples written as lists)."""
+        return {name: list(getattr(self, name)) if isinstance(getattr(self, name), tuple) else getattr(self, name)
+                for name in names}
+
     def _randint(self, shape, low, high, like):
         """Integers in [low, high) from the layer's generator, on `like`'s device."""
         return randint(shape, low, high, dtype="int64", seed=self.generator).to(like.device)

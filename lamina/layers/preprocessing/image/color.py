@@ -64,8 +64,7 @@ class RandomBrightness(BaseImagePreprocessingLayer):
         return images.clamp(self.value_range[0], self.value_range[1])
 
     def get_config(self):
-        return {**super().get_config(), "factor": list(self.factor), "value_range": list(self.value_range),
-                "seed": self.seed}
+        return {**super().get_config(), **self._arguments_config("factor", "value_range", "seed")}
 
 
 class RandomContrast(BaseImagePreprocessingLayer):
@@ -104,8 +103,7 @@ class RandomContrast(BaseImagePreprocessingLayer):
         return outputs.clamp(self.value_range[0], self.value_range[1])
 
     def get_config(self):
-        return {**super().get_config(), "factor": list(self.factor), "value_range": list(self.value_range),
-                "seed": self.seed}
+        return {**super().get_config(), **self._arguments_config("factor", "value_range", "seed")}
 
 
 class RandomInvert(BaseImagePreprocessingLayer):
@@ -134,10 +132,7 @@ class RandomInvert(BaseImagePreprocessingLayer):
         if not training:
             return None
         images = data["images"] if isinstance(data, dict) else data
-        batch = (self._batch_shape(images)[0],)
-        probability = self._uniform(batch, self.factor[0], self.factor[1], images.float())
-        threshold = self._uniform(batch, 0.0, 1.0, images.float())
-        return {"apply_inversion": threshold < probability}
+        return {"apply_inversion": self._draw_apply(self._batch_shape(images)[0], images.float())}
 
     def transform_images(self, images, transformation, training=True):
         if not training:
@@ -147,8 +142,7 @@ class RandomInvert(BaseImagePreprocessingLayer):
         return torch.where(invert, self.value_range[1] - images, images)
 
     def get_config(self):
-        return {**super().get_config(), "factor": list(self.factor), "value_range": list(self.value_range),
-                "seed": self.seed}
+        return {**super().get_config(), **self._arguments_config("factor", "value_range", "seed")}
 
 
 class Solarization(BaseImagePreprocessingLayer):
@@ -201,9 +195,8 @@ class Solarization(BaseImagePreprocessingLayer):
         return _rescale(results, (0, 255), self.value_range)
 
     def get_config(self):
-        return {**super().get_config(), "value_range": list(self.value_range),
-                "addition_factor": list(self.addition_factor), "threshold_factor": list(self.threshold_factor),
-                "seed": self.seed}
+        return {**super().get_config(),
+                **self._arguments_config("value_range", "addition_factor", "threshold_factor", "seed")}
 
 
 class RandomPosterization(BaseImagePreprocessingLayer):
@@ -250,8 +243,7 @@ class RandomPosterization(BaseImagePreprocessingLayer):
         return _rescale(pixels.to(images.dtype), (0, 255), self.value_range)
 
     def get_config(self):
-        return {**super().get_config(), "factor": list(self.factor), "value_range": list(self.value_range),
-                "seed": self.seed}
+        return {**super().get_config(), **self._arguments_config("factor", "value_range", "seed")}
 
 
 class RandomColorDegeneration(BaseImagePreprocessingLayer):
@@ -289,8 +281,7 @@ class RandomColorDegeneration(BaseImagePreprocessingLayer):
         return images.clamp(self.value_range[0], self.value_range[1])
 
     def get_config(self):
-        return {**super().get_config(), "factor": list(self.factor), "value_range": list(self.value_range),
-                "seed": self.seed}
+        return {**super().get_config(), **self._arguments_config("factor", "value_range", "seed")}
 
 
 class RandomGrayscale(BaseImagePreprocessingLayer):
@@ -328,7 +319,7 @@ class RandomGrayscale(BaseImagePreprocessingLayer):
         return torch.where(should_apply, _grayscale(images, self.data_format), images)
 
     def get_config(self):
-        return {**super().get_config(), "factor": self.factor}
+        return {**super().get_config(), **self._arguments_config("factor")}
 
 
 class AutoContrast(BaseImagePreprocessingLayer):
@@ -361,4 +352,4 @@ class AutoContrast(BaseImagePreprocessingLayer):
         return torch.where(torch.isnan(results), original.to(results.dtype), results)
 
     def get_config(self):
-        return {**super().get_config(), "value_range": list(self.value_range)}
+        return {**super().get_config(), **self._arguments_config("value_range")}

@@ -64,8 +64,7 @@ class RandomHue(BaseImagePreprocessingLayer):
         return _rescale(_hsv_channels(self, unit, rotate_hue).clamp(0, 1), (0, 1), self.value_range)
 
     def get_config(self):
-        return {**super().get_config(), "factor": list(self.factor), "value_range": list(self.value_range),
-                "seed": self.seed}
+        return {**super().get_config(), **self._arguments_config("factor", "value_range", "seed")}
 
 
 class RandomSaturation(BaseImagePreprocessingLayer):
@@ -105,8 +104,7 @@ class RandomSaturation(BaseImagePreprocessingLayer):
         return _hsv_channels(self, images, lambda h, s, v: (h, (s * scale).clamp(low, high), v))
 
     def get_config(self):
-        return {**super().get_config(), "factor": list(self.factor), "value_range": list(self.value_range),
-                "seed": self.seed}
+        return {**super().get_config(), **self._arguments_config("factor", "value_range", "seed")}
 
 
 class RandomColorJitter(BaseImagePreprocessingLayer):
@@ -168,6 +166,5 @@ class RandomColorJitter(BaseImagePreprocessingLayer):
         return images
 
     def get_config(self):
-        return {**super().get_config(), "value_range": list(self.value_range),
-                "brightness_factor": self.brightness_factor, "contrast_factor": self.contrast_factor,
-                "saturation_factor": self.saturation_factor, "hue_factor": self.hue_factor, "seed": self.seed}
+        return {**super().get_config(),
+                **self._arguments_config("value_range", "brightness_factor", "contrast_factor", "saturation_factor", "hue_factor", "seed")}

@@ -136,10 +136,8 @@ class Resizing(_FixedSize):
         return self._window_boxes(bounding_boxes, (height, width), window)
 
     def get_config(self):
-        return {**super().get_config(), "height": self.height, "width": self.width,
-                "interpolation": self.interpolation, "crop_to_aspect_ratio": self.crop_to_aspect_ratio,
-                "pad_to_aspect_ratio": self.pad_to_aspect_ratio, "fill_mode": self.fill_mode,
-                "fill_value": self.fill_value, "antialias": self.antialias}
+        return {**super().get_config(),
+                **self._arguments_config("height", "width", "interpolation", "crop_to_aspect_ratio", "pad_to_aspect_ratio", "fill_mode", "fill_value", "antialias")}
 
 
 class CenterCrop(_FixedSize):
@@ -184,7 +182,7 @@ class CenterCrop(_FixedSize):
         return self._window_boxes(bounding_boxes, (height, width), window)
 
     def get_config(self):
-        return {**super().get_config(), "height": self.height, "width": self.width}
+        return {**super().get_config(), **self._arguments_config("height", "width")}
 
 
 class _CropWindow(tuple):
@@ -264,4 +262,4 @@ class RandomCrop(_FixedSize):
         return _CropWindow(top, left, self._image_size(images))
 
     def get_config(self):
-        return {**super().get_config(), "height": self.height, "width": self.width, "seed": self.seed}
+        return {**super().get_config(), **self._arguments_config("height", "width", "seed")}

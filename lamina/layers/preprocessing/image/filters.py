@@ -45,8 +45,7 @@ class RandomGaussianBlur(BaseImagePreprocessingLayer):
             return None
         images = self._to_compute_dtype(data["images"] if isinstance(data, dict) else data)
         batch = images.shape[0]
-        probability = self._uniform((batch,), self.factor[0], self.factor[1], images)
-        apply = self._uniform((batch,), 0.0, 1.0, images) < probability
+        apply = self._draw_apply(batch, images)
         return {"should_apply_blur": apply,
                 "blur_factor": self._uniform((2,), self.sigma[0], self.sigma[1], images) + 1e-6}
 
@@ -62,8 +61,8 @@ class RandomGaussianBlur(BaseImagePreprocessingLayer):
         return images.clamp(self.value_range[0], self.value_range[1])
 
     def get_config(self):
-        return {**super().get_config(), "factor": list(self.factor), "kernel_size": list(self.kernel_size),
-                "sigma": list(self.sigma), "value_range": list(self.value_range), "seed": self.seed}
+        return {**super().get_config(),
+                **self._arguments_config("factor", "kernel_size", "sigma", "value_range", "seed")}
 
 
 class RandomSharpness(BaseImagePreprocessingLayer):
@@ -108,5 +107,4 @@ class RandomSharpness(BaseImagePreprocessingLayer):
         return images.clamp(self.value_range[0], self.value_range[1])
 
     def get_config(self):
-        return {**super().get_config(), "factor": list(self.factor), "value_range": list(self.value_range),
-                "seed": self.seed}
+        return {**super().get_config(), **self._arguments_config("factor", "value_range", "seed")}

@@ -69,7 +69,7 @@ class RandomFlip(BaseImagePreprocessingLayer):
     def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
         if not training or transformation is None:
             return bounding_boxes
-        from lamina.utils.bounding_boxes import clip_to_image_size, convert_format
+        from lamina.utils.bounding_boxes import _move_boxes, clip_to_image_size, convert_format
 
         height, width = (transformation["input_shape"][self._height_axis],
                          transformation["input_shape"][self._width_axis])
@@ -88,7 +88,7 @@ class RandomFlip(BaseImagePreprocessingLayer):
         return convert_format(boxes, source="rel_xyxy", target=self.bounding_box_format, height=height, width=width)
 
     def get_config(self):
-        return {**super().get_config(), "seed": self.seed, "mode": self.mode}
+        return {**super().get_config(), **self._arguments_config("seed", "mode")}
 
 
 class _AffineLayer(BaseImagePreprocessingLayer):
@@ -150,7 +150,7 @@ class _AffineLayer(BaseImagePreprocessingLayer):
         """Moves each box's corners as the pixels move and keeps the enclosing box, clipped."""
         if not training or transformation is None:
             return bounding_boxes
-        from lamina.utils.bounding_boxes import clip_to_image_size, convert_format
+        from lamina.utils.bounding_boxes import _move_boxes, clip_to_image_size, convert_format
 
         height, width = self._input_size(transformation)
         boxes = convert_format(bounding_boxes, self.bounding_box_format, "xyxy", height=height, width=width)
@@ -159,12 +159,7 @@ class _AffineLayer(BaseImagePreprocessingLayer):
         # The 8 parameters map output to input points; boxes move the other way.
         ones = torch.ones_like(params[:, :1])
         forward = torch.linalg.inv(torch.cat([params, ones], dim=1).reshape(-1, 3, 3))
-        x1, y1, x2, y2 = xyxy.unbind(-1)
-        corners = torch.stack([torch.stack(p, dim=-1) for p in ((x1, y1), (x2, y1), (x2, y2), (x1, y2))], dim=-2)
-        corners = torch.cat([corners, torch.ones_like(corners[..., :1])], dim=-1)  # (B, N, 4, 3)
-        moved = torch.einsum("bnkj,bij->bnki", corners, forward)
-        moved = moved[..., :2] / moved[..., 2:]
-        boxes = {**boxes, "boxes": torch.cat([moved.amin(dim=2), moved.amax(dim=2)], dim=-1)}
+        boxes = {**boxes, "boxes": _move_boxes(xyxy, forward)}
         boxes = clip_to_image_size(boxes, height=height, width=width, bounding_box_format="xyxy")
         return convert_format(boxes, "xyxy", self.bounding_box_format, height=height, width=width)
 
@@ -351,6 +346,9 @@ class RandomShear(_AffineLayer):
         super().__init__(data_format=data_format, **kwargs)
         self.x_factor = self._shear_range(x_factor, "x_factor")
         self.y_factor = self._shear_range(y_factor, "y_factor")
+        # The arguments as given go into the config: Keras 3.15 writes the [-f, f] ranges and then
+        # refuses them when reading (its check wants [0, 1]), so lamina-written files keep `f`.
+        self._factor_arguments = {"x_factor": x_factor, "y_factor": y_factor}
         self._init_rng(seed)
         self._set_resampling(fill_mode, interpolation, fill_value)
 
@@ -379,5 +377,5 @@ class RandomShear(_AffineLayer):
         return torch.stack([ones, shear[:, 0], zeros, shear[:, 1], ones, zeros, zeros, zeros], dim=1)
 
     def get_config(self):
-        return {**super().get_config(), "x_factor": list(self.x_factor), "y_factor": list(self.y_factor),
-                **self._common_config()}
+        arguments = {k: list(v) if isinstance(v, tuple) else v for k, v in self._factor_arguments.items()}
+        return {**super().get_config(), **arguments, **self._common_config()}

@@ -68,7 +68,7 @@ class Equalization(BaseImagePreprocessingLayer):
         return _rescale(_channels_back(self, equalized), (0, 255), self.value_range)
 
     def get_config(self):
-        return {**super().get_config(), "bins": self.bins, "value_range": list(self.value_range)}
+        return {**super().get_config(), **self._arguments_config("bins", "value_range")}
 
 
 class ContrastLimitedAdaptiveHistogramEqualization(BaseImagePreprocessingLayer):
@@ -153,5 +153,4 @@ class ContrastLimitedAdaptiveHistogramEqualization(BaseImagePreprocessingLayer):
         return (top * (1 - wy) + bottom * wy)[:, :, :height, :width]
 
     def get_config(self):
-        return {**super().get_config(), "value_range": list(self.value_range), "clip_limit": self.clip_limit,
-                "tile_grid_size": list(self.tile_grid_size)}
+        return {**super().get_config(), **self._arguments_config("value_range", "clip_limit", "tile_grid_size")}

@@ -102,7 +102,7 @@ class MixUp(BaseImagePreprocessingLayer):
         return result
 
     def get_config(self):
-        return {**super().get_config(), "alpha": self.alpha, "seed": self.seed}
+        return {**super().get_config(), **self._arguments_config("alpha", "seed")}
 
 
 class CutMix(BaseImagePreprocessingLayer):
@@ -157,7 +157,7 @@ class CutMix(BaseImagePreprocessingLayer):
         return self.transform_images(segmentation_masks, transformation, training=training)
 
     def get_config(self):
-        return {**super().get_config(), "factor": list(self.factor), "seed": self.seed}
+        return {**super().get_config(), **self._arguments_config("factor", "seed")}
 
 
 class RandomErasing(BaseImagePreprocessingLayer):
@@ -204,8 +204,7 @@ class RandomErasing(BaseImagePreprocessingLayer):
         sides = torch.sqrt(self._uniform((batch, 2), self.scale[0], self.scale[1], images))
         x0, x1, y0, y1 = _random_boxes(self, images, sides[:, 1], sides[:, 0])
         mask = _box_mask(self, images, x0, x1, y0, y1)
-        probability = self._uniform((batch,), self.factor[0], self.factor[1], images)
-        apply = self._uniform((batch,), 0.0, 1.0, images) < probability
+        apply = self._draw_apply(batch, images)
         if self.fill_value is None:
             fill = normal(tuple(images.shape), dtype=images.dtype, seed=self.generator).to(images.device)
             fill = fill * self.value_range[1]
@@ -225,8 +224,8 @@ class RandomErasing(BaseImagePreprocessingLayer):
         return torch.where(erase, transformation["fill_value"].to(images.dtype), images)
 
     def get_config(self):
-        return {**super().get_config(), "factor": list(self.factor), "scale": list(self.scale),
-                "fill_value": self.fill_value, "value_range": list(self.value_range), "seed": self.seed}
+        return {**super().get_config(),
+                **self._arguments_config("factor", "scale", "fill_value", "value_range", "seed")}
 
 
 class MaxNumBoundingBoxes(BaseImagePreprocessingLayer):
@@ -271,4 +270,4 @@ class MaxNumBoundingBoxes(BaseImagePreprocessingLayer):
         return result
 
     def get_config(self):
-        return {**super().get_config(), "max_number": self.max_number, "fill_value": self.fill_value}
+        return {**super().get_config(), **self._arguments_config("max_number", "fill_value")}

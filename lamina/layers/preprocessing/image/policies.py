@@ -99,8 +99,8 @@ class RandAugment(BaseImagePreprocessingLayer):
         return images
 
     def get_config(self):
-        return {**super().get_config(), "value_range": list(self.value_range), "num_ops": self.num_ops,
-                "factor": list(self.factor), "interpolation": self.interpolation, "seed": self.seed}
+        return {**super().get_config(),
+                **self._arguments_config("value_range", "num_ops", "factor", "interpolation", "seed")}
 
 
 class AugMix(BaseImagePreprocessingLayer):
@@ -175,6 +175,5 @@ class AugMix(BaseImagePreprocessingLayer):
         return images.clamp(self.value_range[0], self.value_range[1])
 
     def get_config(self):
-        return {**super().get_config(), "value_range": list(self.value_range), "num_chains": self.num_chains,
-                "chain_depth": self.chain_depth, "factor": list(self.factor), "alpha": self.alpha,
-                "all_ops": self.all_ops, "interpolation": self.interpolation, "seed": self.seed}
+        return {**super().get_config(),
+                **self._arguments_config("value_range", "num_chains", "chain_depth", "factor", "alpha", "all_ops", "interpolation", "seed")}

@@ -58,8 +58,7 @@ class RandomPerspective(BaseImagePreprocessingLayer):
         images = self._to_compute_dtype(data["images"] if isinstance(data, dict) else data)
         batch = images.shape[0]
         height, width = self._image_size(images)
-        probability = self._uniform((batch,), self.factor[0], self.factor[1], images)
-        apply = self._uniform((batch,), 0.0, 1.0, images) < probability
+        apply = self._draw_apply(batch, images)
         moves = self._uniform((batch, 4, 2), -0.5 * self.scale, 0.5 * self.scale, images)
         start = torch.tensor([[0.0, 0.0], [width - 1, 0.0], [0.0, height - 1], [width - 1, height - 1]],
                              dtype=images.dtype, device=images.device).expand(batch, 4, 2)
@@ -83,7 +82,7 @@ class RandomPerspective(BaseImagePreprocessingLayer):
         if not training or transformation is None:
             return bounding_boxes
         from lamina.ops.image.transforms import _homography
-        from lamina.utils.bounding_boxes import clip_to_image_size, convert_format
+        from lamina.utils.bounding_boxes import _move_boxes, clip_to_image_size, convert_format
 
         shape = transformation["input_shape"]
         height, width = shape[self._height_axis], shape[self._width_axis]
@@ -92,20 +91,15 @@ class RandomPerspective(BaseImagePreprocessingLayer):
         # `_homography(a, b)` maps b's points to a's: here start (input) -> end (output).
         params = _homography(transformation["end_points"], transformation["start_points"]).to(xyxy)
         forward = torch.cat([params, torch.ones_like(params[:, :1])], dim=1).reshape(-1, 3, 3)
-        x1, y1, x2, y2 = xyxy.unbind(-1)
-        corners = torch.stack([torch.stack(p, dim=-1) for p in ((x1, y1), (x2, y1), (x2, y2), (x1, y2))], dim=-2)
-        corners = torch.cat([corners, torch.ones_like(corners[..., :1])], dim=-1)
-        moved = torch.einsum("bnkj,bij->bnki", corners, forward)
-        moved = moved[..., :2] / moved[..., 2:]
-        warped = torch.cat([moved.amin(dim=2), moved.amax(dim=2)], dim=-1)
+        warped = _move_boxes(xyxy, forward)
         apply = transformation["apply_perspective"].reshape(-1, 1, 1)
         boxes = {**boxes, "boxes": torch.where(apply, warped, xyxy)}
         boxes = clip_to_image_size(boxes, height=height, width=width, bounding_box_format="xyxy")
         return convert_format(boxes, "xyxy", self.bounding_box_format, height=height, width=width)
 
     def get_config(self):
-        return {**super().get_config(), "factor": list(self.factor), "scale": self.scale,
-                "interpolation": self.interpolation, "fill_value": self.fill_value, "seed": self.seed}
+        return {**super().get_config(),
+                **self._arguments_config("factor", "scale", "interpolation", "fill_value", "seed")}
 
 
 class RandomElasticTransform(BaseImagePreprocessingLayer):
@@ -146,8 +140,7 @@ class RandomElasticTransform(BaseImagePreprocessingLayer):
             return None
         images = self._to_compute_dtype(data["images"] if isinstance(data, dict) else data)
         batch = images.shape[0]
-        probability = self._uniform((batch,), self.factor[0], self.factor[1], images)
-        apply = self._uniform((batch,), 0.0, 1.0, images) < probability
+        apply = self._draw_apply(batch, images)
         strength = self._uniform((), self.scale[0], self.scale[1], images)
         # The displacement field's own seed, so that the transformation reproduces the result.
         field_seed = int(self._randint((), 0, 2 ** 31 - 1, images))
@@ -171,6 +164,5 @@ class RandomElasticTransform(BaseImagePreprocessingLayer):
         return images.clamp(self.value_range[0], self.value_range[1])
 
     def get_config(self):
-        return {**super().get_config(), "factor": list(self.factor), "scale": list(self.scale),
-                "interpolation": self.interpolation, "fill_mode": self.fill_mode, "fill_value": self.fill_value,
-                "value_range": list(self.value_range), "seed": self.seed}
+        return {**super().get_config(),
+                **self._arguments_config("factor", "scale", "interpolation", "fill_mode", "fill_value", "value_range", "seed")}
