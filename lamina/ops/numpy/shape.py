@@ -6,6 +6,7 @@ that cannot work are errors naming the op and both shapes, never a silent broadc
 
 import math
 
+import numpy as np
 import torch
 
 from lamina.graph.keras_tensor import KerasTensor
@@ -784,7 +785,7 @@ def get_item(x, key):
             return torch.as_tensor(k, device=x.device)
         if isinstance(k, torch.Tensor):
             return k.to(x.device)
-        if hasattr(k, "__array__") and not isinstance(k, (int, slice)):
+        if isinstance(k, np.ndarray):
             return torch.as_tensor(k, device=x.device)
         return k
 
