@@ -133,6 +133,9 @@ def functional_to_config(model) -> dict:
             kwargs = {k: v for k, v in node.call_kwargs.items()
                       if not (hasattr(v, "_keras_history") and v._keras_history is None)}
             kwargs.update(getattr(node, "keras_recorded_kwargs", {}))
+            if getattr(node, "keras_written_form", None) is not None:
+                args, named = layer.written_call(args, node.keras_written_form)
+                kwargs.update(named)
             nodes.append({"args": serialize_node_value(list(args), tensor_config, where),
                           "kwargs": serialize_node_value(kwargs, tensor_config, where)})
         entry["inbound_nodes"] = nodes
@@ -341,7 +344,9 @@ def functional_from_config(config, custom_objects=None, safe_mode=True, cls=None
                 recorded = {}
                 if kwargs.get("training") is False and _KERAS_WRITTEN.get():
                     recorded["training"] = kwargs.pop("training")
+                written_form = None
                 if hasattr(layer, "positional_call"):  # an op node: Keras may name call arguments
+                    written_form = (len(args), list(kwargs))
                     args, kwargs = layer.positional_call(args, kwargs)
                 try:
                     layer(*args, **kwargs)
@@ -351,6 +356,9 @@ def functional_from_config(config, custom_objects=None, safe_mode=True, cls=None
                 if recorded:
                     # Written back on save, so the file re-saves as Keras wrote it.
                     layer._inbound_nodes[-1].keras_recorded_kwargs = recorded
+                if written_form is not None and written_form[1]:
+                    # An op call Keras wrote with named arguments is written back the same way.
+                    layer._inbound_nodes[-1].keras_written_form = written_form
                 done[name] += 1
                 remaining -= 1
                 progress = True

@@ -176,3 +176,18 @@ def test_python_operators_record_the_registered_keras_op(scratch_registry):
     assert node.operation.summary_class_name == "Subtract" and node.call_args == (2, x)
     model = keras.Model(x, y)
     torch.testing.assert_close(model(torch.ones(1, 3)), torch.ones(1, 3))
+
+
+def test_ops_that_check_values_are_traced_on_real_stand_ins(scratch_registry):
+    @keras_op("ToyCholesky", module="linalg")
+    def toy_cholesky(x):
+        factor, info = torch.linalg.cholesky_ex(x)
+        if bool((info != 0).any()):  # a value check fake tensors cannot answer
+            raise ValueError("ops.toy_cholesky: the input is not positive-definite.")
+        return factor
+
+    x = keras.Input((3, 3))
+    y = toy_cholesky(x)
+    assert y.shape == (None, 3, 3)
+    spd = torch.eye(3).expand(2, 3, 3) * 4.0
+    torch.testing.assert_close(keras.Model(x, y)(spd), torch.eye(3).expand(2, 3, 3) * 2.0)

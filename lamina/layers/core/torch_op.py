@@ -96,6 +96,8 @@ class KerasOp(TorchOp):
     # An op's own argument checks already name the op, the argument and what was expected: they reach
     # the user unchanged (with where the inputs came from); torch's errors get the op's context.
     _trace_reraise = (ValueError, TypeError)
+    # An op that checks values (cholesky: "is it positive-definite?") is traced on small real stand-ins.
+    _trace_real_fallback = True
 
     """One call of a `lamina.ops` op on symbolic tensors (see the module docstring).
 
@@ -139,10 +141,16 @@ class KerasOp(TorchOp):
                 "config": self.get_config(), "registered_name": self.op_definition.class_name}
 
     def positional_call(self, args, kwargs):
-        """A file's node arguments as this op's positional call arguments (keyword-only ones kept)."""
-        if not kwargs:
-            return list(args), {}
+        """A file's node arguments as this op's positional call arguments (keyword-only ones kept).
+
+        JSON has no tuples: an index written as `x[:, 1:]` comes back as a list, which NumPy-style
+        indexing would read as fancy indexing, so GetItem's key is made a tuple again.
+        """
         args = list(args)
+        if self.op_definition.class_name == "GetItem" and len(args) > 1 and isinstance(args[1], list):
+            args[1] = tuple(args[1])
+        if not kwargs:
+            return args, {}
         kwargs = dict(kwargs)
         for param in self.op_definition.call_params[len(args):]:
             if not kwargs:
@@ -156,3 +164,11 @@ class KerasOp(TorchOp):
             else:
                 break
         return args, kwargs
+
+    def written_call(self, args, form):
+        """Inverse of `positional_call` for saving: `(positional count, names)` as the file had them."""
+        count, names = form
+        params = [p.name for p in self.op_definition.call_params]
+        named = {name: args[params.index(name)] for name in names
+                 if name in params and params.index(name) < len(args)}
+        return list(args[:count]), named
