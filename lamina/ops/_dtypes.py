@@ -9,8 +9,6 @@ stays float64), lists take the promoted dtype of their items; torch tensors pass
 their own device.
 """
 
-import functools
-
 import numpy as np
 import torch
 
@@ -123,8 +121,20 @@ _UPPER_BOUNDS = _upper_bounds()
 _TO_32_BITS = {"int64": "int32", "uint64": "uint32", "float64": "float32", "complex128": "complex64"}
 
 
-@functools.lru_cache(512)
+_LUB_CACHE = {}
+
+
 def _least_upper_bound(*nodes):
+    # A plain dict, not functools.lru_cache: torch.compile traces through it without a warning.
+    cached = _LUB_CACHE.get(nodes)
+    if cached is not None:
+        return cached
+    result = _compute_least_upper_bound(nodes)
+    _LUB_CACHE[nodes] = result
+    return result
+
+
+def _compute_least_upper_bound(nodes):
     common = set.intersection(*(_UPPER_BOUNDS[n] for n in nodes))
     least = (common & set(nodes)) or {c for c in common if common <= _UPPER_BOUNDS[c]}
     if len(least) != 1:
