@@ -133,3 +133,19 @@ ERRORS = [
 def test_errors_name_op_and_argument(call, message):
     with pytest.raises((ValueError, TypeError), match=message):
         call()
+
+
+# ------------------------------------------------------------------------------- contract
+
+from tests.ops._keras_cases import check_contract, keras_table  # noqa: E402
+
+KERAS = keras_table("linalg")
+
+
+def test_every_keras_linalg_name_and_nothing_else():
+    assert sorted(KERAS) == sorted(L.__all__)
+
+
+@pytest.mark.parametrize("name", sorted(KERAS))
+def test_contract_with_keras(name):
+    check_contract(getattr(L, name), KERAS[name], "linalg")

@@ -225,3 +225,19 @@ def test_gradients_flow():
     loss = loss + m.rfft(x)[0].sum() + m.cdist(x, x + 1).sum()
     loss.backward()
     assert x.grad is not None and torch.isfinite(x.grad).all()
+
+
+# ------------------------------------------------------------------------------- contract
+
+from tests.ops._keras_cases import check_contract, keras_table  # noqa: E402
+
+KERAS = keras_table("ops", module="keras.src.ops.math")
+
+
+def test_every_keras_math_name_and_nothing_else():
+    assert sorted(KERAS) == sorted(m.__all__)
+
+
+@pytest.mark.parametrize("name", sorted(KERAS))
+def test_contract_with_keras(name):
+    check_contract(getattr(m, name), KERAS[name], "math")
