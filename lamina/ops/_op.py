@@ -29,7 +29,7 @@ itself plus one `isinstance` scan of the arguments.
 import functools
 import inspect
 
-from lamina.graph.keras_tensor import KerasTensor
+from lamina.graph.keras_tensor import KerasTensor, OperationHooks
 
 __all__ = ["keras_op", "OpDefinition", "OP_REGISTRY", "get_op_definition"]
 
@@ -184,8 +184,8 @@ class OpDefinition:
 
     def symbolic_call(self, args, kwargs, name=None):
         """Records one graph node for `fn(*args, **kwargs)` on symbolic tensors; returns its outputs."""
-        from lamina.graph.module_interop import NOT_FOUND, intercept_module_call
         from lamina.layers.core.torch_op import KerasOp
+        from lamina.layers.module_interop import NOT_FOUND, intercept_module_call
 
         # Inside a plain torch.nn.Module's forward, the whole module becomes one node.
         output = intercept_module_call()
@@ -242,3 +242,7 @@ def keras_op(class_name, *, config=(), module="numpy", output_spec=None):
         return op
 
     return decorate
+
+
+# Python operators on KerasTensors (`x + y`, `x[:, 0]`) record the registered op of Keras's class.
+OperationHooks.keras_op = get_op_definition

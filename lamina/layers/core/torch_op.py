@@ -12,7 +12,9 @@
 import operator
 
 from lamina import backend
+from lamina.graph.keras_tensor import OperationHooks
 from lamina.layers.layer import Layer
+from lamina.layers.module_interop import NOT_FOUND, intercept_module_call
 
 __all__ = ["TorchOp", "KerasOp"]
 
@@ -172,3 +174,15 @@ class KerasOp(TorchOp):
         named = {name: args[params.index(name)] for name in names
                  if name in params and params.index(name) < len(args)}
         return list(args[:count]), named
+
+
+def _record_torch_function(func, args, kwargs, name):
+    """A torch function, tensor method or operator on KerasTensors as one `TorchOp` node."""
+    # Inside a plain torch.nn.Module's forward, the whole module becomes one TorchModuleWrapper node.
+    output = intercept_module_call()
+    if output is not NOT_FOUND:
+        return output
+    return TorchOp(func, name=name)(*args, **kwargs)
+
+
+OperationHooks.record_torch_function = _record_torch_function
