@@ -274,16 +274,16 @@ def full(shape, fill_value, dtype=None):
     Args:
         shape: an int or a tuple of ints.
         fill_value: a number, or a tensor broadcastable to `shape`.
-        dtype: the dtype (default: that of `fill_value` as Keras infers it).
+        dtype: the dtype (default `floatx()`, whatever the type of `fill_value`, as Keras).
 
     Returns:
         A tensor of shape `shape`.
 
     Example:
-        >>> ops.full((2,), 7)  # [7, 7]
+        >>> ops.full((2,), 7)  # [7., 7.]
     """
     shape = shape_tuple("full", "shape", shape)
-    value = to_tensor("full", "fill_value", fill_value, dtype=None if dtype is None else torch_dtype(dtype))
+    value = to_tensor("full", "fill_value", fill_value, dtype=_fill_dtype(dtype))
     try:
         return value.expand(shape).clone()
     except RuntimeError:
