@@ -51,3 +51,38 @@ def test_values_match_keras(case):
         assert tuple(ours.shape) == reference.shape
         np.testing.assert_allclose(ours.detach().float().numpy() if ours.dtype == torch.bfloat16
                                    else ours.detach().numpy(), reference, rtol=2e-5, atol=2e-5, equal_nan=True)
+
+
+# Ops whose result size depends on the values: they cannot run on the shape-only meta device.
+VALUE_DEPENDENT = {"bincount", "corrcoef", "get_item", "histogram", "nonzero", "unique", "where"}
+
+
+def test_every_call_keeps_its_inputs_device():
+    """The same calls on `meta` tensors (a device other than the CPU, without data): every output
+    is on the inputs' device, so no op creates a helper tensor on a hard-coded device."""
+    wrong = []
+    for case in CASES:
+        if not _has_array(case["args"]) and not _has_array(list(case["kwargs"].values())):
+            continue  # creation functions follow torch's default device (test_numpy_creation.py)
+        args = [_build_on(a, "meta") for a in case["args"]]
+        kwargs = {k: _build_on(v, "meta") for k, v in case["kwargs"].items()}
+        try:
+            outputs = _flatten(getattr(knp, case["op"])(*args, **kwargs))
+        except (RuntimeError, NotImplementedError):
+            assert case["op"] in VALUE_DEPENDENT, case["op"]
+            continue
+        wrong += [case["op"] for o in outputs if isinstance(o, torch.Tensor) and o.device.type != "meta"]
+    assert not wrong
+
+
+def _has_array(values):
+    return any((isinstance(v, dict) and "array" in v) or (isinstance(v, list) and _has_array(v)) for v in values)
+
+
+def _build_on(value, device):
+    built = _build(value)
+    if isinstance(built, torch.Tensor):
+        return built.to(device)
+    if isinstance(built, list):
+        return [b.to(device) if isinstance(b, torch.Tensor) else b for b in built]
+    return built
