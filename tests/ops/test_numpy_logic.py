@@ -71,6 +71,8 @@ def test_where_and_select():
         knp.where(A > 0, A)
     with pytest.raises(ValueError, match="ops.select: `condlist` and `choicelist` must have the same length"):
         knp.select([x < 3], [x, x])
+    with pytest.raises(ValueError, match=r"ops.select: the shapes of .*`condlist\[0\]` \(8,\).*`choicelist\[0\]` \(3,\)"):
+        knp.select([x < 3], [np.ones(3)])
     with pytest.raises(ValueError, match=r"ops.where: the shapes of `condition` \(3, 4\), `x1` \(3,\)"):
         knp.where(A > 0, np.ones(3), 0.0)
 

@@ -314,6 +314,9 @@ def select(condlist, choicelist, default=0):
     out = to_tensor("select", "default", default, device=device)
     dtype = promote(*[c.dtype for c in choices])
     out = cast(out, dtype)
+    named = {f"condlist[{i}]": c for i, c in enumerate(conditions)}
+    named.update({f"choicelist[{i}]": c for i, c in enumerate(choices)})
+    broadcast_check("select", default=out, **named)
     for condition, choice in reversed(list(zip(conditions, choices))):
         if condition.dtype != torch.bool:
             raise TypeError(

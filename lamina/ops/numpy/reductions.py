@@ -961,6 +961,11 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
     dim = canonical_axis("trapezoid", axis, y.ndim)
     if x is not None:
         x = to_tensor("trapezoid", "x", x, device=y.device)
+        if x.ndim == 1 and x.shape[0] != y.shape[dim]:
+            raise ValueError(
+                f"ops.trapezoid: `x` must have one sample point per value of `y` along axis {axis} "
+                f"({y.shape[dim]}); received {x.shape[0]} points."
+            )
         dtype = promote(y.dtype, x.dtype, float)
         return torch.trapezoid(cast(y, dtype), x=cast(x, dtype), dim=dim)
     return torch.trapezoid(y, dx=dx, dim=dim)
