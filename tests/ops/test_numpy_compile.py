@@ -28,3 +28,12 @@ def test_many_ops_trace_in_one_graph_with_eager_values():
     expected = _many_ops(x, y, i)
     compiled = torch.compile(_many_ops, fullgraph=True, backend="eager")
     torch.testing.assert_close(compiled(x, y, i), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_dynamic_shapes_keep_integer_ranges_and_trace_without_breaks():
+    fn = torch.compile(lambda x: knp.arange(x.shape[0]) + knp.zeros((x.shape[0],)) + knp.sum(knp.split(x, 2, axis=0)[0]),
+                       dynamic=True, fullgraph=True, backend="eager")
+    for n in (4, 6):
+        out = fn(torch.ones(n, 3))
+        torch.testing.assert_close(out, torch.arange(n, dtype=torch.float32) + n // 2 * 3)
+    assert knp.arange(torch.ones(5).shape[0]).dtype == torch.int32

@@ -56,6 +56,8 @@ def promote(*dtypes) -> str:
     float64 data is not silently computed in float32.
     """
     names = tuple(dtype_name(d) if isinstance(d, torch.dtype) else d for d in dtypes)
+    if torch.compiler.is_compiling():  # dynamo traces through caches (and warns about them)
+        return _promote_uncached(names)
     try:
         return _promote_cached(names, floatx())
     except TypeError:  # an unhashable dtype-like value: no caching

@@ -8,6 +8,7 @@ for ranges (Python ints give int32).
 
 import numbers
 
+import numpy as np
 import torch
 
 from lamina.backend.dtypes import floatx
@@ -35,15 +36,19 @@ def _value_dtype(value):
     """What Keras's result_type sees for a range/fill argument: a tensor's dtype or a Python type."""
     if isinstance(value, torch.Tensor):
         return value.dtype
-    if hasattr(value, "dtype"):
+    if isinstance(value, torch.SymInt):  # a size traced by torch.compile with dynamic shapes
+        return int
+    if isinstance(value, (bool, int, float)):
+        return type(value)
+    if isinstance(value, (np.ndarray, np.generic)):
         return str(value.dtype)
-    return type(value) if isinstance(value, (bool, int, float)) else float
+    return float
 
 
 def _scalar(value):
     if isinstance(value, torch.Tensor):
         return value.item() if value.ndim == 0 else value
-    if hasattr(value, "item") and getattr(value, "ndim", 1) == 0:
+    if isinstance(value, (np.ndarray, np.generic)) and np.ndim(value) == 0:
         return value.item()
     return value
 
