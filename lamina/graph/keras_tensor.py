@@ -114,6 +114,9 @@ class KerasTensor:
         self.__array__()
 
     __hash__ = object.__hash__
+    # NumPy defers to our reflected operators (`np_array + x` records Add(np_array, x)) instead of
+    # trying to convert the symbolic tensor to an array.
+    __array_ufunc__ = None
 
     @classmethod
     def __torch_function__(cls, func, types, args=(), kwargs=None):

@@ -186,6 +186,7 @@ class OpDefinition:
         """Records one graph node for `fn(*args, **kwargs)` on symbolic tensors; returns its outputs."""
         from lamina.layers.core.torch_op import KerasOp
         from lamina.layers.module_interop import NOT_FOUND, intercept_module_call
+        from lamina.layers.symbolic_call import symbolic_call
 
         # Inside a plain torch.nn.Module's forward, the whole module becomes one node.
         output = intercept_module_call()
@@ -199,7 +200,9 @@ class OpDefinition:
                     f"configuration), but received a symbolic tensor {_symbolic_in(value)!r}. Pass a number, "
                     f"string, tuple or list; use a value computed from the shape (`x.shape`) when it depends "
                     f"on an input.")
-        return KerasOp(self, config, name=name)(*call_args, **call_kwargs)
+        # Straight to the symbolic call (not Layer.__call__, whose eager fast path looks only at the
+        # first argument: `ops.add(torch.ones(3), x)` is symbolic too).
+        return symbolic_call(KerasOp(self, config, name=name), call_args, call_kwargs)
 
 
 def _symbolic_in(value):

@@ -349,7 +349,14 @@ def functional_from_config(config, custom_objects=None, safe_mode=True, cls=None
                     written_form = (len(args), list(kwargs))
                     args, kwargs = layer.positional_call(args, kwargs)
                 try:
-                    layer(*args, **kwargs)
+                    if written_form is not None:
+                        # An op node's first argument may be a constant tensor: record it symbolically
+                        # (Layer.__call__'s eager fast path looks only at the first argument).
+                        from lamina.layers.symbolic_call import symbolic_call
+
+                        symbolic_call(layer, args, kwargs)
+                    else:
+                        layer(*args, **kwargs)
                 except Exception as error:
                     raise LoadError(f"Could not call layer '{name}' while rebuilding the graph: "
                                     f"{type(error).__name__}: {error}") from error

@@ -191,3 +191,21 @@ def test_ops_that_check_values_are_traced_on_real_stand_ins(scratch_registry):
     assert y.shape == (None, 3, 3)
     spd = torch.eye(3).expand(2, 3, 3) * 4.0
     torch.testing.assert_close(keras.Model(x, y)(spd), torch.eye(3).expand(2, 3, 3) * 2.0)
+
+
+def test_constants_on_the_left_of_symbolic_tensors(tmp_path):
+    import numpy as np
+
+    from lamina import ops
+
+    x = keras.Input((3,))
+    outputs = [np.full(3, 2.0, dtype="float32") + x, torch.full((3,), 3.0) * x, ops.subtract(torch.ones(3), x)]
+    assert all(isinstance(o, keras.KerasTensor) and o.shape == (None, 3) for o in outputs)
+    model = keras.Model(x, outputs)
+    data = torch.ones(2, 3)
+    expected = [data + 2.0, data * 3.0, 1.0 - data]
+    for out, ref in zip(model(data), expected):
+        torch.testing.assert_close(out, ref)
+    model.save(tmp_path / "m.keras")
+    for out, ref in zip(keras.models.load_model(tmp_path / "m.keras")(data), expected):
+        torch.testing.assert_close(out, ref)

@@ -15,6 +15,7 @@ from lamina import backend
 from lamina.graph.keras_tensor import OperationHooks
 from lamina.layers.layer import Layer
 from lamina.layers.module_interop import NOT_FOUND, intercept_module_call
+from lamina.layers.symbolic_call import symbolic_call
 
 __all__ = ["TorchOp", "KerasOp"]
 
@@ -182,7 +183,9 @@ def _record_torch_function(func, args, kwargs, name):
     output = intercept_module_call()
     if output is not NOT_FOUND:
         return output
-    return TorchOp(func, name=name)(*args, **kwargs)
+    # Straight to the symbolic call: a real tensor first (`torch.ones(3) + x`) must not take the
+    # eager path of Layer.__call__, which looks only at the first argument.
+    return symbolic_call(TorchOp(func, name=name), args, kwargs)
 
 
 OperationHooks.record_torch_function = _record_torch_function
