@@ -159,6 +159,8 @@ negative = _make("negative", "Negative", _keep_dtype(lambda x: x if x.dtype == t
 def _sign(x):
     if x.is_floating_point():
         return torch.where(torch.isnan(x), x, torch.sign(x))  # NaN stays NaN, as NumPy (torch gives 0)
+    if x.is_complex():
+        return torch.sgn(x)  # x / |x| (NumPy 2's complex sign)
     return x if x.dtype == torch.bool else torch.sign(x)
 
 

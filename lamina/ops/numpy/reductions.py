@@ -285,6 +285,7 @@ def _variance(op, x, axis, keepdims):
     axes = _axes(op, x, axis)
     compute = promote(x.dtype, "float32")
     result = promote(x.dtype, float)
+    result = {"complex64": "float32", "complex128": "float64"}.get(result, result)  # variances are real
     if not axes and x.ndim:
         return torch.zeros(x.shape, dtype=torch_dtype(result), device=x.device), result
     out = _reduce(torch.var, cast(x, compute), axes, keepdims, correction=0)
