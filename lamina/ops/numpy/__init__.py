@@ -25,9 +25,10 @@ Where lamina differs from Keras 3.15 (each difference is asserted by a test):
 - `unique` always returns sorted values; `bincount(sparse=True)` is refused (no sparse tensors).
 - `pad` modes: constant, edge, reflect, symmetric, wrap, maximum, minimum, mean, median, empty
   (NumPy's `linear_ramp` is refused).
-- Data-dependent results (`nonzero`, `unique`, `bincount`, `histogram`, `where(condition)`,
-  boolean-mask `get_item`) run eagerly; on symbolic tensors their output sizes are unknown
-  (`None`), and `torch.compile(fullgraph=True)` cannot trace them.
+- Data-dependent results (`nonzero`, `unique`, `bincount`, `where(condition)`, boolean-mask
+  `get_item`) run eagerly; on symbolic tensors their output sizes are unknown (`None`), and
+  `torch.compile(fullgraph=True)` cannot trace them (nor `histogram`, whose range comes from
+  the data).
 """
 
 from lamina.ops.numpy import creation as _creation
