@@ -254,8 +254,3 @@ def shape_tuple(op, arg, shape):
             out.append(int(dim))
         return tuple(out)
     raise TypeError(f"ops.{op}: argument `{arg}` must be an int or a tuple of ints; received {_describe(shape)}.")
-
-
-def float_result(x):
-    """The dtype Keras gives float-valued functions of `x`: ints and bool -> floatx, floats kept."""
-    return floatx() if is_int_or_bool(x) else name_of(x)

@@ -17,7 +17,6 @@ from lamina.ops.numpy._common import (
     canonical_axis,
     cast,
     check_int,
-    name_of,
     promote,
     shape_tuple,
     to_tensor,

@@ -14,7 +14,6 @@ from lamina.ops._op import keras_op
 from lamina.ops.numpy._common import (
     broadcast_check,
     cast,
-    float_result,
     is_int_or_bool,
     name_of,
     promote,
@@ -218,11 +217,6 @@ def abs(x):  # noqa: A001 - Keras's name
         >>> ops.abs([-1.5, 2.0])  # [1.5, 2.]
     """
     return absolute(x)
-
-
-def _complex_input(op, x):
-    # NumPy complex arrays must stay complex (convert_to_tensor keeps them).
-    return to_tensor(op, "x", x)
 
 
 def _angle(x):
