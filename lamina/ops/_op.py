@@ -56,12 +56,17 @@ def _contains_symbolic(value, depth=0) -> bool:
 
 
 def _has_symbolic(args, kwargs) -> bool:
+    # Runs on every eager op call: plain isinstance checks first, recursion only into containers.
     for value in args:
-        if _contains_symbolic(value):
+        if isinstance(value, KerasTensor):
+            return True
+        if isinstance(value, (list, tuple, dict)) and _contains_symbolic(value):
             return True
     if kwargs:
         for value in kwargs.values():
-            if _contains_symbolic(value):
+            if isinstance(value, KerasTensor):
+                return True
+            if isinstance(value, (list, tuple, dict)) and _contains_symbolic(value):
                 return True
     return False
 
