@@ -35,10 +35,36 @@ def run_case(spec, arrays):
     return outs, [np.array(arrays[key]) for key in spec["outputs"]]
 
 
+def run_symbolic(spec, arrays):
+    """Calls the op of a case on `lamina.Input`s of the case's shapes and dtypes (no compute);
+    returns [(shape, dtype name)] of the outputs and of Keras's eager outputs."""
+    import lamina
+
+    module, name = spec["op"].split(".")
+    fn = getattr(_MODULES[module], name)
+
+    def symbolic(key):
+        a = np.array(arrays[key])
+        return lamina.Input(batch_shape=a.shape, dtype=str(a.dtype))
+
+    args = [symbolic(key) for key in spec["args"]]
+    if name == "scale_and_translate":  # its output_shape is a tuple of ints, not a tensor
+        args[1] = tuple(int(v) for v in np.array(arrays[spec["args"][1]]))
+    out = fn(*args, **spec["kwargs"],
+             **{k: symbolic(key) for k, key in spec["tensor_kwargs"].items()})
+    outs = list(out) if isinstance(out, (tuple, list)) else [out]
+    got = [(tuple(o.shape), str(o.dtype).replace("torch.", "")) for o in outs]
+    want = [(np.array(arrays[key]).shape, str(np.array(arrays[key]).dtype))
+            for key in spec["outputs"]]
+    return got, want
+
+
 def assert_case_matches(spec, arrays):
     outs, expected = run_case(spec, arrays)
     assert len(outs) == len(expected), f"{spec['op']}: {len(outs)} outputs, Keras gives {len(expected)}"
     for got, want in zip(outs, expected):
+        assert str(got.dtype).replace("torch.", "") == str(want.dtype), (
+            f"{spec['op']}: dtype {got.dtype}, Keras {want.dtype}")
         got = got.detach().cpu().numpy()
         assert got.shape == want.shape, f"{spec['op']}: shape {got.shape}, Keras {want.shape}"
         if want.dtype.kind in "iub":

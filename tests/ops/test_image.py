@@ -7,7 +7,13 @@ import pytest
 import torch
 
 import lamina.ops.image as image
-from tests.ops._keras_cases import assert_case_matches, check_contract, keras_table, load_cases
+from tests.ops._keras_cases import (
+    assert_case_matches,
+    check_contract,
+    keras_table,
+    load_cases,
+    run_symbolic,
+)
 
 CASES, ARRAYS = load_cases("image")
 KERAS = keras_table("image")
@@ -16,6 +22,12 @@ KERAS = keras_table("image")
 @pytest.mark.parametrize("name,spec", CASES, ids=[c[0] for c in CASES])
 def test_matches_keras(name, spec):
     assert_case_matches(spec, ARRAYS)
+
+
+@pytest.mark.parametrize("name,spec", CASES, ids=[c[0] for c in CASES])
+def test_symbolic_call_gives_kerass_shapes_and_dtypes(name, spec):
+    got, want = run_symbolic(spec, ARRAYS)
+    assert got == want
 
 
 def test_every_op_has_a_keras_case():
