@@ -184,9 +184,9 @@ def logspace(start, stop, num=50, endpoint=True, base=10, dtype=None, axis=0):
 
 @keras_op("Geomspace", config=("num", "endpoint", "dtype", "axis"), module="numpy")
 def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
-    """`num` values spaced evenly on a log scale from `start` to `stop` (NumPy `np.geomspace`).
+    """`num` values evenly spaced on a log scale (NumPy `np.geomspace`; torch `10 ** torch.linspace(...)`).
 
-    torch equivalent: `sign(start) * 10 ** linspace(log10|start|, log10|stop|)`.
+    Computed as `sign(start) * 10 ** linspace(log10|start|, log10|stop|)`, with exact end points.
 
     Args:
         start: first value (non-zero).

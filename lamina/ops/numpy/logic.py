@@ -279,9 +279,9 @@ def where(condition, x1=None, x2=None):
 
 @keras_op("Select", module="numpy")
 def select(condlist, choicelist, default=0):
-    """Element-wise, the choice of the first true condition, else `default` (NumPy `np.select`).
+    """Element-wise, the choice of the first true condition, else `default` (NumPy `np.select`; torch `torch.where`).
 
-    torch equivalent: nested `torch.where`.
+    Computed as nested `torch.where`, last condition innermost.
 
     Args:
         condlist: list of bool tensors.

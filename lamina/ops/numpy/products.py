@@ -95,9 +95,9 @@ def _float_compute(x1, x2):
 
 @keras_op("Dot", module="numpy")
 def dot(x1, x2):
-    """Dot product: sum over the last axis of `x1` and the second-to-last of `x2` (NumPy `np.dot`).
+    """Dot product over the last axis of `x1` and the second-to-last of `x2` (NumPy `np.dot`; torch `torch.matmul`).
 
-    torch equivalent: `torch.matmul` (`torch.mul` when either input is a scalar).
+    Scalars multiply (`torch.mul`); N-D `x2` pairs every row of `x1` with every matrix of `x2`.
 
     Args:
         x1: input tensor.

@@ -611,9 +611,9 @@ def _nan_arg(op, torch_fn, fill, x, axis, keepdims):
 
 @keras_op("Nanargmax", config=("axis", "keepdims"), module="numpy")
 def nanargmax(x, axis=None, keepdims=False):
-    """Index of the maximum along `axis`, ignoring NaN (NumPy `np.nanargmax`).
+    """Index of the maximum along `axis`, ignoring NaN (NumPy `np.nanargmax`; torch `torch.argmax`).
 
-    torch equivalent: `torch.argmax` on NaN replaced by -inf. All-NaN slices give -1.
+    NaN is replaced by -inf before `torch.argmax`; all-NaN slices give -1.
 
     Args:
         x: input tensor.
@@ -631,9 +631,9 @@ def nanargmax(x, axis=None, keepdims=False):
 
 @keras_op("Nanargmin", config=("axis", "keepdims"), module="numpy")
 def nanargmin(x, axis=None, keepdims=False):
-    """Index of the minimum along `axis`, ignoring NaN (NumPy `np.nanargmin`).
+    """Index of the minimum along `axis`, ignoring NaN (NumPy `np.nanargmin`; torch `torch.argmin`).
 
-    torch equivalent: `torch.argmin` on NaN replaced by +inf. All-NaN slices give -1.
+    NaN is replaced by +inf before `torch.argmin`; all-NaN slices give -1.
 
     Args:
         x: input tensor.
@@ -782,9 +782,9 @@ def _nan_variance(op, x, axis, keepdims):
 
 @keras_op("Nanvar", config=("axis", "keepdims"), module="numpy")
 def nanvar(x, axis=None, keepdims=False):
-    """Population variance over `axis` ignoring NaN (NumPy `np.nanvar`).
+    """Population variance over `axis` ignoring NaN (NumPy `np.nanvar`; torch `torch.nanmean` of squares).
 
-    torch equivalent: the mean of squared deviations from `torch.nanmean` over the non-NaN entries.
+    The mean of squared deviations from `torch.nanmean`, over the non-NaN entries.
 
     Args:
         x: input tensor.

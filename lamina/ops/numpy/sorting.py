@@ -77,9 +77,9 @@ def argsort(x, axis=-1):
 
 @keras_op("Argpartition", config=("kth", "axis"), module="numpy")
 def argpartition(x, kth, axis=-1):
-    """Indices that put the k-th smallest element in place, smaller ones before it (NumPy `np.argpartition`).
+    """Indices that put the k-th smallest element in place (NumPy `np.argpartition`; torch `torch.argsort`).
 
-    torch equivalent: `torch.argsort` (a full stable sort is one valid partition).
+    Smaller elements come before it, larger ones after; a full stable sort is one valid partition.
 
     Args:
         x: input tensor.
