@@ -86,3 +86,44 @@ def _build_on(value, device):
     if isinstance(built, list):
         return [b.to(device) if isinstance(b, torch.Tensor) else b for b in built]
     return built
+
+
+# Outputs with no gradient by nature (bool/int results, shapes, constants) are not checked; inputs
+# that only give a shape (zeros_like) or a quantile level (percentile's q) may get no gradient.
+NO_GRADIENT_TO_INPUT = {"percentile", "nanpercentile", "quantile", "nanquantile"}
+# Inputs outside the function's domain (the normal draws include negatives) give NaN gradients.
+OUTSIDE_DOMAIN = {"arccos", "arccosh", "arcsin", "arctanh", "power", "sqrt", "log", "log10", "log2", "log1p"}
+
+
+def test_gradients_flow_through_every_float_call():
+    """Every call with float inputs and a float output is differentiated (float64 inputs): each
+    input receives a gradient, finite where the inputs are inside the function's domain."""
+    problems = []
+    for case in CASES:
+        leaves = []
+
+        def build(value):
+            if isinstance(value, dict) and "array" in value:
+                t = torch.from_numpy(ARRAYS[value["array"]].copy())
+                if t.is_floating_point():
+                    t = t.double().requires_grad_()
+                    leaves.append(t)
+                return t
+            if isinstance(value, list):
+                return [build(v) for v in value]
+            return value
+
+        args = [build(a) for a in case["args"]]
+        kwargs = {k: build(v) for k, v in case["kwargs"].items()}
+        if not leaves:
+            continue
+        outputs = [o for o in _flatten(getattr(knp, case["op"])(*args, **kwargs))
+                   if isinstance(o, torch.Tensor) and o.is_floating_point() and o.requires_grad]
+        if not outputs:
+            continue
+        grads = torch.autograd.grad(sum(o.sum() for o in outputs), leaves, allow_unused=True)
+        if any(g is None for g in grads) and case["op"] not in NO_GRADIENT_TO_INPUT:
+            problems.append((case["op"], "no gradient"))
+        elif any(g is not None and not torch.isfinite(g).all() for g in grads) and case["op"] not in OUTSIDE_DOMAIN:
+            problems.append((case["op"], "non-finite gradient"))
+    assert not problems

@@ -463,8 +463,13 @@ def vander(x, N=None, increasing=False):  # noqa: N803 - Keras's argument names
         N = check_int("vander", "N", N, minimum=0)
     dtype = promote(x.dtype)
     if dtype == "bool":
-        x = cast(x, "int32")
-    return cast(torch.vander(x, N=N, increasing=increasing), dtype if dtype != "bool" else "int32")
+        x, dtype = cast(x, "int32"), "int32"
+    n = x.shape[0] if N is None else N
+    # Powers by broadcasting (torch.vander's backward fails on an in-place product).
+    powers = torch.arange(n, device=x.device)
+    if not increasing:
+        powers = powers.flip(0)
+    return cast(torch.pow(x.unsqueeze(-1), powers.to(x.dtype) if x.is_floating_point() else powers), dtype)
 
 
 def _window_length(op, x):

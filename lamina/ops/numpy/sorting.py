@@ -306,7 +306,7 @@ def histogram(x, bins=10, range=None):  # noqa: A002 - Keras's argument name
     if x.ndim != 1:
         raise ValueError(f"ops.histogram: argument `x` must be 1-D; received shape {tuple(x.shape)}.")
     bins = check_int("histogram", "bins", bins, minimum=1)
-    values = x if x.is_floating_point() else cast(x, "float32")
+    values = (x if x.is_floating_point() else cast(x, "float32")).detach()  # counts have no gradient
     if range is None:
         low, high = (float(values.min()), float(values.max())) if values.numel() else (0.0, 1.0)
     else:
