@@ -36,16 +36,6 @@ def _camel(snake: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in snake.split("_") if part)
 
 
-def _snake(camel: str) -> str:
-    out = []
-    for index, char in enumerate(camel):
-        if char.isupper() and index and (not camel[index - 1].isupper()
-                                          or (index + 1 < len(camel) and camel[index + 1].islower())):
-            out.append("_")
-        out.append(char.lower())
-    return "".join(out)
-
-
 def _config_value(value):
     """A config value as Keras stores it: dtypes by name, tuples as lists."""
     import numpy as np
@@ -96,12 +86,6 @@ class TorchOp(Layer):
 
 
 class KerasOp(TorchOp):
-    # An op's own argument checks already name the op, the argument and what was expected: they reach
-    # the user unchanged (with where the inputs came from); torch's errors get the op's context.
-    _trace_reraise = (ValueError, TypeError)
-    # An op that checks values (cholesky: "is it positive-definite?") is traced on small real stand-ins.
-    _trace_real_fallback = True
-
     """One call of a `lamina.ops` op on symbolic tensors (see the module docstring).
 
     Args:
@@ -110,8 +94,15 @@ class KerasOp(TorchOp):
         name: node name (default: the snake-case class name, numbered, as Keras names ops).
     """
 
+    # An op's own argument checks already name the op, the argument and what was expected: they reach
+    # the user unchanged (with where the inputs came from); torch's errors get the op's context.
+    _trace_reraise = (ValueError, TypeError)
+    # An op that checks values (cholesky: "is it positive-definite?") is traced on small real stand-ins.
+    _trace_real_fallback = True
+
     def __init__(self, definition, config, name=None, **kwargs):
-        super().__init__(definition.fn, name=name or backend.unique_name(_snake(definition.class_name)), **kwargs)
+        name = name or backend.unique_name(backend.to_snake_case(definition.class_name))
+        super().__init__(definition.fn, name=name, **kwargs)
         self.op_definition = definition
         self.op_config = dict(config)
         self.op_name = definition.name
