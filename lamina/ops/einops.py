@@ -2,7 +2,6 @@
 
 import re
 
-
 from lamina.ops import _dtypes
 from lamina.ops._op import keras_op
 
