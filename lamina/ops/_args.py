@@ -27,12 +27,12 @@ def to_float_tensor(x, op=None):
     return x
 
 
-def _image_data_format():
-    try:  # `keras.config.image_data_format`, where this checkout has it.
-        from lamina.config import image_data_format
-    except ImportError:
+try:  # `keras.config.image_data_format` (lamina.backend.config), resolved once at import so
+    # that torch.compile traces a plain function call.
+    from lamina.backend.config import image_data_format as _image_data_format
+except ImportError:  # a checkout without keras.config: Keras's default
+    def _image_data_format():
         return "channels_last"
-    return image_data_format()
 
 
 def standardize_data_format(data_format, op):

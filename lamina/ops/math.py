@@ -89,7 +89,16 @@ def _segment_reduce(op, data, segment_ids, num_segments, reduce):
     return out[:num_segments]
 
 
-@keras_op("SegmentSum", config=("num_segments", "sorted"), module="math")
+def _segment_spec(data, segment_ids, num_segments=None, sorted=False):
+    # How many segments there are is only known from the ids unless `num_segments` says it.
+    from lamina.graph.keras_tensor import KerasTensor
+
+    if len(data.shape) < 1:
+        raise ValueError("segment reduction: `data` must have rank >= 1, received a scalar.")
+    return KerasTensor((num_segments,) + tuple(data.shape[1:]), dtype=data.dtype)
+
+
+@keras_op("SegmentSum", config=("num_segments", "sorted"), module="math", output_spec=_segment_spec)
 def segment_sum(data, segment_ids, num_segments=None, sorted=False):
     """Sum of the rows of `data` that share a segment id (`tf.math.unsorted_segment_sum`;
     torch `scatter_reduce(..., "sum")`).
@@ -110,7 +119,8 @@ def segment_sum(data, segment_ids, num_segments=None, sorted=False):
     return _segment_reduce("segment_sum", data, segment_ids, num_segments, "sum")
 
 
-@keras_op("SegmentMax", config=("num_segments", "sorted"), module="math")
+@keras_op("SegmentMax", config=("num_segments", "sorted"), module="math",
+          output_spec=_segment_spec)
 def segment_max(data, segment_ids, num_segments=None, sorted=False):
     """Maximum of the rows of `data` that share a segment id (`tf.math.unsorted_segment_max`;
     torch `scatter_reduce(..., "amax")`). Empty segments hold `-inf` (the dtype's minimum for
@@ -129,7 +139,8 @@ def segment_max(data, segment_ids, num_segments=None, sorted=False):
     return _segment_reduce("segment_max", data, segment_ids, num_segments, "amax")
 
 
-@keras_op("SegmentMin", config=("num_segments", "sorted"), module="math")
+@keras_op("SegmentMin", config=("num_segments", "sorted"), module="math",
+          output_spec=_segment_spec)
 def segment_min(data, segment_ids, num_segments=None, sorted=False):
     """Minimum of the rows of `data` that share a segment id (`tf.math.unsorted_segment_min`;
     torch `scatter_reduce(..., "amin")`). Empty segments hold `inf`.
@@ -147,7 +158,8 @@ def segment_min(data, segment_ids, num_segments=None, sorted=False):
     return _segment_reduce("segment_min", data, segment_ids, num_segments, "amin")
 
 
-@keras_op("SegmentProd", config=("num_segments", "sorted"), module="math")
+@keras_op("SegmentProd", config=("num_segments", "sorted"), module="math",
+          output_spec=_segment_spec)
 def segment_prod(data, segment_ids, num_segments=None, sorted=False):
     """Product of the rows of `data` that share a segment id (`tf.math.unsorted_segment_prod`;
     torch `scatter_reduce(..., "prod")`). Empty segments hold 1.

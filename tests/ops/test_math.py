@@ -241,3 +241,20 @@ def test_every_keras_math_name_and_nothing_else():
 @pytest.mark.parametrize("name", sorted(KERAS))
 def test_contract_with_keras(name):
     check_contract(getattr(m, name), KERAS[name], "math")
+
+
+def test_symbolic_shapes():
+    import lamina
+
+    ids = lamina.Input((), dtype="int32")
+    assert m.segment_sum(lamina.Input((3,)), ids).shape == (None, 3)  # the ids decide
+    assert m.segment_max(lamina.Input((3,)), ids, num_segments=5).shape == (5, 3)
+    values, indices = m.top_k(lamina.Input((9,)), 2)
+    assert values.shape == indices.shape == (None, 2) and str(indices.dtype) == "torch.int32"
+    real, imag = m.stft(lamina.Input((32,)), 8, 4, 8)
+    assert real.shape == imag.shape == (None, 9, 5)
+    assert m.istft((real, imag), 8, 4, 8).shape == (None, 32)
+    assert m.rfft(lamina.Input((16,)))[0].shape == (None, 9)
+    assert m.extract_sequences(lamina.Input((10,)), 4, 3).shape == (None, 3, 4)
+    assert m.logsumexp(lamina.Input((4, 5)), axis=1, keepdims=True).shape == (None, 1, 5)
+    assert m.cdist(lamina.Input((4, 3)), lamina.Input((6, 3))).shape == (None, 4, 6)

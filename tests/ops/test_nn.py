@@ -151,3 +151,24 @@ ERRORS = [
 def test_errors_name_op_argument_and_value(call, message):
     with pytest.raises((ValueError, TypeError), match=message):
         call()
+
+
+def test_ops_trace_under_torch_compile_fullgraph():
+    # One function over nn, image, math and linalg ops: no graph breaks, same values as eager.
+    from lamina import ops
+
+    def f(x, q, img, sig):
+        y = ops.average_pool(ops.conv(x, torch.ones(3, 3, 3, 4), 2, "same"), 2, padding="same")
+        a = ops.dot_product_attention(q, q, q, is_causal=True)
+        r = ops.image.resize(img, (5, 7), "bicubic", antialias=True)
+        t = ops.image.affine_transform(img, torch.tensor([1.0, 0.1, 0.3, -0.1, 1.0, 0.2, 0, 0]))
+        s = ops.stft(sig, 8, 4, 8)[0]
+        return y.sum() + a.sum() + r.sum() + t.sum() + s.sum() + ops.top_k(sig, 3).values.sum()
+
+    torch.manual_seed(0)
+    args = (torch.randn(2, 9, 8, 3), torch.randn(2, 4, 2, 8), torch.rand(2, 9, 12, 3),
+            torch.randn(2, 32))
+    # backend="eager": dynamo must trace it whole (fullgraph); code generation is not under test.
+    compiled = torch.compile(f, fullgraph=True, backend="eager")
+    torch.testing.assert_close(compiled(*args), f(*args), rtol=1e-4,
+                               atol=1e-3)
