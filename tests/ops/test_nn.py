@@ -172,3 +172,28 @@ def test_ops_trace_under_torch_compile_fullgraph():
     compiled = torch.compile(f, fullgraph=True, backend="eager")
     torch.testing.assert_close(compiled(*args), f(*args), rtol=1e-4,
                                atol=1e-3)
+
+
+def test_synchronized_moments_pool_statistics_across_processes(monkeypatch):
+    # Two "processes" holding halves of a batch: the all-reduce is simulated by adding the other
+    # half's sums, so the result must be the statistics of the whole batch.
+    from lamina.ops.nn import normalization
+
+    full = torch.randn(6, 4, dtype=torch.float64)
+    halves = [full[:3], full[3:]]
+    sums = {}
+
+    def fake_all_reduce(tensor):
+        key = tuple(tensor.shape)
+        other = sums[key]
+        return tensor + other
+
+    monkeypatch.setattr(normalization, "_world_size", lambda: 2)
+    monkeypatch.setattr(normalization, "_all_reduce_sum", fake_all_reduce)
+    # What the second process contributes to each all-reduce.
+    other = halves[1]
+    sums[(2, 1, 4)] = torch.stack([other.sum(0, keepdim=True), (other * other).sum(0, keepdim=True)])
+    sums[()] = torch.tensor(3.0, dtype=torch.float64)
+    mean, variance = nn.moments(halves[0], axes=[0], synchronized=True)
+    torch.testing.assert_close(mean, full.mean(0))
+    torch.testing.assert_close(variance, full.var(0, correction=0))
