@@ -598,6 +598,9 @@ def istft(x, sequence_length, sequence_stride, fft_length, length=None, window="
 def rsqrt(x):
     """Reciprocal square root `1 / sqrt(x)` (torch `torch.rsqrt`). Integers give `floatx()`.
 
+    Args:
+        x: Input tensor (positive values for a finite result).
+
     Example:
         >>> rsqrt(torch.tensor([4.0]))
         tensor([0.5000])
@@ -608,6 +611,9 @@ def rsqrt(x):
 @keras_op("Erf", module="math")
 def erf(x):
     """Gauss error function (`scipy.special.erf`; torch `torch.erf`). Integers give `floatx()`.
+
+    Args:
+        x: Input tensor.
 
     Example:
         >>> erf(torch.tensor([0.0]))
@@ -620,6 +626,9 @@ def erf(x):
 def erfc(x):
     """Complementary error function `1 - erf(x)` (`scipy.special.erfc`; torch `torch.erfc`).
 
+    Args:
+        x: Input tensor.
+
     Example:
         >>> erfc(torch.tensor([0.0]))
         tensor([1.])
@@ -630,6 +639,9 @@ def erfc(x):
 @keras_op("Erfinv", module="math")
 def erfinv(x):
     """Inverse error function (`scipy.special.erfinv`; torch `torch.erfinv`).
+
+    Args:
+        x: Input tensor with values in [-1, 1] (±1 give ±inf).
 
     Example:
         >>> erfinv(torch.tensor([0.0]))
@@ -666,6 +678,9 @@ def view_as_complex(x):
     """Pairs `(..., 2)` of (real, imag) as a complex64 tensor of shape `(...)`
     (torch `torch.view_as_complex`).
 
+    Args:
+        x: Real tensor of shape `(..., 2)`.
+
     Example:
         >>> view_as_complex(torch.tensor([1.0, 2.0]))
         tensor(1.+2.j)
@@ -682,6 +697,9 @@ def view_as_complex(x):
 @keras_op("ViewAsReal", module="math")
 def view_as_real(x):
     """A complex tensor as real pairs of shape `(..., 2)` (torch `torch.view_as_real`).
+
+    Args:
+        x: Complex tensor (a real one gets a zero imaginary part).
 
     Example:
         >>> view_as_real(torch.tensor(1.0 + 2.0j))

@@ -111,7 +111,7 @@ def _our_params(fn):
 
 def check_contract(fn, entry, module):
     """Signature, Keras class name and config as Keras's; a docstring with its torch/NumPy
-    equivalent, `Args:` (when it takes more than `x`) and an example."""
+    equivalent, `Args:` and an example."""
     assert _our_params(fn) == _keras_params(entry)
     definition = getattr(fn, "op_definition", None)
     assert definition is not None, "not a keras_op"
@@ -122,6 +122,15 @@ def check_contract(fn, entry, module):
     doc = fn.__doc__ or ""
     first = doc.split("\n\n")[0]
     assert "torch" in first or "NumPy" in first or "np." in first, first
-    assert "Example:" in doc
-    if len(inspect.signature(fn).parameters) > 1:
-        assert "Args:" in doc
+    assert "Example:" in doc and "Args:" in doc
+
+
+def run_doctests(module_name):
+    """Runs the `Example:` sections of a module's docstrings; returns the number of failures."""
+    import doctest
+    import importlib
+
+    module = importlib.import_module(module_name)
+    result = doctest.testmod(module, extraglobs={"torch": torch}, report=False,
+                             optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
+    return result.failed, result.attempted

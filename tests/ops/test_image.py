@@ -17,6 +17,13 @@ from tests.ops._keras_cases import (
 
 CASES, ARRAYS = load_cases("image")
 KERAS = keras_table("image")
+MODULES = [f"lamina.ops.image.{name}" for name in (
+    "color",
+    "filters",
+    "patches",
+    "resize",
+    "transforms",
+)]
 
 
 @pytest.mark.parametrize("name,spec", CASES, ids=[c[0] for c in CASES])
@@ -164,3 +171,11 @@ ERRORS = [
 def test_errors_name_op_argument_and_value(call, message):
     with pytest.raises((ValueError, TypeError), match=message):
         call()
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_docstring_examples_are_true(module):
+    from tests.ops._keras_cases import run_doctests
+
+    failed, attempted = run_doctests(module)
+    assert attempted > 0 and failed == 0

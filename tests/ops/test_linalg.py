@@ -164,3 +164,10 @@ def test_symbolic_shapes():
     assert L.solve(square, lamina.Input((3, 2))).shape == (None, 3, 2)
     assert L.norm(x, axis=(-2, -1)).shape == (None,)
     assert L.matrix_rank(x).shape == (None,) and str(L.matrix_rank(x).dtype) == "torch.int32"
+
+
+def test_docstring_examples_are_true():
+    from tests.ops._keras_cases import run_doctests
+
+    failed, attempted = run_doctests("lamina.ops.linalg")
+    assert attempted > 0 and failed == 0

@@ -258,3 +258,10 @@ def test_symbolic_shapes():
     assert m.extract_sequences(lamina.Input((10,)), 4, 3).shape == (None, 3, 4)
     assert m.logsumexp(lamina.Input((4, 5)), axis=1, keepdims=True).shape == (None, 1, 5)
     assert m.cdist(lamina.Input((4, 3)), lamina.Input((6, 3))).shape == (None, 4, 6)
+
+
+def test_docstring_examples_are_true():
+    from tests.ops._keras_cases import run_doctests
+
+    failed, attempted = run_doctests("lamina.ops.math")
+    assert attempted > 0 and failed == 0

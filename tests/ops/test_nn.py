@@ -17,6 +17,16 @@ from tests.ops._keras_cases import (
 
 CASES, ARRAYS = load_cases("nn")
 KERAS = keras_table("nn")
+MODULES = [f"lamina.ops.nn.{name}" for name in (
+    "activations",
+    "attention",
+    "conv",
+    "ctc",
+    "layout",
+    "losses",
+    "normalization",
+    "pooling",
+)]
 
 
 @pytest.mark.parametrize("name,spec", CASES, ids=[c[0] for c in CASES])
@@ -197,3 +207,11 @@ def test_synchronized_moments_pool_statistics_across_processes(monkeypatch):
     mean, variance = nn.moments(halves[0], axes=[0], synchronized=True)
     torch.testing.assert_close(mean, full.mean(0))
     torch.testing.assert_close(variance, full.var(0, correction=0))
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_docstring_examples_are_true(module):
+    from tests.ops._keras_cases import run_doctests
+
+    failed, attempted = run_doctests(module)
+    assert attempted > 0 and failed == 0

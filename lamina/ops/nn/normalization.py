@@ -155,7 +155,7 @@ def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, **kwarg
 
     Example:
         >>> layer_normalization(torch.tensor([[1.0, 3.0]]))
-        tensor([[-1.0000,  1.0000]])
+        tensor([[-1.,  1.]])
     """
     rms_scaling = kwargs.pop("rms_scaling", False)
     if kwargs:
