@@ -7,18 +7,16 @@ import lamina.ops.numpy as knp
 
 
 def _many_ops(x, y, i):
-    a = knp.sqrt(knp.abs(x) + 1.0) + knp.maximum(x, 0.0) - knp.divide(x, y) * knp.arctan2(x, y)
-    b = knp.mean(a, axis=1, keepdims=True) + knp.var(a, axis=-1, keepdims=True) + knp.max(a, axis=1, keepdims=True)
+    a = knp.sqrt(knp.abs(x) + 1.0) + knp.maximum(x, 0.0) - knp.divide(x, y)
+    b = knp.mean(a, axis=1, keepdims=True) + knp.var(a, axis=-1, keepdims=True)
     c = knp.matmul(a, knp.transpose(b * a)) + knp.einsum("ij,kj->ik", a, y)
     d = knp.concatenate([knp.reshape(c, (-1, 3)), knp.pad(knp.reshape(c, (-1, 3)), ((0, 0), (0, 0)), mode="reflect")])
-    e = knp.take(a, torch.tensor([0, 2]), axis=1) + knp.take_along_axis(a, knp.argsort(a, axis=1), axis=1)[:, :2]
-    f = knp.where(e > 0, e, 0.0) + knp.clip(e, -0.5, 0.5) + knp.cumsum(e, axis=1) + knp.sort(e)
+    e = knp.take_along_axis(a, knp.argsort(a, axis=1), axis=1)[:, :2] + knp.take(a, torch.tensor([0, 2]), axis=1)
+    f = knp.where(e > 0, e, 0.0) + knp.clip(e, -0.5, 0.5) + knp.cumsum(e, axis=1)
     g = knp.stack(knp.split(a, 2, axis=1)) + knp.repeat(knp.expand_dims(a[:, :2], 0), 2, axis=0)
-    h = knp.sum(i, axis=(0, 1)) + knp.count_nonzero(i) + knp.argmax(x, axis=1).sum()
-    q = knp.quantile(a, 0.3, axis=0) + knp.median(a, axis=0) + knp.std(a) + knp.logaddexp(a, 0.0).sum(0)
-    r = knp.tile(knp.eye(2), (1, 2)) + knp.zeros_like(knp.ones((2, 4))) + knp.arange(4) + knp.linspace(0.0, 1.0, 4)
-    s = knp.get_item(a, (slice(None), 1)) + knp.nan_to_num(knp.log(knp.cbrt(a))).sum(1) + knp.round(a, 1)[:, 0]
-    return d.sum() + f.sum() + g.sum() + h + q.sum() + r.sum() + s.sum() + knp.tensordot(a, y, 2)
+    h = knp.sum(i, axis=(0, 1)) + knp.argmax(x, axis=1).sum() + knp.quantile(a, 0.3, axis=0).sum()
+    r = knp.eye(2).sum() + knp.arange(4).sum() + knp.get_item(a, (slice(None), 1)).sum()
+    return d.sum() + f.sum() + g.sum() + h + r + knp.tensordot(a, y, 2)
 
 
 def test_many_ops_trace_in_one_graph_with_eager_values():
