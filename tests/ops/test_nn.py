@@ -215,3 +215,12 @@ def test_docstring_examples_are_true(module):
 
     failed, attempted = run_doctests(module)
     assert attempted > 0 and failed == 0
+
+
+def test_attention_bias_with_is_causal_adds_the_causal_mask():
+    q = torch.randn(1, 4, 1, 8, dtype=torch.float64)
+    bias = torch.randn(1, 1, 4, 4, dtype=torch.float64)
+    causal = torch.full((4, 4), float("-inf"), dtype=torch.float64).triu(1)
+    expected = nn.dot_product_attention(q, q, q, bias=bias + causal)
+    torch.testing.assert_close(nn.dot_product_attention(q, q, q, bias=bias, is_causal=True),
+                               expected)
