@@ -142,6 +142,7 @@ ERRORS = [
     (lambda: nn.multi_hot(torch.tensor([1])), "multi_hot: `num_classes` must be given"),
     (lambda: nn.categorical_crossentropy(torch.ones(2, 3), torch.ones(2, 4)), "same shape"),
     (lambda: nn.sparse_categorical_crossentropy(torch.ones(3), torch.ones(2, 4)), "without the class axis"),
+    (lambda: nn.sparse_categorical_crossentropy(torch.tensor([0, 5]), torch.ones(2, 5)), "class indices in \\[0, 5\\], but `output` has 5 classes"),
     (lambda: nn.batch_normalization(torch.ones(2, 3), torch.ones(2), torch.ones(3), axis=-1), "`mean` must hold one value per channel"),
     (lambda: nn.moments(torch.ones(2, 3), axes=[2]), "moments: `axes`=2 is out of range"),
     (lambda: nn.normalize(torch.ones(3), order=0), "normalize: `order` must be an int >= 1"),
