@@ -242,6 +242,13 @@ def in_top_k(targets, predictions, k):
         raise ValueError(
             f"in_top_k: `k` must be an int in [1, {predictions.shape[-1]}], received k={k!r}."
         )
+    if not torch.compiler.is_compiling() and targets.numel():
+        low, high = int(targets.min()), int(targets.max())
+        if low < 0 or high >= predictions.shape[-1]:
+            raise ValueError(
+                f"in_top_k: `targets` holds class indices in [{low}, {high}], but `predictions` "
+                f"has {predictions.shape[-1]} classes."
+            )
     kth_largest = torch.topk(predictions, k, dim=-1).values[..., -1:]
     target_values = torch.take_along_dim(predictions, targets.long()[:, None], dim=-1)
     return (target_values >= kth_largest)[:, 0]

@@ -75,6 +75,11 @@ def test_top_k_values_indices_and_errors():
         m.top_k(x, 5)
 
 
+def test_in_top_k_rejects_out_of_range_targets():
+    with pytest.raises(ValueError, match="in_top_k: `targets` holds class indices in \\[0, 3\\]"):
+        m.in_top_k(torch.tensor([0, 3]), torch.ones(2, 3), 1)
+
+
 def test_in_top_k_counts_ties():
     predictions = torch.tensor([[0.1, 0.5, 0.5], [0.9, 0.05, 0.05]])
     assert m.in_top_k(torch.tensor([2, 1]), predictions, 1).tolist() == [True, False]

@@ -158,7 +158,7 @@ def _check_num_classes(op, num_classes):
 
 @keras_op("OneHot", config=("num_classes", "axis", "dtype", "sparse"), module="nn")
 def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
-    """One-hot encoding of integer indices; negative indices give all-zero rows
+    """One-hot encoding of integer indices; indices outside [0, num_classes) give all-zero rows
     (`tf.one_hot`; torch `F.one_hot`).
 
     Args:
