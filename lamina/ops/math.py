@@ -12,7 +12,7 @@ import torch.nn.functional as F
 
 from lamina.backend.dtypes import dtype_name, floatx, standardize_dtype
 from lamina.ops._args import check_choice, to_float_tensor
-from lamina.ops._dtypes import convert_to_tensor, result_type
+from lamina.ops._dtypes import convert_to_tensor
 from lamina.ops._op import keras_op
 
 __all__ = [
@@ -308,7 +308,9 @@ def cdist(x, y):
             "cdist: the batch dimensions of `x` and `y` must broadcast, received shapes "
             f"x={tuple(x.shape)}, y={tuple(y.shape)}."
         ) from None
-    dtype = standardize_dtype(result_type(x.dtype, y.dtype, float))
+    dtype = torch.promote_types(x.dtype, y.dtype)
+    if not dtype.is_floating_point:
+        dtype = standardize_dtype(floatx())
     diff = x.to(dtype).unsqueeze(-2) - y.to(dtype).unsqueeze(-3)
     out = torch.sqrt(torch.sum(diff * diff, dim=-1))
     return out.expand(tuple(batch) + out.shape[-2:])

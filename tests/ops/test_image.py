@@ -179,3 +179,23 @@ def test_docstring_examples_are_true(module):
 
     failed, attempted = run_doctests(module)
     assert attempted > 0 and failed == 0
+
+
+REFERENCE_IMAGE = torch.rand(1, 5, 6, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+GRADCHECK = [
+    ("resize_bicubic_antialias", lambda x: image.resize(x, (3, 4), "bicubic", antialias=True)),
+    ("resize_lanczos3", lambda x: image.resize(x, (7, 3), "lanczos3")),
+    ("affine_reflect", lambda x: image.affine_transform(
+        x, torch.tensor([1.1, 0.2, -0.7, -0.1, 0.9, 0.6, 0.0, 0.0], dtype=x.dtype),
+        fill_mode="reflect")),
+    ("map_coordinates", lambda x: image.map_coordinates(
+        x[0, :, :, 0], torch.tensor([[0.3, 2.6, 4.2], [1.7, 0.1, 3.9]], dtype=x.dtype), 1)),
+    ("ssim", lambda x: image.ssim(x, REFERENCE_IMAGE, filter_size=3)),
+    ("rgb_to_hsv", lambda x: image.rgb_to_hsv(x * 0.8 + 0.1)),
+]
+
+
+@pytest.mark.parametrize("name,fn", GRADCHECK, ids=[g[0] for g in GRADCHECK])
+def test_gradients_match_finite_differences(name, fn):
+    x = torch.rand(1, 5, 6, 3, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(fn, (x,), eps=1e-6, atol=1e-5)

@@ -270,3 +270,18 @@ def test_docstring_examples_are_true():
 
     failed, attempted = run_doctests("lamina.ops.math")
     assert attempted > 0 and failed == 0
+
+
+GRADCHECK = [
+    ("segment_max", lambda x: m.segment_max(x, torch.tensor([0, 1, 1, 2]), num_segments=3)),
+    ("istft", lambda x: m.istft((x[:, :5], x[:, 5:10]), 8, 4, 8)),
+    ("logsumexp", lambda x: m.logsumexp(x, axis=1)),
+    ("cdist", lambda x: m.cdist(x, x.flip(0) + 0.5)),
+    ("erfinv", lambda x: m.erfinv(torch.tanh(x) * 0.9)),
+]
+
+
+@pytest.mark.parametrize("name,fn", GRADCHECK, ids=[g[0] for g in GRADCHECK])
+def test_gradients_match_finite_differences(name, fn):
+    x = torch.randn(4, 10, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(fn, (x,), eps=1e-6, atol=1e-5)

@@ -225,3 +225,21 @@ def test_attention_bias_with_is_causal_adds_the_causal_mask():
     expected = nn.dot_product_attention(q, q, q, bias=bias + causal)
     torch.testing.assert_close(nn.dot_product_attention(q, q, q, bias=bias, is_causal=True),
                                expected)
+
+
+GRADCHECK = [
+    ("conv_same_strided", lambda x: nn.conv(x, x[0, :3, :3, :].unsqueeze(-1).expand(3, 3, 2, 2),
+                                            2, "same")),
+    ("conv_transpose", lambda x: nn.conv_transpose(x, x[0, :2, :2, :].unsqueeze(-1).expand(2, 2, 2, 2), 2, "same")),
+    ("average_pool_same", lambda x: nn.average_pool(x, 3, 2, "same")),
+    ("layer_norm_axes", lambda x: nn.layer_normalization(x, axis=[1, 3])),
+    ("normalize_l1", lambda x: nn.normalize(x, axis=-1, order=1)),
+    ("attention_masked", lambda x: nn.dot_product_attention(
+        x, x, x, mask=torch.tensor([[True, False, True, True]] * 4))),
+]
+
+
+@pytest.mark.parametrize("name,fn", GRADCHECK, ids=[g[0] for g in GRADCHECK])
+def test_gradients_match_finite_differences(name, fn):
+    x = torch.randn(1, 4, 4, 2, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(fn, (x,), eps=1e-6, atol=1e-5)
