@@ -4,8 +4,6 @@ Every user-facing error names the op, the argument, what was expected and what w
 these helpers all take the op's name first.
 """
 
-import torch
-
 from lamina.backend.dtypes import floatx, standardize_dtype
 from lamina.ops._dtypes import convert_to_tensor
 
@@ -99,7 +97,3 @@ def canonical_axis(axis, ndim, op, name="axis"):
         )
     return axis % max(ndim, 1)
 
-
-def same_device_float(value, like):
-    """A Python number or tensor as a tensor of `like`'s dtype and device."""
-    return torch.as_tensor(value, dtype=like.dtype, device=like.device)

@@ -5,7 +5,6 @@ Each op is one eager torch function decorated with `keras_op`; the symbolic call
 """
 
 import collections
-import math as _math
 
 import torch
 import torch.nn.functional as F
