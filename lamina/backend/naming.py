@@ -1,13 +1,15 @@
 """Automatic layer and model names, numbered per class as Keras does.
 
 Keras names an unnamed `Dense` "dense", the next "dense_1", and so on, with
-process-wide counters that `clear_session()` resets.
+process-wide counters that `clear_session()` resets. Metrics count in their own family
+(`family="metrics"`), so a metric named "mean" does not move the counter of the op "mean".
 """
 
 import collections
 import re
 
-_COUNTERS: collections.Counter = collections.Counter()
+# family -> prefix -> how many names were handed out.
+_COUNTERS: dict = collections.defaultdict(collections.Counter)
 
 
 def to_snake_case(name: str) -> str:
@@ -18,11 +20,20 @@ def to_snake_case(name: str) -> str:
     return name
 
 
-def unique_name(prefix: str) -> str:
-    """Returns `prefix` the first time, then `prefix_1`, `prefix_2`, ..."""
-    count = _COUNTERS[prefix]
-    _COUNTERS[prefix] += 1
+def unique_name(prefix: str, family: str = "layers") -> str:
+    """Returns `prefix` the first time, then `prefix_1`, `prefix_2`, ... (counted per `family`)."""
+    counters = _COUNTERS[family]
+    count = counters[prefix]
+    counters[prefix] += 1
     return prefix if count == 0 else f"{prefix}_{count}"
+
+
+def reset_names(family=None) -> None:
+    """Forgets the counters of one family (all when `None`)."""
+    if family is None:
+        _COUNTERS.clear()
+    else:
+        _COUNTERS.pop(family, None)
 
 
 def clear_session(free_memory=True) -> None:
@@ -33,7 +44,7 @@ def clear_session(free_memory=True) -> None:
     Args:
         free_memory: also run Python's garbage collector and release torch's cached CUDA memory.
     """
-    _COUNTERS.clear()
+    reset_names()  # every family: layers, metrics, ...
     from lamina.backend.config import reset_global_state
     from lamina.mixed_precision.policy import set_dtype_policy
 
@@ -47,6 +58,3 @@ def clear_session(free_memory=True) -> None:
         gc.collect()
         if torch.cuda.is_initialized():
             torch.cuda.empty_cache()
-    from lamina.metrics import reset_name_counters
-
-    reset_name_counters()

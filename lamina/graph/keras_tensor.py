@@ -13,7 +13,7 @@ import torch
 
 from lamina import backend
 
-__all__ = ["KerasTensor", "KerasHistory", "is_keras_tensor"]
+__all__ = ["KerasTensor", "KerasHistory", "is_keras_tensor", "OperationHooks"]
 
 KerasHistory = collections.namedtuple("KerasHistory", ["operation", "node_index", "tensor_index"])
 
@@ -22,17 +22,26 @@ def is_keras_tensor(value) -> bool:
     return isinstance(value, KerasTensor)
 
 
+class OperationHooks:
+    """How operations on KerasTensors become graph nodes, plugged in from above.
+
+    `graph` knows nothing of layers or ops (they depend on it, not the reverse):
+    `lamina.layers.core.torch_op` sets `record_torch_function(func, args, kwargs, name)` (a torch
+    function, tensor method or operator recorded as one node) and `lamina.ops._op` sets
+    `keras_op(class_name)` (the registered op of a Keras class name, which Python operators record
+    so that files load in Keras).
+    """
+
+    record_torch_function = None
+    keras_op = None
+
+
 def _symbolic_op(func, args, kwargs, name=None):
-    from lamina.graph.module_interop import NOT_FOUND, intercept_module_call
-    from lamina.layers.core.torch_op import TorchOp
-
-    # Inside a plain torch.nn.Module's forward (torch functions, tensor methods and
-    # operators alike), the whole module becomes one TorchModuleWrapper node.
-    output = intercept_module_call()
-    if output is not NOT_FOUND:
-        return output
-
-    return TorchOp(func, name=name)(*args, **(kwargs or {}))
+    record = OperationHooks.record_torch_function
+    if record is None:
+        raise TypeError(f"{getattr(func, '__name__', func)!r} was applied to a symbolic KerasTensor before "
+                        f"lamina.layers was imported; import lamina first.")
+    return record(func, args, kwargs or {}, name)
 
 
 class KerasTensor:
@@ -105,6 +114,9 @@ class KerasTensor:
         self.__array__()
 
     __hash__ = object.__hash__
+    # NumPy defers to our reflected operators (`np_array + x` records Add(np_array, x)) instead of
+    # trying to convert the symbolic tensor to an array.
+    __array_ufunc__ = None
 
     @classmethod
     def __torch_function__(cls, func, types, args=(), kwargs=None):
@@ -138,11 +150,9 @@ _KERAS_OPERATORS = {
 
 
 def _keras_operator(class_name):
-    """The registered lamina op of a Keras class name (None until `lamina.ops` defines it)."""
-    import lamina.ops  # noqa: F401 - fills the registry
-    from lamina.ops._op import get_op_definition
-
-    return get_op_definition(class_name)
+    """The registered lamina op of a Keras class name (None before `lamina.ops` is imported)."""
+    find = OperationHooks.keras_op
+    return None if find is None else find(class_name)
 
 
 def _make_operator(dunder):

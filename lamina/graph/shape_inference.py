@@ -14,7 +14,12 @@ import contextlib
 import logging
 
 import torch
-from torch._subclasses.fake_tensor import FakeTensorMode, unset_fake_temporarily
+from torch._subclasses.fake_tensor import (
+    DataDependentOutputException,
+    DynamicOutputShapeException,
+    FakeTensorMode,
+    unset_fake_temporarily,
+)
 
 from lamina.backend.call_context import CALL_CONTEXT
 from lamina.graph.keras_tensor import KerasTensor
@@ -68,7 +73,7 @@ def _merge_shapes(first, second):
     return tuple(a if a == b else None for a, b in zip(first, second))
 
 
-def trace_output_spec(call_fn, args, kwargs, device, description, reraise=()):
+def trace_output_spec(call_fn, args, kwargs, device, description, reraise=(), real_fallback=False):
     """Runs `call_fn(*args, **kwargs)` with KerasTensors replaced by fake tensors.
 
     Args:
@@ -78,13 +83,17 @@ def trace_output_spec(call_fn, args, kwargs, device, description, reraise=()):
         description: used in the error message when tracing fails.
         reraise: exception types passed on unchanged (an op's own argument checks, whose
             messages already name the op, the argument and what was expected).
+        real_fallback: when the function looks at values (a check such as "is this matrix
+            positive-definite?"), which fake tensors cannot answer, run it once more on small real
+            stand-in tensors (identity matrices in the last two dimensions when square, else ones),
+            as Keras's torch backend does.
 
     Returns:
         The output structure with every tensor replaced by a KerasTensor.
     """
     trials = _TRIALS if _has_unknown_dims([list(args), kwargs]) else _TRIALS[:1]
     with _quiet_fake_tensor_log():
-        results = _traces(call_fn, args, kwargs, device, description, reraise, trials)
+        results = _traces(call_fn, args, kwargs, device, description, reraise, trials, real_fallback)
     return _merge_traces(results)
 
 
@@ -101,25 +110,38 @@ def _quiet_fake_tensor_log():
         logger.setLevel(saved)
 
 
-def _traces(call_fn, args, kwargs, device, description, reraise, trials):
+_VALUE_DEPENDENT = (DataDependentOutputException, DynamicOutputShapeException)
+
+
+def _stand_in(shape, dtype, device):
+    """A real tensor most value checks accept: identity matrices when the last two dims are equal."""
+    if len(shape) >= 2 and shape[-1] == shape[-2]:
+        return torch.eye(shape[-1], device=device).to(dtype).expand(shape).clone()
+    return torch.ones(shape, dtype=dtype, device=device)
+
+
+def _real_trace(call_fn, args, kwargs, device, trial):
+    def real(value):
+        if isinstance(value, KerasTensor):
+            return _stand_in(_concrete(value.shape, trial), value.dtype, device)
+        return value
+
+    with unset_fake_temporarily(), torch.no_grad():
+        outputs = call_fn(*tree.map_structure(real, list(args)), **tree.map_structure(real, dict(kwargs)))
+    return tree.map_structure(lambda t: (tuple(t.shape), t.dtype) if isinstance(t, torch.Tensor) else t, outputs)
+
+
+def _traces(call_fn, args, kwargs, device, description, reraise, trials, real_fallback=False):
     results = []
     for trial in trials:
         saved_batch, saved_training = CALL_CONTEXT.trace_batch_size, CALL_CONTEXT.training
         try:
-            with FakeTensorMode(allow_non_fake_inputs=True):
-                def fake(value):
-                    if isinstance(value, KerasTensor):
-                        return torch.empty(_concrete(value.shape, trial), dtype=value.dtype, device=device)
-                    return value
-
-                fake_args = tree.map_structure(fake, list(args))
-                fake_kwargs = tree.map_structure(fake, dict(kwargs))
-                CALL_CONTEXT.trace_batch_size = trial[0]
-                if CALL_CONTEXT.training is None:
-                    CALL_CONTEXT.training = False
-                outputs = call_fn(*fake_args, **fake_kwargs)
-                spec = tree.map_structure(
-                    lambda t: (tuple(t.shape), t.dtype) if isinstance(t, torch.Tensor) else t, outputs)
+            try:
+                spec = _fake_trace(call_fn, args, kwargs, device, trial)
+            except _VALUE_DEPENDENT:
+                if not real_fallback:
+                    raise
+                spec = _real_trace(call_fn, args, kwargs, device, trial)
         except Exception as error:  # noqa: BLE001 - re-raised with context below
             if reraise and isinstance(error, reraise):
                 raise
@@ -137,6 +159,20 @@ def _traces(call_fn, args, kwargs, device, description, reraise, trials):
             CALL_CONTEXT.trace_batch_size, CALL_CONTEXT.training = saved_batch, saved_training
         results.append(spec)
     return results
+
+
+def _fake_trace(call_fn, args, kwargs, device, trial):
+    with FakeTensorMode(allow_non_fake_inputs=True):
+        def fake(value):
+            if isinstance(value, KerasTensor):
+                return torch.empty(_concrete(value.shape, trial), dtype=value.dtype, device=device)
+            return value
+
+        CALL_CONTEXT.trace_batch_size = trial[0]
+        if CALL_CONTEXT.training is None:
+            CALL_CONTEXT.training = False
+        outputs = call_fn(*tree.map_structure(fake, list(args)), **tree.map_structure(fake, dict(kwargs)))
+        return tree.map_structure(lambda t: (tuple(t.shape), t.dtype) if isinstance(t, torch.Tensor) else t, outputs)
 
 
 def _merge_traces(results):

@@ -22,6 +22,7 @@ from lamina.layers.implicit_masks import receives_implicit_mask, warn_mask_not_a
 from lamina.layers.input_spec import assert_input_compatibility
 from lamina.layers.tracking import TrackedList, TrackedDict, wrap_container
 from lamina.layers.layer_weights import WeightsMixin, _BuildDevice, in_keras_layout
+from lamina.layers.symbolic_call import symbolic_call
 from lamina.random.seed_generator import SeedGenerator
 from lamina.utils import tree
 
@@ -183,7 +184,7 @@ class Layer(WeightsMixin, nn.Module):
         # Layers created with a non-default float dtype cast float inputs to it, as Keras does;
         # float32 layers skip the check (it costs ~2 us a call) unless float32 was asked for
         # under a mixed global policy (Keras's recipe: a float32 output layer after float16/
-        # bfloat16 ones) or a symbolic call sees a lower-precision input (graph/symbolic_call.py).
+        # bfloat16 ones) or a symbolic call sees a lower-precision input (layers/symbolic_call.py).
         compute = self._dtype_policy_name
         explicit_float32 = dtype is not None and compute == "float32" and _global_policy_is_mixed()
         self._cast_inputs_to = (backend.to_torch_dtype(compute)
@@ -429,8 +430,6 @@ class Layer(WeightsMixin, nn.Module):
         if args and _is_concrete(args[0]):
             return nn.Module.__call__(self, *args, **kwargs)
         if _is_symbolic(args) or _is_symbolic(kwargs):
-            from lamina.graph.symbolic_call import symbolic_call
-
             return symbolic_call(self, args, kwargs)
         args, kwargs = self._convert_arrays(args, kwargs)
         return nn.Module.__call__(self, *args, **kwargs)

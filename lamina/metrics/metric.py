@@ -1,34 +1,25 @@
 """The `Metric` base class: named, sum-reducible state tensors that follow the data."""
 
-import collections
-import re
-
 import torch
 
+from lamina.backend import naming
 from lamina.losses._tensor_utils import as_tensor, dtype_name, resolve_dtype
 
 __all__ = ["Metric", "auto_name", "reset_name_counters"]
 
-_name_uids = collections.defaultdict(int)
-
 
 def _to_snake_case(name):
-    name = re.sub(r"\W+", "", name)
-    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+    return naming.to_snake_case(name)
 
 
 def auto_name(class_name):
     """Keras's default metric name: snake_case class name, uniquified (`auc`, `auc_1`)."""
-    base = _to_snake_case(class_name)
-    uid = _name_uids[base]
-    _name_uids[base] += 1
-    return base if uid == 0 else f"{base}_{uid}"
+    return naming.unique_name(naming.to_snake_case(class_name), family="metrics")
 
 
 def reset_name_counters():
     """Forgets the automatic-name counters (what Keras `clear_session()` does)."""
-    _name_uids.clear()
+    naming.reset_names("metrics")
 
 
 class Metric:

@@ -4,8 +4,6 @@ Every user-facing error names the op, the argument, what was expected and what w
 these helpers all take the op's name first.
 """
 
-import torch
-
 from lamina.backend.dtypes import floatx, standardize_dtype
 from lamina.ops._dtypes import convert_to_tensor
 
@@ -27,12 +25,12 @@ def to_float_tensor(x, op=None):
     return x
 
 
-def _image_data_format():
-    try:  # `keras.config.image_data_format`, where this checkout has it.
-        from lamina.config import image_data_format
-    except ImportError:
+try:  # `keras.config.image_data_format` (lamina.backend.config), resolved once at import so
+    # that torch.compile traces a plain function call.
+    from lamina.backend.config import image_data_format as _image_data_format
+except ImportError:  # a checkout without keras.config: Keras's default
+    def _image_data_format():
         return "channels_last"
-    return image_data_format()
 
 
 def standardize_data_format(data_format, op):
@@ -99,7 +97,3 @@ def canonical_axis(axis, ndim, op, name="axis"):
         )
     return axis % max(ndim, 1)
 
-
-def same_device_float(value, like):
-    """A Python number or tensor as a tensor of `like`'s dtype and device."""
-    return torch.as_tensor(value, dtype=like.dtype, device=like.device)

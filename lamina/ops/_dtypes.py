@@ -9,8 +9,6 @@ stays float64), lists take the promoted dtype of their items; torch tensors pass
 their own device.
 """
 
-import functools
-
 import numpy as np
 import torch
 
@@ -82,14 +80,23 @@ def standardize_dtype(dtype) -> str:
     return name
 
 
+_TORCH_DTYPE_CACHE = {}
+
+
 def to_torch_dtype(dtype) -> torch.dtype:
     """The `torch.dtype` for any dtype `standardize_dtype` accepts."""
     if isinstance(dtype, torch.dtype):
         return dtype
+    if isinstance(dtype, str):
+        cached = _TORCH_DTYPE_CACHE.get(dtype)
+        if cached is not None:
+            return cached
     name = standardize_dtype(dtype)
     torch_dtype = _TORCH_DTYPES.get(name)
     if torch_dtype is None:
         raise ValueError(f"Unsupported dtype for PyTorch: {dtype!r} (Keras name {name!r}).")
+    if isinstance(dtype, str):
+        _TORCH_DTYPE_CACHE[dtype] = torch_dtype
     return torch_dtype
 
 
@@ -123,8 +130,20 @@ _UPPER_BOUNDS = _upper_bounds()
 _TO_32_BITS = {"int64": "int32", "uint64": "uint32", "float64": "float32", "complex128": "complex64"}
 
 
-@functools.lru_cache(512)
+_LUB_CACHE = {}
+
+
 def _least_upper_bound(*nodes):
+    # A plain dict, not functools.lru_cache: torch.compile traces through it without a warning.
+    cached = _LUB_CACHE.get(nodes)
+    if cached is not None:
+        return cached
+    result = _compute_least_upper_bound(nodes)
+    _LUB_CACHE[nodes] = result
+    return result
+
+
+def _compute_least_upper_bound(nodes):
     common = set.intersection(*(_UPPER_BOUNDS[n] for n in nodes))
     least = (common & set(nodes)) or {c for c in common if common <= _UPPER_BOUNDS[c]}
     if len(least) != 1:
@@ -151,6 +170,11 @@ def _resolve_weak(name, precision):
 
 def _dtype_and_weakness(value):
     """(Keras dtype name, weak?) of a dtype, a Python type or a value."""
+    if isinstance(value, torch.Tensor):  # the common case first
+        name = _TORCH_TO_NAME.get(value.dtype)
+        return (name, False) if name is not None else (standardize_dtype(value.dtype), False)
+    if isinstance(value, str):
+        return (value, False) if value in ALLOWED_DTYPES else (standardize_dtype(value), False)
     if value is int or value is float:
         return standardize_dtype(value), True
     if isinstance(value, bool):
@@ -183,7 +207,21 @@ def result_type(*dtypes):
     """
     if not dtypes:
         return floatx()
-    pairs = [_dtype_and_weakness(floatx() if d is None else d) for d in dtypes]
+    pairs = tuple(_dtype_and_weakness(floatx() if d is None else d) for d in dtypes)
+    key = (pairs, floatx())
+    cached = _RESULT_CACHE.get(key)
+    if cached is not None:
+        return cached
+    result = _promote(pairs, dtypes)
+    if len(_RESULT_CACHE) < 4096:
+        _RESULT_CACHE[key] = result
+    return result
+
+
+_RESULT_CACHE = {}
+
+
+def _promote(pairs, dtypes):
     for name, _ in pairs:
         if name in FLOAT8_TYPES:
             raise ValueError(f"There is no implicit conversion from float8 dtypes to others; cast explicitly. "

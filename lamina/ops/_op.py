@@ -29,7 +29,7 @@ itself plus one `isinstance` scan of the arguments.
 import functools
 import inspect
 
-from lamina.graph.keras_tensor import KerasTensor
+from lamina.graph.keras_tensor import KerasTensor, OperationHooks
 
 __all__ = ["keras_op", "OpDefinition", "OP_REGISTRY", "get_op_definition"]
 
@@ -56,12 +56,17 @@ def _contains_symbolic(value, depth=0) -> bool:
 
 
 def _has_symbolic(args, kwargs) -> bool:
+    # Runs on every eager op call: plain isinstance checks first, recursion only into containers.
     for value in args:
-        if _contains_symbolic(value):
+        if isinstance(value, KerasTensor):
+            return True
+        if isinstance(value, (list, tuple, dict)) and _contains_symbolic(value):
             return True
     if kwargs:
         for value in kwargs.values():
-            if _contains_symbolic(value):
+            if isinstance(value, KerasTensor):
+                return True
+            if isinstance(value, (list, tuple, dict)) and _contains_symbolic(value):
                 return True
     return False
 
@@ -184,8 +189,9 @@ class OpDefinition:
 
     def symbolic_call(self, args, kwargs, name=None):
         """Records one graph node for `fn(*args, **kwargs)` on symbolic tensors; returns its outputs."""
-        from lamina.graph.module_interop import NOT_FOUND, intercept_module_call
         from lamina.layers.core.torch_op import KerasOp
+        from lamina.layers.module_interop import NOT_FOUND, intercept_module_call
+        from lamina.layers.symbolic_call import symbolic_call
 
         # Inside a plain torch.nn.Module's forward, the whole module becomes one node.
         output = intercept_module_call()
@@ -199,7 +205,9 @@ class OpDefinition:
                     f"configuration), but received a symbolic tensor {_symbolic_in(value)!r}. Pass a number, "
                     f"string, tuple or list; use a value computed from the shape (`x.shape`) when it depends "
                     f"on an input.")
-        return KerasOp(self, config, name=name)(*call_args, **call_kwargs)
+        # Straight to the symbolic call (not Layer.__call__, whose eager fast path looks only at the
+        # first argument: `ops.add(torch.ones(3), x)` is symbolic too).
+        return symbolic_call(KerasOp(self, config, name=name), call_args, call_kwargs)
 
 
 def _symbolic_in(value):
@@ -242,3 +250,7 @@ def keras_op(class_name, *, config=(), module="numpy", output_spec=None):
         return op
 
     return decorate
+
+
+# Python operators on KerasTensors (`x + y`, `x[:, 0]`) record the registered op of Keras's class.
+OperationHooks.keras_op = get_op_definition

@@ -2,8 +2,6 @@
 
 import re
 
-import torch
-
 from lamina.ops import _dtypes
 from lamina.ops._op import keras_op
 

@@ -107,6 +107,9 @@ def cholesky_inverse(x, upper=False):
 def det(x):
     """Determinant of square matrices (`np.linalg.det`; torch `torch.linalg.det`).
 
+    Args:
+        x: Tensor of shape `(..., M, M)`; integers become `floatx()`.
+
     Example:
         >>> det(torch.eye(3) * 2)
         tensor(8.)
@@ -118,6 +121,9 @@ def det(x):
 def eig(x):
     """Eigenvalues and eigenvectors of general square matrices, complex (`np.linalg.eig`;
     torch `torch.linalg.eig`).
+
+    Args:
+        x: Tensor of shape `(..., M, M)`.
 
     Returns:
         `(eigenvalues, eigenvectors)` of shapes `(..., M)` and `(..., M, M)`.
@@ -134,6 +140,9 @@ def eigh(x):
     """Eigenvalues (ascending) and eigenvectors of symmetric/Hermitian matrices
     (`np.linalg.eigh`; torch `torch.linalg.eigh`).
 
+    Args:
+        x: Symmetric (Hermitian) tensor of shape `(..., M, M)`; only the lower triangle is read.
+
     Returns:
         `(eigenvalues, eigenvectors)` of shapes `(..., M)` and `(..., M, M)`.
 
@@ -147,6 +156,9 @@ def eigh(x):
 @keras_op("Inv", module="linalg")
 def inv(x):
     """Inverse of square matrices (`np.linalg.inv`; torch `torch.linalg.inv`).
+
+    Args:
+        x: Invertible tensor of shape `(..., M, M)`.
 
     Example:
         >>> inv(torch.eye(2) * 2)
@@ -226,6 +238,9 @@ def lstsq(a, b, rcond=None):
 def lu_factor(x):
     """LU factorization with partial pivoting (`scipy.linalg.lu_factor`; torch
     `torch.linalg.lu_factor`), pivots 0-based as SciPy.
+
+    Args:
+        x: Tensor of shape `(..., M, N)`.
 
     Returns:
         `(lu, pivots)`: the packed factors `(..., M, N)` and int32 pivots `(..., min(M, N))`.

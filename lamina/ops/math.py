@@ -5,14 +5,13 @@ Each op is one eager torch function decorated with `keras_op`; the symbolic call
 """
 
 import collections
-import math as _math
 
 import torch
 import torch.nn.functional as F
 
 from lamina.backend.dtypes import dtype_name, floatx, standardize_dtype
 from lamina.ops._args import check_choice, to_float_tensor
-from lamina.ops._dtypes import convert_to_tensor, result_type
+from lamina.ops._dtypes import convert_to_tensor
 from lamina.ops._op import keras_op
 
 __all__ = [
@@ -89,7 +88,16 @@ def _segment_reduce(op, data, segment_ids, num_segments, reduce):
     return out[:num_segments]
 
 
-@keras_op("SegmentSum", config=("num_segments", "sorted"), module="math")
+def _segment_spec(data, segment_ids, num_segments=None, sorted=False):
+    # How many segments there are is only known from the ids unless `num_segments` says it.
+    from lamina.graph.keras_tensor import KerasTensor
+
+    if len(data.shape) < 1:
+        raise ValueError("segment reduction: `data` must have rank >= 1, received a scalar.")
+    return KerasTensor((num_segments,) + tuple(data.shape[1:]), dtype=data.dtype)
+
+
+@keras_op("SegmentSum", config=("num_segments", "sorted"), module="math", output_spec=_segment_spec)
 def segment_sum(data, segment_ids, num_segments=None, sorted=False):
     """Sum of the rows of `data` that share a segment id (`tf.math.unsorted_segment_sum`;
     torch `scatter_reduce(..., "sum")`).
@@ -110,7 +118,8 @@ def segment_sum(data, segment_ids, num_segments=None, sorted=False):
     return _segment_reduce("segment_sum", data, segment_ids, num_segments, "sum")
 
 
-@keras_op("SegmentMax", config=("num_segments", "sorted"), module="math")
+@keras_op("SegmentMax", config=("num_segments", "sorted"), module="math",
+          output_spec=_segment_spec)
 def segment_max(data, segment_ids, num_segments=None, sorted=False):
     """Maximum of the rows of `data` that share a segment id (`tf.math.unsorted_segment_max`;
     torch `scatter_reduce(..., "amax")`). Empty segments hold `-inf` (the dtype's minimum for
@@ -129,7 +138,8 @@ def segment_max(data, segment_ids, num_segments=None, sorted=False):
     return _segment_reduce("segment_max", data, segment_ids, num_segments, "amax")
 
 
-@keras_op("SegmentMin", config=("num_segments", "sorted"), module="math")
+@keras_op("SegmentMin", config=("num_segments", "sorted"), module="math",
+          output_spec=_segment_spec)
 def segment_min(data, segment_ids, num_segments=None, sorted=False):
     """Minimum of the rows of `data` that share a segment id (`tf.math.unsorted_segment_min`;
     torch `scatter_reduce(..., "amin")`). Empty segments hold `inf`.
@@ -147,7 +157,8 @@ def segment_min(data, segment_ids, num_segments=None, sorted=False):
     return _segment_reduce("segment_min", data, segment_ids, num_segments, "amin")
 
 
-@keras_op("SegmentProd", config=("num_segments", "sorted"), module="math")
+@keras_op("SegmentProd", config=("num_segments", "sorted"), module="math",
+          output_spec=_segment_spec)
 def segment_prod(data, segment_ids, num_segments=None, sorted=False):
     """Product of the rows of `data` that share a segment id (`tf.math.unsorted_segment_prod`;
     torch `scatter_reduce(..., "prod")`). Empty segments hold 1.
@@ -230,6 +241,13 @@ def in_top_k(targets, predictions, k):
         raise ValueError(
             f"in_top_k: `k` must be an int in [1, {predictions.shape[-1]}], received k={k!r}."
         )
+    if not torch.compiler.is_compiling() and targets.numel():
+        low, high = int(targets.min()), int(targets.max())
+        if low < 0 or high >= predictions.shape[-1]:
+            raise ValueError(
+                f"in_top_k: `targets` holds class indices in [{low}, {high}], but `predictions` "
+                f"has {predictions.shape[-1]} classes."
+            )
     kth_largest = torch.topk(predictions, k, dim=-1).values[..., -1:]
     target_values = torch.take_along_dim(predictions, targets.long()[:, None], dim=-1)
     return (target_values >= kth_largest)[:, 0]
@@ -289,7 +307,9 @@ def cdist(x, y):
             "cdist: the batch dimensions of `x` and `y` must broadcast, received shapes "
             f"x={tuple(x.shape)}, y={tuple(y.shape)}."
         ) from None
-    dtype = standardize_dtype(result_type(x.dtype, y.dtype, float))
+    dtype = torch.promote_types(x.dtype, y.dtype)
+    if not dtype.is_floating_point:
+        dtype = standardize_dtype(floatx())
     diff = x.to(dtype).unsqueeze(-2) - y.to(dtype).unsqueeze(-3)
     out = torch.sqrt(torch.sum(diff * diff, dim=-1))
     return out.expand(tuple(batch) + out.shape[-2:])
@@ -586,6 +606,9 @@ def istft(x, sequence_length, sequence_stride, fft_length, length=None, window="
 def rsqrt(x):
     """Reciprocal square root `1 / sqrt(x)` (torch `torch.rsqrt`). Integers give `floatx()`.
 
+    Args:
+        x: Input tensor (positive values for a finite result).
+
     Example:
         >>> rsqrt(torch.tensor([4.0]))
         tensor([0.5000])
@@ -596,6 +619,9 @@ def rsqrt(x):
 @keras_op("Erf", module="math")
 def erf(x):
     """Gauss error function (`scipy.special.erf`; torch `torch.erf`). Integers give `floatx()`.
+
+    Args:
+        x: Input tensor.
 
     Example:
         >>> erf(torch.tensor([0.0]))
@@ -608,6 +634,9 @@ def erf(x):
 def erfc(x):
     """Complementary error function `1 - erf(x)` (`scipy.special.erfc`; torch `torch.erfc`).
 
+    Args:
+        x: Input tensor.
+
     Example:
         >>> erfc(torch.tensor([0.0]))
         tensor([1.])
@@ -618,6 +647,9 @@ def erfc(x):
 @keras_op("Erfinv", module="math")
 def erfinv(x):
     """Inverse error function (`scipy.special.erfinv`; torch `torch.erfinv`).
+
+    Args:
+        x: Input tensor with values in [-1, 1] (±1 give ±inf).
 
     Example:
         >>> erfinv(torch.tensor([0.0]))
@@ -654,6 +686,9 @@ def view_as_complex(x):
     """Pairs `(..., 2)` of (real, imag) as a complex64 tensor of shape `(...)`
     (torch `torch.view_as_complex`).
 
+    Args:
+        x: Real tensor of shape `(..., 2)`.
+
     Example:
         >>> view_as_complex(torch.tensor([1.0, 2.0]))
         tensor(1.+2.j)
@@ -670,6 +705,9 @@ def view_as_complex(x):
 @keras_op("ViewAsReal", module="math")
 def view_as_real(x):
     """A complex tensor as real pairs of shape `(..., 2)` (torch `torch.view_as_real`).
+
+    Args:
+        x: Complex tensor (a real one gets a zero imaginary part).
 
     Example:
         >>> view_as_real(torch.tensor(1.0 + 2.0j))

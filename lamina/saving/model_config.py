@@ -138,6 +138,9 @@ def functional_to_config(model) -> dict:
             kwargs = {k: v for k, v in node.call_kwargs.items()
                       if not (hasattr(v, "_keras_history") and v._keras_history is None)}
             kwargs.update(getattr(node, "keras_recorded_kwargs", {}))
+            if getattr(node, "keras_written_form", None) is not None:
+                args, named = layer.written_call(args, node.keras_written_form)
+                kwargs.update(named)
             nodes.append({"args": serialize_node_value(list(args), tensor_config, where),
                           "kwargs": serialize_node_value(kwargs, tensor_config, where)})
         entry["inbound_nodes"] = nodes
@@ -369,16 +372,28 @@ def functional_from_config(config, custom_objects=None, safe_mode=None, cls=None
             default = bool(getattr(layer, "_call_training_default", False))
             if _KERAS_WRITTEN.get() and "training" in kwargs and kwargs["training"] is default:
                 recorded["training"] = kwargs.pop("training")
+            written_form = None
             if hasattr(layer, "positional_call"):  # an op node: Keras may name call arguments
+                written_form = (len(args), list(kwargs))
                 args, kwargs = layer.positional_call(args, kwargs)
             try:
-                layer(*args, **kwargs)
+                if written_form is not None:
+                    # An op node's first argument may be a constant tensor: record it symbolically
+                    # (Layer.__call__'s eager fast path looks only at the first argument).
+                    from lamina.layers.symbolic_call import symbolic_call
+
+                    symbolic_call(layer, args, kwargs)
+                else:
+                    layer(*args, **kwargs)
             except Exception as error:
                 raise LoadError(f"Could not call layer '{name}' while rebuilding the graph: "
                                 f"{type(error).__name__}: {error}") from error
             if recorded:
                 # Written back on save, so the file re-saves as Keras wrote it.
                 layer._inbound_nodes[-1].keras_recorded_kwargs = recorded
+            if written_form is not None and written_form[1]:
+                # An op call Keras wrote with named arguments is written back the same way.
+                layer._inbound_nodes[-1].keras_written_form = written_form
             done[name] += 1
             remaining -= 1
             queue.extend(waiting.pop(name, ()))

@@ -133,3 +133,41 @@ ERRORS = [
 def test_errors_name_op_and_argument(call, message):
     with pytest.raises((ValueError, TypeError), match=message):
         call()
+
+
+# ------------------------------------------------------------------------------- contract
+
+from tests.ops._keras_cases import check_contract, keras_table  # noqa: E402
+
+KERAS = keras_table("linalg")
+
+
+def test_every_keras_linalg_name_and_nothing_else():
+    assert sorted(KERAS) == sorted(L.__all__)
+
+
+@pytest.mark.parametrize("name", sorted(KERAS))
+def test_contract_with_keras(name):
+    check_contract(getattr(L, name), KERAS[name], "linalg")
+
+
+def test_symbolic_shapes():
+    import lamina
+
+    x = lamina.Input((4, 3))
+    u, s, vh = L.svd(x)
+    assert (u.shape, s.shape, vh.shape) == ((None, 4, 4), (None, 3), (None, 3, 3))
+    q, r = L.qr(x)
+    assert (q.shape, r.shape) == ((None, 4, 3), (None, 3, 3))
+    square = lamina.Input((3, 3))
+    assert L.det(square).shape == (None,)
+    assert L.solve(square, lamina.Input((3, 2))).shape == (None, 3, 2)
+    assert L.norm(x, axis=(-2, -1)).shape == (None,)
+    assert L.matrix_rank(x).shape == (None,) and str(L.matrix_rank(x).dtype) == "torch.int32"
+
+
+def test_docstring_examples_are_true():
+    from tests.ops._keras_cases import run_doctests
+
+    failed, attempted = run_doctests("lamina.ops.linalg")
+    assert attempted > 0 and failed == 0

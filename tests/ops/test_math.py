@@ -75,6 +75,11 @@ def test_top_k_values_indices_and_errors():
         m.top_k(x, 5)
 
 
+def test_in_top_k_rejects_out_of_range_targets():
+    with pytest.raises(ValueError, match="in_top_k: `targets` holds class indices in \\[0, 3\\]"):
+        m.in_top_k(torch.tensor([0, 3]), torch.ones(2, 3), 1)
+
+
 def test_in_top_k_counts_ties():
     predictions = torch.tensor([[0.1, 0.5, 0.5], [0.9, 0.05, 0.05]])
     assert m.in_top_k(torch.tensor([2, 1]), predictions, 1).tolist() == [True, False]
@@ -225,3 +230,58 @@ def test_gradients_flow():
     loss = loss + m.rfft(x)[0].sum() + m.cdist(x, x + 1).sum()
     loss.backward()
     assert x.grad is not None and torch.isfinite(x.grad).all()
+
+
+# ------------------------------------------------------------------------------- contract
+
+from tests.ops._keras_cases import check_contract, keras_table  # noqa: E402
+
+KERAS = keras_table("ops", module="keras.src.ops.math")
+
+
+def test_every_keras_math_name_and_nothing_else():
+    assert sorted(KERAS) == sorted(m.__all__)
+
+
+@pytest.mark.parametrize("name", sorted(KERAS))
+def test_contract_with_keras(name):
+    check_contract(getattr(m, name), KERAS[name], "math")
+
+
+def test_symbolic_shapes():
+    import lamina
+
+    ids = lamina.Input((), dtype="int32")
+    assert m.segment_sum(lamina.Input((3,)), ids).shape == (None, 3)  # the ids decide
+    assert m.segment_max(lamina.Input((3,)), ids, num_segments=5).shape == (5, 3)
+    values, indices = m.top_k(lamina.Input((9,)), 2)
+    assert values.shape == indices.shape == (None, 2) and str(indices.dtype) == "torch.int32"
+    real, imag = m.stft(lamina.Input((32,)), 8, 4, 8)
+    assert real.shape == imag.shape == (None, 9, 5)
+    assert m.istft((real, imag), 8, 4, 8).shape == (None, 32)
+    assert m.rfft(lamina.Input((16,)))[0].shape == (None, 9)
+    assert m.extract_sequences(lamina.Input((10,)), 4, 3).shape == (None, 3, 4)
+    assert m.logsumexp(lamina.Input((4, 5)), axis=1, keepdims=True).shape == (None, 1, 5)
+    assert m.cdist(lamina.Input((4, 3)), lamina.Input((6, 3))).shape == (None, 4, 6)
+
+
+def test_docstring_examples_are_true():
+    from tests.ops._keras_cases import run_doctests
+
+    failed, attempted = run_doctests("lamina.ops.math")
+    assert attempted > 0 and failed == 0
+
+
+GRADCHECK = [
+    ("segment_max", lambda x: m.segment_max(x, torch.tensor([0, 1, 1, 2]), num_segments=3)),
+    ("istft", lambda x: m.istft((x[:, :5], x[:, 5:10]), 8, 4, 8)),
+    ("logsumexp", lambda x: m.logsumexp(x, axis=1)),
+    ("cdist", lambda x: m.cdist(x, x.flip(0) + 0.5)),
+    ("erfinv", lambda x: m.erfinv(torch.tanh(x) * 0.9)),
+]
+
+
+@pytest.mark.parametrize("name,fn", GRADCHECK, ids=[g[0] for g in GRADCHECK])
+def test_gradients_match_finite_differences(name, fn):
+    x = torch.randn(4, 10, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(fn, (x,), eps=1e-6, atol=1e-5, fast_mode=True)

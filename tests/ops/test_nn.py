@@ -7,15 +7,37 @@ import pytest
 import torch
 
 import lamina.ops.nn as nn
-from tests.ops._keras_cases import assert_case_matches, check_contract, keras_table, load_cases
+from tests.ops._keras_cases import (
+    assert_case_matches,
+    check_contract,
+    keras_table,
+    load_cases,
+    run_symbolic,
+)
 
 CASES, ARRAYS = load_cases("nn")
 KERAS = keras_table("nn")
+MODULES = [f"lamina.ops.nn.{name}" for name in (
+    "activations",
+    "attention",
+    "conv",
+    "ctc",
+    "layout",
+    "losses",
+    "normalization",
+    "pooling",
+)]
 
 
 @pytest.mark.parametrize("name,spec", CASES, ids=[c[0] for c in CASES])
 def test_matches_keras(name, spec):
     assert_case_matches(spec, ARRAYS)
+
+
+@pytest.mark.parametrize("name,spec", CASES, ids=[c[0] for c in CASES])
+def test_symbolic_call_gives_kerass_shapes_and_dtypes(name, spec):
+    got, want = run_symbolic(spec, ARRAYS)
+    assert got == want
 
 
 def test_every_op_has_a_keras_case():
@@ -120,6 +142,7 @@ ERRORS = [
     (lambda: nn.multi_hot(torch.tensor([1])), "multi_hot: `num_classes` must be given"),
     (lambda: nn.categorical_crossentropy(torch.ones(2, 3), torch.ones(2, 4)), "same shape"),
     (lambda: nn.sparse_categorical_crossentropy(torch.ones(3), torch.ones(2, 4)), "without the class axis"),
+    (lambda: nn.sparse_categorical_crossentropy(torch.tensor([0, 5]), torch.ones(2, 5)), "class indices in \\[0, 5\\], but `output` has 5 classes"),
     (lambda: nn.batch_normalization(torch.ones(2, 3), torch.ones(2), torch.ones(3), axis=-1), "`mean` must hold one value per channel"),
     (lambda: nn.moments(torch.ones(2, 3), axes=[2]), "moments: `axes`=2 is out of range"),
     (lambda: nn.normalize(torch.ones(3), order=0), "normalize: `order` must be an int >= 1"),
@@ -139,3 +162,84 @@ ERRORS = [
 def test_errors_name_op_argument_and_value(call, message):
     with pytest.raises((ValueError, TypeError), match=message):
         call()
+
+
+def test_ops_trace_under_torch_compile_fullgraph():
+    # One function over nn, image, math and linalg ops: no graph breaks, same values as eager.
+    from lamina import ops
+
+    def f(x, q, img, sig):
+        y = ops.average_pool(ops.conv(x, torch.ones(3, 3, 3, 4), 2, "same"), 2, padding="same")
+        a = ops.dot_product_attention(q, q, q, is_causal=True)
+        r = ops.image.resize(img, (5, 7), "bicubic", antialias=True)
+        t = ops.image.affine_transform(img, torch.tensor([1.0, 0.1, 0.3, -0.1, 1.0, 0.2, 0, 0]))
+        s = ops.stft(sig, 8, 4, 8)[0]
+        return y.sum() + a.sum() + r.sum() + t.sum() + s.sum() + ops.top_k(sig, 3).values.sum()
+
+    torch.manual_seed(0)
+    args = (torch.randn(2, 9, 8, 3), torch.randn(2, 4, 2, 8), torch.rand(2, 9, 12, 3),
+            torch.randn(2, 32))
+    # backend="eager": dynamo must trace it whole (fullgraph); code generation is not under test.
+    compiled = torch.compile(f, fullgraph=True, backend="eager")
+    torch.testing.assert_close(compiled(*args), f(*args), rtol=1e-4,
+                               atol=1e-3)
+
+
+def test_synchronized_moments_pool_statistics_across_processes(monkeypatch):
+    # Two "processes" holding halves of a batch: the all-reduce is simulated by adding the other
+    # half's sums, so the result must be the statistics of the whole batch.
+    from lamina.ops.nn import normalization
+
+    full = torch.randn(6, 4, dtype=torch.float64)
+    halves = [full[:3], full[3:]]
+    sums = {}
+
+    def fake_all_reduce(tensor):
+        key = tuple(tensor.shape)
+        other = sums[key]
+        return tensor + other
+
+    monkeypatch.setattr(normalization, "_world_size", lambda: 2)
+    monkeypatch.setattr(normalization, "_all_reduce_sum", fake_all_reduce)
+    # What the second process contributes to each all-reduce.
+    other = halves[1]
+    sums[(2, 1, 4)] = torch.stack([other.sum(0, keepdim=True), (other * other).sum(0, keepdim=True)])
+    sums[()] = torch.tensor(3.0, dtype=torch.float64)
+    mean, variance = nn.moments(halves[0], axes=[0], synchronized=True)
+    torch.testing.assert_close(mean, full.mean(0))
+    torch.testing.assert_close(variance, full.var(0, correction=0))
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_docstring_examples_are_true(module):
+    from tests.ops._keras_cases import run_doctests
+
+    failed, attempted = run_doctests(module)
+    assert attempted > 0 and failed == 0
+
+
+def test_attention_bias_with_is_causal_adds_the_causal_mask():
+    q = torch.randn(1, 4, 1, 8, dtype=torch.float64)
+    bias = torch.randn(1, 1, 4, 4, dtype=torch.float64)
+    causal = torch.full((4, 4), float("-inf"), dtype=torch.float64).triu(1)
+    expected = nn.dot_product_attention(q, q, q, bias=bias + causal)
+    torch.testing.assert_close(nn.dot_product_attention(q, q, q, bias=bias, is_causal=True),
+                               expected)
+
+
+GRADCHECK = [
+    ("conv_same_strided", lambda x: nn.conv(x, x[0, :3, :3, :].unsqueeze(-1).expand(3, 3, 2, 2),
+                                            2, "same")),
+    ("conv_transpose", lambda x: nn.conv_transpose(x, x[0, :2, :2, :].unsqueeze(-1).expand(2, 2, 2, 2), 2, "same")),
+    ("average_pool_same", lambda x: nn.average_pool(x, 3, 2, "same")),
+    ("layer_norm_axes", lambda x: nn.layer_normalization(x, axis=[1, 3])),
+    ("normalize_l1", lambda x: nn.normalize(x, axis=-1, order=1)),
+    ("attention_masked", lambda x: nn.dot_product_attention(
+        x, x, x, mask=torch.tensor([[True, False, True, True]] * 4))),
+]
+
+
+@pytest.mark.parametrize("name,fn", GRADCHECK, ids=[g[0] for g in GRADCHECK])
+def test_gradients_match_finite_differences(name, fn):
+    x = torch.randn(1, 4, 4, 2, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(fn, (x,), eps=1e-6, atol=1e-5, fast_mode=True)

@@ -53,7 +53,8 @@ def test_class_name_and_config_match_keras(name):
 
 
 @pytest.mark.parametrize("name", sorted(KERAS))
-def test_docstring_names_numpy_equivalent_and_has_args(name):
+def test_docstring_first_line_names_numpy_and_torch_equivalents(name):
     doc = getattr(np_ops, name).__doc__ or ""
-    assert "NumPy" in doc.split("\n\n")[0] or "NumPy" in doc[:400], name
-    assert "Args:" in doc and "Example:" in doc, name
+    first_line = doc.split("\n")[0]
+    assert "NumPy" in first_line and "torch" in first_line, first_line
+    assert "Args:" in doc and "Returns:" in doc and "Example:" in doc, name

@@ -48,7 +48,7 @@ def test_fills():
     assert knp.ones(4, dtype="int8").dtype == torch.int8 and knp.zeros(2).dtype == torch.float32
     assert knp.empty((2, 2)).shape == (2, 2)
     check(knp.full((2, 3), 7), np.full((2, 3), 7))
-    assert knp.full((2,), 7).dtype == torch.int32 and knp.full((2,), 7.0).dtype == torch.float32
+    assert knp.full((2,), 7).dtype == torch.float32 and knp.full((2,), 7, dtype="int32").dtype == torch.int32
     check(knp.full((2, 3), [1.0, 2.0, 3.0]), np.full((2, 3), [1.0, 2.0, 3.0]))
     x = np.arange(6, dtype=np.int8).reshape(2, 3)
     for name in ("zeros_like", "ones_like"):

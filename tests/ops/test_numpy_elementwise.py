@@ -177,3 +177,13 @@ def test_binary_gradients(name):
     a = torch.from_numpy(POS[:2, :2].astype(np.float64)).requires_grad_()
     b = torch.from_numpy(ABOVE1[:2, :2].astype(np.float64)).requires_grad_()
     assert torch.autograd.gradcheck(getattr(knp, name), (a, b))
+
+
+def test_complex_inputs():
+    z = np.array([1 + 2j, -3 - 4j, 0j], np.complex64)
+    for name in ("real", "imag", "conj", "conjugate", "angle", "abs", "sign", "square", "negative", "exp", "sqrt"):
+        check(getattr(knp, name)(z).real, getattr(np, name)(z).real, rtol=1e-5)
+        check(getattr(knp, name)(z).imag if getattr(knp, name)(z).is_complex() else torch.zeros(3),
+              np.imag(getattr(np, name)(z)), rtol=1e-5)
+    assert knp.var(z).dtype == torch.float32
+    check(knp.var(z), np.var(z), rtol=1e-5)

@@ -63,13 +63,16 @@ def test_where_and_select():
     check(knp.where(A > 0, A, B), np.where(A > 0, A, B))
     check(knp.where(A > 0, A, 0.0), np.where(A > 0, A, 0.0))
     assert knp.where(A > 0, I1, 0).dtype == torch.int32
-    check(knp.where(A > 0), np.stack(np.where(A > 0)))
+    for ours, ref in zip(knp.where(A > 0), np.where(A > 0)):
+        check(ours, ref)
     x = np.arange(8)
     check(knp.select([x < 3, x > 5], [x, x ** 2], 42), np.select([x < 3, x > 5], [x, x ** 2], 42))
     with pytest.raises(ValueError, match="ops.where: pass both `x1` and `x2`, or neither"):
         knp.where(A > 0, A)
     with pytest.raises(ValueError, match="ops.select: `condlist` and `choicelist` must have the same length"):
         knp.select([x < 3], [x, x])
+    with pytest.raises(ValueError, match=r"ops.select: the shapes of .*`condlist\[0\]` \(8,\).*`choicelist\[0\]` \(3,\)"):
+        knp.select([x < 3], [np.ones(3)])
     with pytest.raises(ValueError, match=r"ops.where: the shapes of `condition` \(3, 4\), `x1` \(3,\)"):
         knp.where(A > 0, np.ones(3), 0.0)
 

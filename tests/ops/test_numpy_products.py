@@ -88,6 +88,8 @@ def test_product_errors():
         knp.einsum("ij,jk->ik", r(2, 3), r(4, 5))
     with pytest.raises(ValueError, match=r"ops.tensordot: axis 1 of `x1` \(4\) and axis 0 of `x2` \(3\)"):
         knp.tensordot(r(3, 4), r(3, 4), axes=1)
+    with pytest.raises(ValueError, match=r"ops.cross: the vectors of `x1` \(4, 3\) and `x2` \(5, 3\) do not broadcast"):
+        knp.cross(r(4, 3), r(5, 3))
     with pytest.raises(ValueError, match="ops.cross: the vector axis of `x1` must have size 2 or 3"):
         knp.cross(r(4), r(3))
 

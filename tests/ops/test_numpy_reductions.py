@@ -146,6 +146,8 @@ def test_diff_trace_trapezoid():
     check(knp.trapezoid(X, dx=0.5, axis=0), np.trapezoid(X, dx=0.5, axis=0), rtol=1e-5)
     xs = np.array([0.0, 0.5, 2.0, 2.5, 4.0], np.float32)
     check(knp.trapezoid(X, x=xs), np.trapezoid(X, x=xs), rtol=1e-5)
+    with pytest.raises(ValueError, match=r"ops.trapezoid: `x` must have one sample point per value of `y` along axis -1 \(5\)"):
+        knp.trapezoid(X, x=xs[:3])
 
 
 def test_bad_axes_are_clear_errors():

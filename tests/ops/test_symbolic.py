@@ -176,3 +176,36 @@ def test_python_operators_record_the_registered_keras_op(scratch_registry):
     assert node.operation.summary_class_name == "Subtract" and node.call_args == (2, x)
     model = keras.Model(x, y)
     torch.testing.assert_close(model(torch.ones(1, 3)), torch.ones(1, 3))
+
+
+def test_ops_that_check_values_are_traced_on_real_stand_ins(scratch_registry):
+    @keras_op("ToyCholesky", module="linalg")
+    def toy_cholesky(x):
+        factor, info = torch.linalg.cholesky_ex(x)
+        if bool((info != 0).any()):  # a value check fake tensors cannot answer
+            raise ValueError("ops.toy_cholesky: the input is not positive-definite.")
+        return factor
+
+    x = keras.Input((3, 3))
+    y = toy_cholesky(x)
+    assert y.shape == (None, 3, 3)
+    spd = torch.eye(3).expand(2, 3, 3) * 4.0
+    torch.testing.assert_close(keras.Model(x, y)(spd), torch.eye(3).expand(2, 3, 3) * 2.0)
+
+
+def test_constants_on_the_left_of_symbolic_tensors(tmp_path):
+    import numpy as np
+
+    from lamina import ops
+
+    x = keras.Input((3,))
+    outputs = [np.full(3, 2.0, dtype="float32") + x, torch.full((3,), 3.0) * x, ops.subtract(torch.ones(3), x)]
+    assert all(isinstance(o, keras.KerasTensor) and o.shape == (None, 3) for o in outputs)
+    model = keras.Model(x, outputs)
+    data = torch.ones(2, 3)
+    expected = [data + 2.0, data * 3.0, 1.0 - data]
+    for out, ref in zip(model(data), expected):
+        torch.testing.assert_close(out, ref)
+    model.save(tmp_path / "m.keras")
+    for out, ref in zip(keras.models.load_model(tmp_path / "m.keras")(data), expected):
+        torch.testing.assert_close(out, ref)

@@ -165,6 +165,103 @@ case("ctc_decode_beam", "nn.ctc_decode", [ctc_logits, np.array([8, 5, 7])],
      {"strategy": "beam_search", "beam_width": 6, "top_paths": 3}, tolerance=1e-4)
 
 
+# ---------------------------------------------------------------- image
+IMG = rand(2, 9, 12, 3, low=0.0, high=1.0)
+IMG_CF = np.transpose(IMG, (0, 3, 1, 2)).copy()
+for i, kwargs in enumerate([
+    {"size": (5, 7)},
+    {"size": (17, 20)},
+    {"size": (5, 7), "antialias": True},
+    {"size": (4, 4), "interpolation": "nearest"},
+    {"size": (20, 18), "interpolation": "nearest"},
+    {"size": (6, 5), "interpolation": "bicubic"},
+    {"size": (14, 15), "interpolation": "bicubic"},
+    {"size": (6, 5), "interpolation": "bicubic", "antialias": True},
+    {"size": (6, 8), "interpolation": "lanczos3"},
+    {"size": (13, 16), "interpolation": "lanczos5"},
+    {"size": (6, 6), "crop_to_aspect_ratio": True},
+    {"size": (6, 6), "pad_to_aspect_ratio": True, "fill_value": 0.5},
+    {"size": (8, 4), "pad_to_aspect_ratio": True},
+]):
+    case(f"resize_{i}", "image.resize", [IMG], kwargs, tolerance=2e-5)
+case("resize_cf", "image.resize", [IMG_CF], {"size": (5, 7), "data_format": "channels_first"})
+# Integer results may differ by 1 where the float result is within rounding of x.5.
+case("resize_uint8", "image.resize", [(IMG * 255).astype("uint8")], {"size": (5, 7)},
+     tolerance=1)
+case("resize_single", "image.resize", [IMG[0]], {"size": (4, 6), "interpolation": "bicubic"})
+case("scale_and_translate", "image.scale_and_translate",
+     [IMG, (2, 6, 8, 3), np.array([0.7, 0.6], "float32"), np.array([0.5, -1.0], "float32")],
+     {"spatial_dims": (1, 2), "method": "cubic"})
+case("scale_and_translate_linear_noaa", "image.scale_and_translate",
+     [IMG, (2, 12, 5, 3), np.array([1.4, 0.4], "float32"), np.array([0.0, 0.3], "float32")],
+     {"spatial_dims": (1, 2), "method": "linear", "antialias": False})
+TRANSFORMS = np.array([[1.1, 0.2, -1.0, -0.1, 0.9, 1.5, 0.0, 0.0],
+                       [0.8, -0.3, 2.0, 0.25, 1.2, -2.0, 0.0, 0.0]], "float32")
+for mode in ("constant", "nearest", "wrap", "mirror", "reflect"):
+    case(f"affine_{mode}", "image.affine_transform", [IMG, TRANSFORMS],
+         {"fill_mode": mode, "fill_value": 0.25})
+# Nearest sampling: coordinates kept off x.5, where the order of float operations decides.
+case("affine_nearest_interp", "image.affine_transform", [IMG, TRANSFORMS + np.array([0.013] * 6 + [0, 0], "float32")],
+     {"interpolation": "nearest"})
+# Projective transforms (c0, c1 != 0) are left out: Keras 3.15 (JAX and torch backends) adds
+# c0 * channel, c1 * channel to the coordinates instead of dividing by c0 x + c1 y + 1 as its
+# docstring (and TensorFlow) say; lamina divides (tested against NumPy in test_image.py).
+case("affine_single_cf", "image.affine_transform", [IMG_CF[0], TRANSFORMS[0]],
+     {"data_format": "channels_first", "fill_mode": "reflect"})
+START = np.array([[[0, 0], [11, 0], [0, 8], [11, 8]], [[1, 1], [10, 0], [0, 7], [11, 8]]], "float32")
+END = np.array([[[1, 0], [10, 1], [0, 8], [11, 7]], [[0, 0], [11, 0], [0, 8], [11, 8]]], "float32")
+case("perspective", "image.perspective_transform", [IMG, START, END], {}, tolerance=1e-4)
+case("perspective_nearest_fill", "image.perspective_transform", [IMG, START, END],
+     {"interpolation": "nearest", "fill_value": 0.5}, tolerance=1e-4)
+VOLUME = rand(4, 5, 6)
+COORDS = RNG.uniform(-1.5, 6.5, size=(3, 7, 2)).astype("float32")
+for mode in ("constant", "nearest", "wrap", "mirror", "reflect"):
+    for order in (0, 1):
+        case(f"map_coordinates_{mode}_{order}", "image.map_coordinates", [VOLUME, COORDS],
+             {"order": order, "fill_mode": mode, "fill_value": -1.0})
+# channels_first only: Keras 3.15's JAX gaussian_blur on channels_last images (and with
+# non-square kernels) does not sum to 1 (a delta image keeps one row of the kernel); lamina's
+# channels_last and non-square results are tested against NumPy in test_image.py.
+case("gaussian_blur", "image.gaussian_blur", [IMG_CF],
+     {"kernel_size": (5, 5), "sigma": (1.5, 0.7), "data_format": "channels_first"})
+case("gaussian_blur_even_cf", "image.gaussian_blur", [IMG_CF],
+     {"kernel_size": (4, 4), "sigma": (1.0, 2.0), "data_format": "channels_first"})
+case("sobel_edges", "image.sobel_edges", [IMG])
+case("sobel_edges_cf", "image.sobel_edges", [IMG_CF], {"data_format": "channels_first"})
+case("ssim", "image.ssim", [IMG, np.clip(IMG + rand(2, 9, 12, 3, low=-0.1, high=0.1), 0, 1)],
+     {"filter_size": 5})
+case("ssim_params_cf", "image.ssim", [IMG_CF, IMG_CF[::-1].copy()],
+     {"filter_size": 7, "filter_sigma": 1.0, "max_val": 2.0, "k1": 0.02, "k2": 0.05,
+      "data_format": "channels_first"})
+case("rgb_to_grayscale", "image.rgb_to_grayscale", [IMG])
+case("rgb_to_grayscale_cf", "image.rgb_to_grayscale", [IMG_CF], {"data_format": "channels_first"})
+HSV_INPUT = np.concatenate([IMG, np.array([[[[1, 0, 0], [0, 1, 0], [0, 0, 1], [0.5, 0.5, 0.5],
+                                              [0, 0, 0], [1, 1, 0], [0, 1, 1], [1, 0, 1],
+                                              [0.2, 0.4, 0.4], [0.3, 0.3, 0.1], [0.9, 0.1, 0.5],
+                                              [1, 1, 1]]] * 9] * 1, "float32")], axis=0)
+case("rgb_to_hsv", "image.rgb_to_hsv", [HSV_INPUT])
+case("hsv_to_rgb", "image.hsv_to_rgb", [HSV_INPUT])
+case("hsv_to_rgb_cf", "image.hsv_to_rgb", [np.transpose(HSV_INPUT, (0, 3, 1, 2)).copy()],
+     {"data_format": "channels_first"})
+case("extract_patches", "image.extract_patches", [IMG], {"size": (3, 4)})
+case("extract_patches_same_strided", "image.extract_patches", [IMG],
+     {"size": 3, "strides": (2, 3), "padding": "same"})
+case("extract_patches_dilated_cf", "image.extract_patches", [IMG_CF],
+     {"size": 2, "strides": 1, "dilation_rate": 2, "data_format": "channels_first"})
+case("extract_patches_3d", "image.extract_patches_3d", [rand(2, 4, 5, 6, 2)],
+     {"size": (2, 2, 3), "strides": (1, 2, 3)})
+case("pad_images", "image.pad_images", [IMG], {"top_padding": 1, "bottom_padding": 2,
+                                              "left_padding": 3, "target_width": 16})
+case("pad_images_cf", "image.pad_images", [IMG_CF[0]],
+     {"target_height": 12, "bottom_padding": 1, "right_padding": 0, "target_width": 13,
+      "data_format": "channels_first"})
+case("crop_images", "image.crop_images", [IMG], {"top_cropping": 1, "bottom_cropping": 2,
+                                                "left_cropping": 3, "target_width": 5})
+case("crop_images_cf", "image.crop_images", [IMG_CF],
+     {"target_height": 4, "bottom_cropping": 1, "right_cropping": 2, "target_width": 6,
+      "data_format": "channels_first"})
+
+
 def _resolve(path):
     module, name = path.split(".")
     return getattr(getattr(ops, module), name)

@@ -17,6 +17,12 @@ mkdir -p "$OUT/zoo_lamina" "$OUT/zoo_keras"
 KERAS_BACKEND=jax "$KVENV/bin/python" "$HERE/zoo.py" keras load "$OUT/zoo_lamina" 2>&1 | grep -E "OK|FAILED"
 KERAS_BACKEND=jax "$KVENV/bin/python" "$HERE/zoo.py" keras save "$OUT/zoo_keras" 2>&1 | grep FAILED || true
 "$ROOT/.venv/bin/python" "$HERE/zoo.py" lamina load "$OUT/zoo_keras" 2>&1 | grep -E "OK|FAILED"
+# Functional models built from keras.ops (ops_models.py), both ways.
+mkdir -p "$OUT/ops_lamina" "$OUT/ops_keras"
+"$ROOT/.venv/bin/python" "$HERE/ops_models.py" lamina save "$OUT/ops_lamina" 2>&1 | grep FAILED || true
+KERAS_BACKEND=jax "$KVENV/bin/python" "$HERE/ops_models.py" keras load "$OUT/ops_lamina" 2>&1 | grep -E "OK|FAILED"
+KERAS_BACKEND=jax "$KVENV/bin/python" "$HERE/ops_models.py" keras save "$OUT/ops_keras" 2>&1 | grep FAILED || true
+"$ROOT/.venv/bin/python" "$HERE/ops_models.py" lamina load "$OUT/ops_keras" 2>&1 | grep -E "OK|FAILED"
 # The same architectures rebuilt by code, taking the other framework's get_weights() via set_weights.
 KERAS_BACKEND=jax "$KVENV/bin/python" "$HERE/zoo.py" keras rebuild "$OUT/zoo_lamina" 2>&1 | grep -E "OK|FAILED"
 "$ROOT/.venv/bin/python" "$HERE/zoo.py" lamina rebuild "$OUT/zoo_keras" 2>&1 | grep -E "OK|FAILED"

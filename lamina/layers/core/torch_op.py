@@ -12,7 +12,10 @@
 import operator
 
 from lamina import backend
+from lamina.graph.keras_tensor import OperationHooks
 from lamina.layers.layer import Layer
+from lamina.layers.module_interop import NOT_FOUND, intercept_module_call
+from lamina.layers.symbolic_call import symbolic_call
 
 __all__ = ["TorchOp", "KerasOp"]
 
@@ -31,16 +34,6 @@ def _function_name(func) -> str:
 
 def _camel(snake: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in snake.split("_") if part)
-
-
-def _snake(camel: str) -> str:
-    out = []
-    for index, char in enumerate(camel):
-        if char.isupper() and index and (not camel[index - 1].isupper()
-                                          or (index + 1 < len(camel) and camel[index + 1].islower())):
-            out.append("_")
-        out.append(char.lower())
-    return "".join(out)
 
 
 def _config_value(value):
@@ -93,10 +86,6 @@ class TorchOp(Layer):
 
 
 class KerasOp(TorchOp):
-    # An op's own argument checks already name the op, the argument and what was expected: they reach
-    # the user unchanged (with where the inputs came from); torch's errors get the op's context.
-    _trace_reraise = (ValueError, TypeError)
-
     """One call of a `lamina.ops` op on symbolic tensors (see the module docstring).
 
     Args:
@@ -105,8 +94,15 @@ class KerasOp(TorchOp):
         name: node name (default: the snake-case class name, numbered, as Keras names ops).
     """
 
+    # An op's own argument checks already name the op, the argument and what was expected: they reach
+    # the user unchanged (with where the inputs came from); torch's errors get the op's context.
+    _trace_reraise = (ValueError, TypeError)
+    # An op that checks values (cholesky: "is it positive-definite?") is traced on small real stand-ins.
+    _trace_real_fallback = True
+
     def __init__(self, definition, config, name=None, **kwargs):
-        super().__init__(definition.fn, name=name or backend.unique_name(_snake(definition.class_name)), **kwargs)
+        name = name or backend.unique_name(backend.to_snake_case(definition.class_name))
+        super().__init__(definition.fn, name=name, **kwargs)
         self.op_definition = definition
         self.op_config = dict(config)
         self.op_name = definition.name
@@ -139,10 +135,16 @@ class KerasOp(TorchOp):
                 "config": self.get_config(), "registered_name": self.op_definition.class_name}
 
     def positional_call(self, args, kwargs):
-        """A file's node arguments as this op's positional call arguments (keyword-only ones kept)."""
-        if not kwargs:
-            return list(args), {}
+        """A file's node arguments as this op's positional call arguments (keyword-only ones kept).
+
+        JSON has no tuples: an index written as `x[:, 1:]` comes back as a list, which NumPy-style
+        indexing would read as fancy indexing, so GetItem's key is made a tuple again.
+        """
         args = list(args)
+        if self.op_definition.class_name == "GetItem" and len(args) > 1 and isinstance(args[1], list):
+            args[1] = tuple(args[1])
+        if not kwargs:
+            return args, {}
         kwargs = dict(kwargs)
         for param in self.op_definition.call_params[len(args):]:
             if not kwargs:
@@ -156,3 +158,25 @@ class KerasOp(TorchOp):
             else:
                 break
         return args, kwargs
+
+    def written_call(self, args, form):
+        """Inverse of `positional_call` for saving: `(positional count, names)` as the file had them."""
+        count, names = form
+        params = [p.name for p in self.op_definition.call_params]
+        named = {name: args[params.index(name)] for name in names
+                 if name in params and params.index(name) < len(args)}
+        return list(args[:count]), named
+
+
+def _record_torch_function(func, args, kwargs, name):
+    """A torch function, tensor method or operator on KerasTensors as one `TorchOp` node."""
+    # Inside a plain torch.nn.Module's forward, the whole module becomes one TorchModuleWrapper node.
+    output = intercept_module_call()
+    if output is not NOT_FOUND:
+        return output
+    # Straight to the symbolic call: a real tensor first (`torch.ones(3) + x`) must not take the
+    # eager path of Layer.__call__, which looks only at the first argument.
+    return symbolic_call(TorchOp(func, name=name), args, kwargs)
+
+
+OperationHooks.record_torch_function = _record_torch_function

@@ -8,7 +8,7 @@ pixels), so it is differentiable in the image values and the coordinates.
 import torch
 
 from lamina.backend.dtypes import dtype_name
-from lamina.ops._args import standardize_data_format
+from lamina.ops._args import check_choice, standardize_data_format
 from lamina.ops._dtypes import convert_to_tensor
 
 __all__ = ["as_image_batch", "restore_layout", "INTERPOLATION_ORDERS", "FILL_MODES",
@@ -16,15 +16,6 @@ __all__ = ["as_image_batch", "restore_layout", "INTERPOLATION_ORDERS", "FILL_MOD
 
 INTERPOLATION_ORDERS = {"nearest": 0, "bilinear": 1}
 FILL_MODES = ("constant", "nearest", "wrap", "mirror", "reflect")
-
-
-def check_choice(value, choices, name, op):
-    if value not in choices:
-        raise ValueError(
-            f"{op}: `{name}` must be one of {', '.join(repr(c) for c in choices)}, "
-            f"received {name}={value!r}."
-        )
-    return value
 
 
 def as_image_batch(op, images, data_format, name="images"):

@@ -1,5 +1,15 @@
 """`keras.ops.nn` on PyTorch: activations, convolutions, pooling, normalization, losses,
-encodings, attention, CTC and block rearrangements (one module per family)."""
+encodings, attention, CTC and block rearrangements (one module per family).
+
+Where lamina differs from Keras 3.15 (each asserted by a test in tests/ops/test_nn.py):
+- `sparsemax` is the Euclidean projection onto the simplex, rows summing to 1; Keras 3.15's rows
+  do not sum to 1.
+- `moments(synchronized=True)` pools the statistics over `torch.distributed` processes; Keras's
+  torch backend refuses it.
+- `ctc_decode(strategy="beam_search")` is a prefix beam search stepped in Python on the CPU
+  (sequential by nature); it matches Keras's paths and scores on the tested cases.
+- `dot_product_attention` with both `bias` and `is_causal=True` adds the causal mask to the bias.
+"""
 
 from lamina.ops.nn.activations import *  # noqa: F401,F403
 from lamina.ops.nn.activations import __all__ as _activations

@@ -2,8 +2,6 @@
 (one implementation), registered under Keras's Operation class for the graph and `.keras` files.
 """
 
-import torch.nn.functional as F  # noqa: F401  (named in docstrings as the torch equivalents)
-
 import lamina.activations as _act
 from lamina.ops._op import keras_op
 

@@ -8,8 +8,7 @@ heads) repeats the key/value heads, as Keras does.
 import torch
 import torch.nn.functional as F
 
-from lamina.backend.dtypes import standardize_dtype
-from lamina.ops._dtypes import convert_to_tensor, result_type
+from lamina.ops._dtypes import convert_to_tensor
 from lamina.ops._op import keras_op
 
 __all__ = ["dot_product_attention"]
@@ -77,7 +76,8 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, i
             f"head dims must match, received query.shape={tuple(query.shape)}, "
             f"key.shape={tuple(key.shape)}."
         )
-    dtype = standardize_dtype(result_type(query.dtype, key.dtype, value.dtype))
+    # torch promotion (float64 stays float64, as in Keras's torch backend and lamina's ops.numpy).
+    dtype = torch.promote_types(torch.promote_types(query.dtype, key.dtype), value.dtype)
     if not dtype.is_floating_point:
         dtype = torch.float32
     q = query.to(dtype).transpose(1, 2)

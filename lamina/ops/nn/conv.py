@@ -15,8 +15,7 @@ import torch.nn.functional as F
 from lamina.layers._conv_args import channels_first_view, channels_last_view, same_pads
 from lamina.layers.convolutional.base_conv_transpose import _left_pad, transpose_output_length
 from lamina.ops._args import int_tuple, standardize_data_format
-from lamina.ops._dtypes import convert_to_tensor, result_type
-from lamina.backend.dtypes import standardize_dtype
+from lamina.ops._dtypes import convert_to_tensor
 from lamina.ops._op import keras_op
 
 __all__ = ["conv", "conv_transpose", "depthwise_conv", "separable_conv"]
@@ -40,7 +39,8 @@ def _prepare(op, inputs, kernel, data_format, kernel_rank_offset=2):
             f"{op}: the kernel must have rank {rank + kernel_rank_offset} for {rank}-D inputs of "
             f"shape {tuple(inputs.shape)}, received a kernel of shape {tuple(kernel.shape)}."
         )
-    dtype = standardize_dtype(result_type(inputs.dtype, kernel.dtype))
+    # torch promotion (float64 stays float64, as in Keras's torch backend and lamina's ops.numpy).
+    dtype = torch.promote_types(inputs.dtype, kernel.dtype)
     if not dtype.is_floating_point:
         dtype = torch.float32
     inputs, kernel = inputs.to(dtype), kernel.to(dtype)

@@ -1,7 +1,6 @@
 """Block rearrangements of `keras.ops.nn`: `unfold`/`fold` (im2col/col2im) and
 `depth_to_space`/`space_to_depth`."""
 
-import torch
 import torch.nn.functional as F
 
 from lamina.ops._args import check_rank, int_tuple, standardize_data_format

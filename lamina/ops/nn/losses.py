@@ -124,6 +124,14 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
             f"the class axis, {tuple(expected)}, received target.shape={tuple(target.shape)} "
             f"(output.shape={tuple(output.shape)})."
         )
+    classes = output.shape[axis]
+    if not torch.compiler.is_compiling() and target.numel():
+        low, high = int(target.min()), int(target.max())
+        if low < 0 or high >= classes:
+            raise ValueError(
+                f"sparse_categorical_crossentropy: `target` holds class indices in [{low}, {high}], "
+                f"but `output` has {classes} classes along axis {axis} (valid: 0 to {classes - 1})."
+            )
     if from_logits:
         log_prob = F.log_softmax(output, dim=axis)
     else:
@@ -150,7 +158,7 @@ def _check_num_classes(op, num_classes):
 
 @keras_op("OneHot", config=("num_classes", "axis", "dtype", "sparse"), module="nn")
 def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
-    """One-hot encoding of integer indices; negative indices give all-zero rows
+    """One-hot encoding of integer indices; indices outside [0, num_classes) give all-zero rows
     (`tf.one_hot`; torch `F.one_hot`).
 
     Args:

@@ -28,6 +28,33 @@ def _axes(op, axes, ndim, name="axes"):
     return out
 
 
+def _world_size():
+    import torch.distributed as dist
+
+    return dist.get_world_size() if dist.is_available() and dist.is_initialized() else 1
+
+
+def _all_reduce_sum(tensor):
+    # The autograd-aware collective, so gradients flow back to every process's input.
+    from torch.distributed.nn.functional import all_reduce
+
+    return all_reduce(tensor)
+
+
+def _synchronized_moments(x, dims, keepdims):
+    count = torch.ones((), dtype=x.dtype, device=x.device)
+    for d in dims:
+        count = count * x.shape[d]
+    total = _all_reduce_sum(torch.stack([x.sum(dim=dims, keepdim=True),
+                                         (x * x).sum(dim=dims, keepdim=True)]))
+    count = _all_reduce_sum(count)
+    mean = total[0] / count
+    variance = torch.clamp(total[1] / count - mean * mean, min=0.0)
+    if not keepdims:
+        mean, variance = mean.squeeze(tuple(dims)), variance.squeeze(tuple(dims))
+    return mean, variance
+
+
 @keras_op("Moments", config=("axes", "keepdims", "synchronized"), module="nn")
 def moments(x, axes, keepdims=False, synchronized=False):
     """Mean and (biased) variance over `axes` (`tf.nn.moments`; torch `torch.var_mean`).
@@ -36,9 +63,9 @@ def moments(x, axes, keepdims=False, synchronized=False):
         x: Input tensor; float16 is computed in float32 and cast back (clipped to its range).
         axes: An int or a list of axes to reduce.
         keepdims: Whether to keep the reduced axes with size 1.
-        synchronized: Accepted for Keras compatibility; with one process it changes nothing.
-            Under `torch.distributed`, pass the per-replica statistics through
-            `torch.distributed.all_reduce` yourself.
+        synchronized: Under `torch.distributed` with several processes, compute the statistics
+            over the union of every process's `x` (sums all-reduced, differentiably); with one
+            process it changes nothing.
 
     Returns:
         `(mean, variance)`.
@@ -52,7 +79,10 @@ def moments(x, axes, keepdims=False, synchronized=False):
     original = x.dtype
     if original in (torch.float16, torch.bfloat16):
         x = x.float()
-    variance, mean = torch.var_mean(x, dim=dims, correction=0, keepdim=keepdims)
+    if synchronized and _world_size() > 1:
+        mean, variance = _synchronized_moments(x, dims, keepdims)
+    else:
+        variance, mean = torch.var_mean(x, dim=dims, correction=0, keepdim=keepdims)
     if original != x.dtype:
         info = torch.finfo(original)
         mean = mean.clamp(info.min, info.max).to(original)
@@ -125,7 +155,7 @@ def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, **kwarg
 
     Example:
         >>> layer_normalization(torch.tensor([[1.0, 3.0]]))
-        tensor([[-1.0000,  1.0000]])
+        tensor([[-1.,  1.]])
     """
     rms_scaling = kwargs.pop("rms_scaling", False)
     if kwargs:

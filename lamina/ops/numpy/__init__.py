@@ -14,6 +14,21 @@
 Every function takes torch tensors, NumPy arrays or Python numbers, returns torch tensors on the
 input's device, and follows Keras's dtype rules; called on `keras.Input` tensors it records a
 graph node (see `lamina.ops._op.keras_op`).
+
+Where lamina differs from Keras 3.15 (each difference is asserted by a test):
+- 64-bit inputs keep 64-bit results (`mean` of float64 is float64); Keras maps them to 32 bits.
+- torch has no uint32 arithmetic: sums/products of uint8 give int32 (as Keras's torch backend).
+- `reciprocal` keeps float16/bfloat16 (Keras's spec says float32; its torch backend keeps them).
+- `where(condition)` returns one index tensor per axis, as NumPy and Keras's JAX backend
+  (Keras's torch backend stacks them).
+- `argpartition` returns a full stable `argsort`, which is one valid partition.
+- `unique` always returns sorted values; `bincount(sparse=True)` is refused (no sparse tensors).
+- `pad` modes: constant, edge, reflect, symmetric, wrap, maximum, minimum, mean, median, empty
+  (NumPy's `linear_ramp` is refused).
+- Data-dependent results (`nonzero`, `unique`, `bincount`, `where(condition)`, boolean-mask
+  `get_item`) run eagerly; on symbolic tensors their output sizes are unknown (`None`), and
+  `torch.compile(fullgraph=True)` cannot trace them (nor `histogram`, whose range comes from
+  the data).
 """
 
 from lamina.ops.numpy import creation as _creation

@@ -22,11 +22,17 @@ INT_NAMES = ("uint8", "uint16", "uint32", "uint64", "int8", "int16", "int32", "i
 FLOAT_NAMES = ("bfloat16", "float16", "float32", "float64")
 
 
+_NAMES = {}  # torch.dtype -> Keras name, filled on first use (dtype_name runs on every op call)
+
+
 def dtype_name(dtype) -> str:
     """Keras's spelling of a torch dtype (`torch.float32` -> `"float32"`)."""
-    if isinstance(dtype, torch.dtype):
-        return str(dtype).replace("torch.", "")
-    return str(standardize_dtype(dtype)).replace("torch.", "")
+    if not isinstance(dtype, torch.dtype):
+        dtype = standardize_dtype(dtype)
+    name = _NAMES.get(dtype)
+    if name is None:
+        name = _NAMES[dtype] = str(dtype).replace("torch.", "")
+    return name
 
 
 def name_of(x) -> str:
@@ -49,7 +55,16 @@ def promote(*dtypes) -> str:
     has it (torch's and NumPy's rule, and what Keras's torch backend returns for most ops), so
     float64 data is not silently computed in float32.
     """
-    names = [dtype_name(d) if isinstance(d, torch.dtype) else d for d in dtypes]
+    names = tuple(dtype_name(d) if isinstance(d, torch.dtype) else d for d in dtypes)
+    if torch.compiler.is_compiling():  # dynamo traces through caches (and warns about them)
+        return _promote_uncached(names)
+    try:
+        return _promote_cached(names, floatx())
+    except TypeError:  # an unhashable dtype-like value: no caching
+        return _promote_uncached(names)
+
+
+def _promote_uncached(names):
     result = result_type(*names)
     wide = _WIDE.get(result)
     if wide is not None and wide in names:
@@ -57,10 +72,24 @@ def promote(*dtypes) -> str:
     return result
 
 
+@functools.lru_cache(maxsize=4096)
+def _promote_cached(names, current_floatx):
+    # floatx is part of the key: weak Python floats resolve to it.
+    return _promote_uncached(names)
+
+
+_TORCH_DTYPES = {}  # Keras name -> torch.dtype cache
+
+
 def torch_dtype(dtype):
     """A torch dtype from a Keras name / torch dtype / NumPy dtype / Python type; None stays None."""
-    if dtype is None:
-        return None
+    if dtype is None or isinstance(dtype, torch.dtype):
+        return dtype
+    if isinstance(dtype, str):
+        found = _TORCH_DTYPES.get(dtype)
+        if found is None:
+            found = _TORCH_DTYPES[dtype] = standardize_dtype(dtype)
+        return found
     if dtype is bool:
         return torch.bool
     if dtype is int:
@@ -71,7 +100,7 @@ def torch_dtype(dtype):
 
 
 def cast(x, dtype):
-    dtype = torch_dtype(dtype)
+    dtype = dtype if isinstance(dtype, torch.dtype) else torch_dtype(dtype)
     return x if x.dtype == dtype else x.to(dtype)
 
 
@@ -132,11 +161,28 @@ def to_tensor_list(op, arg, values):
     return [to_tensor(op, f"{arg}[{i}]", v, device=device) for i, v in enumerate(values)]
 
 
+def _broadcast_shapes(shapes):
+    """NumPy broadcasting of int shapes (fast path); symbolic sizes go to torch.broadcast_shapes."""
+    first = shapes[0]
+    if all(s == first for s in shapes[1:]):
+        return first
+    if not all(type(d) is int for s in shapes for d in s):
+        return tuple(torch.broadcast_shapes(*shapes))
+    out = [1] * max(len(s) for s in shapes)
+    for s in shapes:
+        for i, d in enumerate(reversed(s), start=1):
+            if d != 1:
+                if out[-i] != 1 and out[-i] != d:
+                    raise RuntimeError("shapes do not broadcast")
+                out[-i] = d
+    return tuple(out)
+
+
 def broadcast_check(op, **tensors):
     """Raises a clear error when the tensors' shapes do not broadcast (NumPy rules)."""
     shapes = [tuple(t.shape) for t in tensors.values()]
     try:
-        return torch.broadcast_shapes(*shapes)
+        return _broadcast_shapes(shapes)
     except RuntimeError:
         described = ", ".join(f"`{name}` {tuple(t.shape)}" for name, t in tensors.items())
         raise ValueError(
@@ -208,8 +254,3 @@ def shape_tuple(op, arg, shape):
             out.append(int(dim))
         return tuple(out)
     raise TypeError(f"ops.{op}: argument `{arg}` must be an int or a tuple of ints; received {_describe(shape)}.")
-
-
-def float_result(x):
-    """The dtype Keras gives float-valued functions of `x`: ints and bool -> floatx, floats kept."""
-    return floatx() if is_int_or_bool(x) else name_of(x)

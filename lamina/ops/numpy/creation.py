@@ -8,6 +8,7 @@ for ranges (Python ints give int32).
 
 import numbers
 
+import numpy as np
 import torch
 
 from lamina.backend.dtypes import floatx
@@ -16,7 +17,6 @@ from lamina.ops.numpy._common import (
     canonical_axis,
     cast,
     check_int,
-    name_of,
     promote,
     shape_tuple,
     to_tensor,
@@ -35,15 +35,19 @@ def _value_dtype(value):
     """What Keras's result_type sees for a range/fill argument: a tensor's dtype or a Python type."""
     if isinstance(value, torch.Tensor):
         return value.dtype
-    if hasattr(value, "dtype"):
+    if isinstance(value, torch.SymInt):  # a size traced by torch.compile with dynamic shapes
+        return int
+    if isinstance(value, (bool, int, float)):
+        return type(value)
+    if isinstance(value, (np.ndarray, np.generic)):
         return str(value.dtype)
-    return type(value) if isinstance(value, (bool, int, float)) else float
+    return float
 
 
 def _scalar(value):
     if isinstance(value, torch.Tensor):
         return value.item() if value.ndim == 0 else value
-    if hasattr(value, "item") and getattr(value, "ndim", 1) == 0:
+    if isinstance(value, (np.ndarray, np.generic)) and np.ndim(value) == 0:
         return value.item()
     return value
 
@@ -180,9 +184,9 @@ def logspace(start, stop, num=50, endpoint=True, base=10, dtype=None, axis=0):
 
 @keras_op("Geomspace", config=("num", "endpoint", "dtype", "axis"), module="numpy")
 def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
-    """`num` values spaced evenly on a log scale from `start` to `stop` (NumPy `np.geomspace`).
+    """`num` values evenly spaced on a log scale (NumPy `np.geomspace`; torch `10 ** torch.linspace(...)`).
 
-    torch equivalent: `sign(start) * 10 ** linspace(log10|start|, log10|stop|)`.
+    Computed as `sign(start) * 10 ** linspace(log10|start|, log10|stop|)`, with exact end points.
 
     Args:
         start: first value (non-zero).
@@ -274,16 +278,16 @@ def full(shape, fill_value, dtype=None):
     Args:
         shape: an int or a tuple of ints.
         fill_value: a number, or a tensor broadcastable to `shape`.
-        dtype: the dtype (default: that of `fill_value` as Keras infers it).
+        dtype: the dtype (default `floatx()`, whatever the type of `fill_value`, as Keras).
 
     Returns:
         A tensor of shape `shape`.
 
     Example:
-        >>> ops.full((2,), 7)  # [7, 7]
+        >>> ops.full((2,), 7)  # [7., 7.]
     """
     shape = shape_tuple("full", "shape", shape)
-    value = to_tensor("full", "fill_value", fill_value, dtype=None if dtype is None else torch_dtype(dtype))
+    value = to_tensor("full", "fill_value", fill_value, dtype=_fill_dtype(dtype))
     try:
         return value.expand(shape).clone()
     except RuntimeError:
@@ -459,8 +463,13 @@ def vander(x, N=None, increasing=False):  # noqa: N803 - Keras's argument names
         N = check_int("vander", "N", N, minimum=0)
     dtype = promote(x.dtype)
     if dtype == "bool":
-        x = cast(x, "int32")
-    return cast(torch.vander(x, N=N, increasing=increasing), dtype if dtype != "bool" else "int32")
+        x, dtype = cast(x, "int32"), "int32"
+    n = x.shape[0] if N is None else N
+    # Powers by broadcasting (torch.vander's backward fails on an in-place product).
+    powers = torch.arange(n, device=x.device)
+    if not increasing:
+        powers = powers.flip(0)
+    return cast(torch.pow(x.unsqueeze(-1), powers.to(x.dtype) if x.is_floating_point() else powers), dtype)
 
 
 def _window_length(op, x):

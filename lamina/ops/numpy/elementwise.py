@@ -14,7 +14,6 @@ from lamina.ops._op import keras_op
 from lamina.ops.numpy._common import (
     broadcast_check,
     cast,
-    float_result,
     is_int_or_bool,
     name_of,
     promote,
@@ -159,6 +158,8 @@ negative = _make("negative", "Negative", _keep_dtype(lambda x: x if x.dtype == t
 def _sign(x):
     if x.is_floating_point():
         return torch.where(torch.isnan(x), x, torch.sign(x))  # NaN stays NaN, as NumPy (torch gives 0)
+    if x.is_complex():
+        return torch.sgn(x)  # x / |x| (NumPy 2's complex sign)
     return x if x.dtype == torch.bool else torch.sign(x)
 
 
@@ -216,11 +217,6 @@ def abs(x):  # noqa: A001 - Keras's name
         >>> ops.abs([-1.5, 2.0])  # [1.5, 2.]
     """
     return absolute(x)
-
-
-def _complex_input(op, x):
-    # NumPy complex arrays must stay complex (convert_to_tensor keeps them).
-    return to_tensor(op, "x", x)
 
 
 def _angle(x):
@@ -470,8 +466,9 @@ def _floor_divide(t1, t2, x1, x2):
     dtype = promote(_weak(x1) if not isinstance(x1, torch.Tensor) else t1.dtype,
                     _weak(x2) if not isinstance(x2, torch.Tensor) else t2.dtype)
     if dtype == "bool":
-        return cast(torch.floor_divide(cast(t1, "int32"), cast(t2, "int32")), "bool")
-    return torch.floor_divide(cast(t1, dtype), cast(t2, dtype))
+        return cast(torch.div(cast(t1, "int32"), cast(t2, "int32"), rounding_mode="floor"), "bool")
+    # torch.div(rounding_mode="floor") is torch.floor_divide with a (zero) gradient defined.
+    return torch.div(cast(t1, dtype), cast(t2, dtype), rounding_mode="floor")
 
 
 floor_divide = _make_binary("floor_divide", "FloorDivide", _floor_divide, _binary_doc(
@@ -523,7 +520,14 @@ arctan2 = _make_binary("arctan2", "Arctan2", _promoted(torch.arctan2, float_resu
 hypot = _make_binary("hypot", "Hypot", _promoted(torch.hypot, int_to_float=True), _binary_doc(
     "Element-wise sqrt(x1**2 + x2**2)", "hypot", "hypot",
     "Integer inputs give a float result (int64 gives float64).", "hypot([3.0], [4.0])  # [5.]"))
-heaviside = _make_binary("heaviside", "Heaviside", _promoted(torch.heaviside, int_to_float=True), _binary_doc(
+def _heaviside(x1, x2):
+    # Written with `where` (torch.heaviside has no derivative): the gradient reaches x2 where x1 == 0.
+    x1, x2 = torch.broadcast_tensors(x1, x2)
+    out = torch.where(x1 > 0, torch.ones_like(x1), torch.where(x1 < 0, torch.zeros_like(x1), x2))
+    return torch.where(torch.isnan(x1), x1, out)
+
+
+heaviside = _make_binary("heaviside", "Heaviside", _promoted(_heaviside, int_to_float=True), _binary_doc(
     "Element-wise Heaviside step: 0 for x1 < 0, x2 for x1 == 0, 1 for x1 > 0", "heaviside", "heaviside",
     "Integer inputs give a float result (int64 gives float64).", "heaviside([-1.0, 0.0, 2.0], 0.5)  # [0., 0.5, 1.]"))
 logaddexp = _make_binary("logaddexp", "Logaddexp", _promoted(torch.logaddexp, float_result=True), _binary_doc(

@@ -242,7 +242,7 @@ bitwise_not = _make("bitwise_not", "BitwiseNot", _bitwise_not, _unary_doc(
 
 def _where_spec(condition, x1=None, x2=None):
     if x1 is None and x2 is None:  # indices of the true elements: their number depends on the data
-        return KerasTensor((len(condition.shape), None), dtype="int32")
+        return tuple(KerasTensor((None,), dtype="int32") for _ in condition.shape)
     return None  # the usual fake-tensor tracing
 
 
@@ -250,8 +250,8 @@ def _where_spec(condition, x1=None, x2=None):
 def where(condition, x1=None, x2=None):
     """Picks `x1` where `condition` holds, else `x2` (NumPy `np.where`; torch `torch.where`).
 
-    With only `condition`, returns the indices of its true elements as a `(ndim, count)` int32
-    tensor (data-dependent size: not usable on symbolic tensors or under `torch.compile` fullgraph).
+    With only `condition`, returns the indices of its true elements as a tuple of int32 tensors,
+    one per axis (as NumPy and Keras's JAX backend) (data-dependent size: not usable on symbolic tensors or under `torch.compile` fullgraph).
 
     Args:
         condition: bool tensor (other dtypes are tested for non-zero).
@@ -268,7 +268,7 @@ def where(condition, x1=None, x2=None):
         raise ValueError("ops.where: pass both `x1` and `x2`, or neither (to get the indices of true elements).")
     if x1 is None:
         condition = cast(to_tensor("where", "condition", condition), "bool")
-        return cast(torch.stack(torch.where(condition), dim=0), "int32")
+        return tuple(cast(t, "int32") for t in torch.where(condition))
     condition, t1, t2 = to_tensors("where", condition=condition, x1=x1, x2=x2)
     condition = cast(condition, "bool")
     broadcast_check("where", condition=condition, x1=t1, x2=t2)
@@ -279,9 +279,9 @@ def where(condition, x1=None, x2=None):
 
 @keras_op("Select", module="numpy")
 def select(condlist, choicelist, default=0):
-    """Element-wise, the choice of the first true condition, else `default` (NumPy `np.select`).
+    """Element-wise, the choice of the first true condition, else `default` (NumPy `np.select`; torch `torch.where`).
 
-    torch equivalent: nested `torch.where`.
+    Computed as nested `torch.where`, last condition innermost.
 
     Args:
         condlist: list of bool tensors.
@@ -314,6 +314,9 @@ def select(condlist, choicelist, default=0):
     out = to_tensor("select", "default", default, device=device)
     dtype = promote(*[c.dtype for c in choices])
     out = cast(out, dtype)
+    named = {f"condlist[{i}]": c for i, c in enumerate(conditions)}
+    named.update({f"choicelist[{i}]": c for i, c in enumerate(choices)})
+    broadcast_check("select", default=out, **named)
     for condition, choice in reversed(list(zip(conditions, choices))):
         if condition.dtype != torch.bool:
             raise TypeError(

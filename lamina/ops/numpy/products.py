@@ -95,9 +95,9 @@ def _float_compute(x1, x2):
 
 @keras_op("Dot", module="numpy")
 def dot(x1, x2):
-    """Dot product: sum over the last axis of `x1` and the second-to-last of `x2` (NumPy `np.dot`).
+    """Dot product over the last axis of `x1` and the second-to-last of `x2` (NumPy `np.dot`; torch `torch.matmul`).
 
-    torch equivalent: `torch.matmul` (`torch.mul` when either input is a scalar).
+    Scalars multiply (`torch.mul`); N-D `x2` pairs every row of `x1` with every matrix of `x2`.
 
     Args:
         x1: input tensor.
@@ -326,7 +326,13 @@ def cross(x1, x2, axisa=-1, axisb=-1, axisc=-1, axis=None):
         a = torch.nn.functional.pad(a, (0, 1))
     if b.shape[-1] == 2:
         b = torch.nn.functional.pad(b, (0, 1))
-    a, b = torch.broadcast_tensors(a, b)
+    try:
+        a, b = torch.broadcast_tensors(a, b)
+    except RuntimeError:
+        raise ValueError(
+            f"ops.cross: the vectors of `x1` {tuple(x1.shape)} and `x2` {tuple(x2.shape)} do not broadcast "
+            "(NumPy broadcasting of the axes other than the vector axis)."
+        ) from None
     out = torch.linalg.cross(a, b, dim=-1)
     out = torch.movedim(out, -1, canonical_axis("cross", axisc, out.ndim, "axisc"))
     return cast(out, result)

@@ -285,6 +285,7 @@ def _variance(op, x, axis, keepdims):
     axes = _axes(op, x, axis)
     compute = promote(x.dtype, "float32")
     result = promote(x.dtype, float)
+    result = {"complex64": "float32", "complex128": "float64"}.get(result, result)  # variances are real
     if not axes and x.ndim:
         return torch.zeros(x.shape, dtype=torch_dtype(result), device=x.device), result
     out = _reduce(torch.var, cast(x, compute), axes, keepdims, correction=0)
@@ -610,9 +611,9 @@ def _nan_arg(op, torch_fn, fill, x, axis, keepdims):
 
 @keras_op("Nanargmax", config=("axis", "keepdims"), module="numpy")
 def nanargmax(x, axis=None, keepdims=False):
-    """Index of the maximum along `axis`, ignoring NaN (NumPy `np.nanargmax`).
+    """Index of the maximum along `axis`, ignoring NaN (NumPy `np.nanargmax`; torch `torch.argmax`).
 
-    torch equivalent: `torch.argmax` on NaN replaced by -inf. All-NaN slices give -1.
+    NaN is replaced by -inf before `torch.argmax`; all-NaN slices give -1.
 
     Args:
         x: input tensor.
@@ -630,9 +631,9 @@ def nanargmax(x, axis=None, keepdims=False):
 
 @keras_op("Nanargmin", config=("axis", "keepdims"), module="numpy")
 def nanargmin(x, axis=None, keepdims=False):
-    """Index of the minimum along `axis`, ignoring NaN (NumPy `np.nanargmin`).
+    """Index of the minimum along `axis`, ignoring NaN (NumPy `np.nanargmin`; torch `torch.argmin`).
 
-    torch equivalent: `torch.argmin` on NaN replaced by +inf. All-NaN slices give -1.
+    NaN is replaced by +inf before `torch.argmin`; all-NaN slices give -1.
 
     Args:
         x: input tensor.
@@ -781,9 +782,9 @@ def _nan_variance(op, x, axis, keepdims):
 
 @keras_op("Nanvar", config=("axis", "keepdims"), module="numpy")
 def nanvar(x, axis=None, keepdims=False):
-    """Population variance over `axis` ignoring NaN (NumPy `np.nanvar`).
+    """Population variance over `axis` ignoring NaN (NumPy `np.nanvar`; torch `torch.nanmean` of squares).
 
-    torch equivalent: the mean of squared deviations from `torch.nanmean` over the non-NaN entries.
+    The mean of squared deviations from `torch.nanmean`, over the non-NaN entries.
 
     Args:
         x: input tensor.
@@ -961,6 +962,11 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
     dim = canonical_axis("trapezoid", axis, y.ndim)
     if x is not None:
         x = to_tensor("trapezoid", "x", x, device=y.device)
+        if x.ndim == 1 and x.shape[0] != y.shape[dim]:
+            raise ValueError(
+                f"ops.trapezoid: `x` must have one sample point per value of `y` along axis {axis} "
+                f"({y.shape[dim]}); received {x.shape[0]} points."
+            )
         dtype = promote(y.dtype, x.dtype, float)
         return torch.trapezoid(cast(y, dtype), x=cast(x, dtype), dim=dim)
     return torch.trapezoid(y, dx=dx, dim=dim)

@@ -6,6 +6,7 @@ that cannot work are errors naming the op and both shapes, never a silent broadc
 
 import math
 
+import numpy as np
 import torch
 
 from lamina.graph.keras_tensor import KerasTensor
@@ -311,9 +312,9 @@ def rot90(array, k=1, axes=(0, 1)):
 
 @keras_op("Roll", config=("shift", "axis"), module="numpy")
 def roll(x, shift, axis=None):
-    """Rolls elements along `axis`; elements shifted past the end re-enter at the start.
+    """Rolls elements along `axis`, wrapping around (NumPy `np.roll`; torch `torch.roll`).
 
-    NumPy `np.roll`; torch `torch.roll`.
+    Elements shifted past the end re-enter at the start.
 
     Args:
         x: input tensor.
@@ -763,9 +764,9 @@ def take_along_axis(x, indices, axis=None):
 
 @keras_op("GetItem", module="numpy")
 def get_item(x, key):
-    """`x[key]`: NumPy-style indexing (ints, slices, None, Ellipsis, integer or bool tensors).
+    """`x[key]` with NumPy-style keys (NumPy `x[key]`; torch `Tensor.__getitem__`).
 
-    NumPy `x[key]`; torch `Tensor.__getitem__`.
+    Keys: ints, slices, None, Ellipsis, integer or bool tensors, or tuples of them.
 
     Args:
         x: input tensor.
@@ -784,7 +785,7 @@ def get_item(x, key):
             return torch.as_tensor(k, device=x.device)
         if isinstance(k, torch.Tensor):
             return k.to(x.device)
-        if hasattr(k, "__array__") and not isinstance(k, (int, slice)):
+        if isinstance(k, np.ndarray):
             return torch.as_tensor(k, device=x.device)
         return k
 

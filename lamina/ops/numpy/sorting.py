@@ -77,9 +77,9 @@ def argsort(x, axis=-1):
 
 @keras_op("Argpartition", config=("kth", "axis"), module="numpy")
 def argpartition(x, kth, axis=-1):
-    """Indices that put the k-th smallest element in place, smaller ones before it (NumPy `np.argpartition`).
+    """Indices that put the k-th smallest element in place (NumPy `np.argpartition`; torch `torch.argsort`).
 
-    torch equivalent: `torch.argsort` (a full stable sort is one valid partition).
+    Smaller elements come before it, larger ones after; a full stable sort is one valid partition.
 
     Args:
         x: input tensor.
@@ -306,7 +306,7 @@ def histogram(x, bins=10, range=None):  # noqa: A002 - Keras's argument name
     if x.ndim != 1:
         raise ValueError(f"ops.histogram: argument `x` must be 1-D; received shape {tuple(x.shape)}.")
     bins = check_int("histogram", "bins", bins, minimum=1)
-    values = x if x.is_floating_point() else cast(x, "float32")
+    values = (x if x.is_floating_point() else cast(x, "float32")).detach()  # counts have no gradient
     if range is None:
         low, high = (float(values.min()), float(values.max())) if values.numel() else (0.0, 1.0)
     else:

@@ -30,10 +30,9 @@ def _parse_signature(signature):
 
 
 def vectorize(pyfunc, *, excluded=None, signature=None):
-    """Turns a function of tensors into one that maps over leading (broadcast) axes.
+    """Maps a function of tensors over leading (broadcast) axes (NumPy `np.vectorize`; torch `torch.vmap`).
 
-    NumPy `np.vectorize`; torch `torch.vmap` (one vmap level per loop axis, so the function runs
-    once on batched tensors, not once per element).
+    One vmap level per loop axis, so the function runs once on batched tensors, not once per element.
 
     Args:
         pyfunc: a function of tensors written with `lamina.ops` or torch operations.

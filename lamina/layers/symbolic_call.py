@@ -111,7 +111,8 @@ def symbolic_call(layer, args, kwargs):
             description = getattr(layer, "_trace_description", None) \
                 or f"Layer '{layer.name}' ({type(layer).__name__})"
             outputs = trace_output_spec(layer.forward, args, kwargs, _module_device(layer), description,
-                                        reraise=getattr(layer, "_trace_reraise", ()))
+                                        reraise=getattr(layer, "_trace_reraise", ()),
+                                        real_fallback=getattr(layer, "_trace_real_fallback", False))
     except ValueError as error:
         raise _with_sources(error, args, kwargs) from error.__cause__
     layer.built = True

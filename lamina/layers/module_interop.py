@@ -36,7 +36,7 @@ _NOT_FOUND = object()
 
 
 def _is_lamina_layer(module) -> bool:
-    from lamina.layers.layer import Layer
+    from lamina.layers.layer import Layer  # (module_interop is imported by layer.py's dependents)
 
     return isinstance(module, Layer)
 
