@@ -40,6 +40,7 @@ class BatchedDataset:
         shuffle: reshuffle the item order at every epoch.
         seed: seeds the shuffling (the same seed gives the same sequence of epochs).
         class_names: the label names, kept as the `class_names` attribute.
+        collate_fn: `list of items -> batch` (default: stack into torch tensors, `collate`).
 
     Example:
         >>> ds = BatchedDataset(10, lambda i: (np.full((2,), i), np.int64(i % 2)), batch_size=4)
@@ -47,7 +48,8 @@ class BatchedDataset:
         [(4, 2), (4, 2), (2, 2)]
     """
 
-    def __init__(self, num_items, get_item, batch_size=32, shuffle=False, seed=None, class_names=None):
+    def __init__(self, num_items, get_item, batch_size=32, shuffle=False, seed=None, class_names=None,
+                 collate_fn=None):
         if batch_size is not None and (not isinstance(batch_size, int) or batch_size <= 0):
             raise ValueError(f"batch_size must be a positive integer or None; received {batch_size!r}.")
         self.num_items = int(num_items)
@@ -56,6 +58,7 @@ class BatchedDataset:
         self.shuffle = shuffle
         self._rng = np.random.default_rng(seed)
         self.class_names = class_names
+        self._collate = collate_fn or collate
         self._transforms = []
         self._limit = None
         self._skip = 0
@@ -90,10 +93,10 @@ class BatchedDataset:
                 return
             indices = order[start:start + step]
             if self.batch_size is None:
-                element = collate([self._get_item(int(indices[0]))])
+                element = self._collate([self._get_item(int(indices[0]))])
                 element = tuple(part[0] for part in element) if isinstance(element, tuple) else element[0]
             else:
-                element = collate([self._get_item(int(i)) for i in indices])
+                element = self._collate([self._get_item(int(i)) for i in indices])
             for fn in self._transforms:
                 element = fn(*element) if isinstance(element, tuple) else fn(element)
             produced += 1
