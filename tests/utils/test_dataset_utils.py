@@ -77,3 +77,17 @@ def test_progbar_keras_format():
     bar.add(3, values=[("lr", 0.1)])
     bar.update(5, values=[("lr", 0.2)], finalize=True)
     assert bar._stream.getvalue().rstrip().endswith("lr: 0.2000")
+
+
+def test_batched_dataset_threads_keep_order_and_report_errors():
+    ds = BatchedDataset(11, lambda i: np.int64(i), batch_size=4, workers=3)
+    assert torch.cat(list(ds)).tolist() == list(range(11))
+    assert [b.tolist() for b in ds.skip(1).take(1)] == [[4, 5, 6, 7]]
+
+    def broken(i):
+        if i == 6:
+            raise ValueError("item 6 is unreadable")
+        return np.int64(i)
+
+    with pytest.raises(ValueError, match="item 6 is unreadable"):
+        list(BatchedDataset(8, broken, batch_size=4, workers=2))
