@@ -7,6 +7,7 @@ Public as in `keras.utils`: `set_random_seed`, `plot_model`, `to_categorical`, `
 """
 
 from lamina.utils import bounding_boxes
+from lamina.utils.audio_dataset_utils import audio_dataset_from_directory
 from lamina.utils.batched_dataset import BatchedDataset
 from lamina.utils.data_structure import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from lamina.utils.dataset_utils import split_dataset
@@ -22,10 +23,11 @@ from lamina.utils.numerical import normalize, to_categorical
 from lamina.utils.random import set_random_seed
 from lamina.visualization.plot_model import plot_model
 
-__all__ = ["bounding_boxes", "normalize", "pack_x_y_sample_weight", "plot_model", "set_random_seed", "to_categorical",
-           "unpack_x_y_sample_weight",
+__all__ = ["bounding_boxes", "normalize", "pack_x_y_sample_weight", "plot_model", "set_random_seed",
+           "to_categorical", "unpack_x_y_sample_weight",
            # Data helpers (issue 15).
-           "BatchedDataset", "Progbar", "PyDataset", "Sequence", "array_to_img", "get_file",
+           "BatchedDataset", "Progbar", "PyDataset", "Sequence", "array_to_img", "audio_dataset_from_directory",
+           "get_file",
            "image_dataset_from_directory", "img_to_array", "load_img", "pad_sequences", "save_img", "split_dataset",
            "text_dataset_from_directory", "timeseries_dataset_from_array"]
 

@@ -40,6 +40,8 @@ class BatchedDataset:
         shuffle: reshuffle the item order at every epoch.
         seed: seeds the shuffling (the same seed gives the same sequence of epochs).
         class_names: the label names, kept as the `class_names` attribute.
+        collate_fn: `list of items -> batch` (default: stack into torch tensors, `collate`).
+        workers: threads loading the next batch's items while the current one is used (1: inline).
 
     Example:
         >>> ds = BatchedDataset(10, lambda i: (np.full((2,), i), np.int64(i % 2)), batch_size=4)
@@ -47,7 +49,8 @@ class BatchedDataset:
         [(4, 2), (4, 2), (2, 2)]
     """
 
-    def __init__(self, num_items, get_item, batch_size=32, shuffle=False, seed=None, class_names=None):
+    def __init__(self, num_items, get_item, batch_size=32, shuffle=False, seed=None, class_names=None,
+                 collate_fn=None, workers=1):
         if batch_size is not None and (not isinstance(batch_size, int) or batch_size <= 0):
             raise ValueError(f"batch_size must be a positive integer or None; received {batch_size!r}.")
         self.num_items = int(num_items)
@@ -56,6 +59,8 @@ class BatchedDataset:
         self.shuffle = shuffle
         self._rng = np.random.default_rng(seed)
         self.class_names = class_names
+        self._collate = collate_fn or collate
+        self.workers = workers
         self._transforms = []
         self._limit = None
         self._skip = 0
@@ -79,25 +84,41 @@ class BatchedDataset:
         """The number of batches (tf.data's name for `len`)."""
         return len(self)
 
-    def __iter__(self):
+    def _batches_of_indices(self):
         order = self._rng.permutation(self.num_items) if self.shuffle else np.arange(self.num_items)
         step = self.batch_size or 1
-        produced = 0
-        for batch_index, start in enumerate(range(0, self.num_items, step)):
-            if batch_index < self._skip:
-                continue
-            if self._limit is not None and produced >= self._limit:
-                return
-            indices = order[start:start + step]
-            if self.batch_size is None:
-                element = collate([self._get_item(int(indices[0]))])
-                element = tuple(part[0] for part in element) if isinstance(element, tuple) else element[0]
-            else:
-                element = collate([self._get_item(int(i)) for i in indices])
-            for fn in self._transforms:
-                element = fn(*element) if isinstance(element, tuple) else fn(element)
-            produced += 1
-            yield element
+        batches = [order[start:start + step] for start in range(0, self.num_items, step)][self._skip:]
+        return batches if self._limit is None else batches[:self._limit]
+
+    def _finish(self, items):
+        if self.batch_size is None:
+            element = self._collate(items)
+            element = tuple(part[0] for part in element) if isinstance(element, tuple) else element[0]
+        else:
+            element = self._collate(items)
+        for fn in self._transforms:
+            element = fn(*element) if isinstance(element, tuple) else fn(element)
+        return element
+
+    def __iter__(self):
+        batches = self._batches_of_indices()
+        if self.workers <= 1:
+            for indices in batches:
+                yield self._finish([self._get_item(int(i)) for i in indices])
+            return
+        # Items of the next batch load in threads (decoders release the GIL) while the model runs.
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(self.workers, thread_name_prefix="BatchedDataset")
+        try:
+            pending = [pool.submit(self._get_item, int(i)) for i in batches[0]] if batches else []
+            for position in range(len(batches)):
+                items = [future.result() for future in pending]
+                if position + 1 < len(batches):
+                    pending = [pool.submit(self._get_item, int(i)) for i in batches[position + 1]]
+                yield self._finish(items)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def map(self, fn, num_parallel_calls=None, deterministic=None, name=None):
         """A dataset whose batches are `fn(*batch)` (`fn(batch)` when a batch is not a tuple)."""

@@ -125,16 +125,26 @@ def _items(dataset):
 
 
 def _rescale_sizes(left_size, right_size, total):
-    for name, size in (("left_size", left_size), ("right_size", right_size)):
-        if size is not None and not (isinstance(size, (int, np.integer)) and size > 0
-                                     or isinstance(size, float) and 0 < size < 1):
-            raise ValueError(f"split_dataset: `{name}` must be a positive int or a float in (0, 1); received "
-                             f"{name}={size!r}.")
+    """Keras's rules: ints in (0, total), floats in (0, 1), rounded; the missing side is the rest."""
     if left_size is None and right_size is None:
-        left_size = 0.5
-    if isinstance(left_size, float):
+        raise ValueError("split_dataset: at least one of `left_size` or `right_size` must be given; received "
+                         "left_size=None and right_size=None.")
+    for name, size in (("left_size", left_size), ("right_size", right_size)):
+        if size is None:
+            continue
+        if not isinstance(size, (int, float, np.integer, np.floating)) or isinstance(size, bool):
+            raise TypeError(f"split_dataset: `{name}` must be an int or a float; received "
+                            f"{type(size).__name__} {size!r}.")
+        if isinstance(size, (int, np.integer)) and not 0 < size < total or \
+                isinstance(size, (float, np.floating)) and not 0 < size < 1:
+            raise ValueError(f"split_dataset: `{name}` must be an int in (0, {total}) (the dataset's length) or a "
+                             f"float in (0, 1); received {name}={size!r}.")
+    if isinstance(left_size, float) and isinstance(right_size, float) and left_size + right_size > 1:
+        raise ValueError(f"split_dataset: left_size + right_size must be at most 1 as fractions; received "
+                         f"{left_size} + {right_size}.")
+    if isinstance(left_size, (float, np.floating)):
         left_size = round(left_size * total)
-    if isinstance(right_size, float):
+    if isinstance(right_size, (float, np.floating)):
         right_size = round(right_size * total)
     if left_size is None:
         left_size = total - right_size
@@ -144,8 +154,8 @@ def _rescale_sizes(left_size, right_size, total):
         raise ValueError(f"split_dataset: left_size + right_size ({left_size} + {right_size}) exceeds the "
                          f"{total} samples of the dataset.")
     if left_size == 0 or right_size == 0:
-        raise ValueError(f"split_dataset: both splits must hold at least one sample; the sizes came to "
-                         f"{left_size} and {right_size} of {total}.")
+        raise ValueError(f"split_dataset: with {total} samples, left_size={left_size} and right_size={right_size} "
+                         f"leave one side empty; adjust the sizes.")
     return int(left_size), int(right_size)
 
 
@@ -155,18 +165,21 @@ def split_dataset(dataset, left_size=None, right_size=None, shuffle=False, seed=
     Args:
         dataset: an array, a tuple/list/dict of arrays with one length (split along axis 0), or an
             iterable of samples (e.g. a torch map-style `Dataset` or a list of `(x, y)` pairs).
-        left_size, right_size: an int (samples) or a float in (0, 1) (fraction); the other side gets the
-            rest; both None: half and half.
+        left_size, right_size: an int (samples) or a float in (0, 1) (fraction, rounded); a side left
+            None gets the rest. At least one must be given.
         shuffle: shuffle the samples before splitting.
         seed: the shuffling seed.
         preferred_backend: accepted for Keras compatibility; lamina always returns torch datasets.
 
     Returns:
-        `(left, right)`: two `torch.utils.data.Dataset`s of samples (as tuples of tensors for tuple input),
-        which `fit` batches with its `batch_size` and torch's `DataLoader` accepts.
+        `(left, right)`: two `torch.utils.data.Dataset`s of samples: tuples of tensors for an array or a
+        tuple/list of arrays (as Keras's torch backend returns them), dicts for a dict; `fit` batches them
+        with its `batch_size` and torch's `DataLoader` accepts them.
 
     Example:
         >>> left, right = split_dataset(np.arange(10), left_size=0.8)
+        >>> left[0]
+        (tensor(0),)
         >>> len(left), len(right)
         (8, 2)
     """
@@ -205,6 +218,6 @@ def split_dataset(dataset, left_size=None, right_size=None, shuffle=False, seed=
                 return {key: to_tensor(value[index]) for key, value in items.items()}
             if kind == "items":
                 return items[index]
-            return to_tensor(items[index])
+            return (to_tensor(items[index]),)
 
     return _Split(left_order), _Split(right_order)

@@ -136,13 +136,17 @@ def get_file(fname=None, origin=None, untar=False, md5_hash=None, file_hash=None
     else:
         target = os.path.join(datadir, fname)
 
+    if (extract or untar) and not force_download and not os.path.exists(target) and os.path.isdir(extraction_dir) \
+            and os.listdir(extraction_dir):
+        return extraction_dir  # already extracted (the archive was deleted): usable offline
     download = force_download or not os.path.exists(target)
+    stale = False
     if not download and file_hash is not None and not validate_file(target, file_hash, hash_algorithm):
         print(f"A local file was found, but its {hash_algorithm} hash does not match the expected value "
               f"{file_hash} (incomplete or outdated); fetching it again.")
-        download = True
+        download = stale = True
     if download:
-        _download(origin, target)
+        _download(origin, target, stale)
         if file_hash is not None and not validate_file(target, file_hash, hash_algorithm):
             raise ValueError(f"get_file: the file fetched from {origin} to {target} is incomplete or corrupted: "
                              f"its {hash_algorithm} hash does not match the expected value {file_hash}.")
@@ -156,7 +160,7 @@ def get_file(fname=None, origin=None, untar=False, md5_hash=None, file_hash=None
     return target
 
 
-def _download(origin, target):
+def _download(origin, target, stale=False):
     print(f"Downloading data from {origin}")
     partial = target + ".part"
     try:
@@ -167,7 +171,9 @@ def _download(origin, target):
         if os.path.exists(partial):
             os.remove(partial)
         reason = getattr(error, "reason", error)
+        state = ("the cached file there does not have the expected hash" if stale
+                 else "the file is not in the cache")
         raise OSError(
-            f"get_file: could not fetch {origin} ({reason}) and the file is not in the cache. Without network "
-            f"access, copy the file to {target} (the cache path Keras uses too) and call again."
+            f"get_file: could not fetch {origin} ({reason}) and {state}. Without network access, copy the file "
+            f"to {target} (the cache path Keras uses too) and call again."
         ) from error

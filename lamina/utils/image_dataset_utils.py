@@ -1,5 +1,7 @@
 """`image_dataset_from_directory`: a folder of class sub-folders of images -> batches of torch tensors."""
 
+import os
+
 import numpy as np
 
 from lamina.utils.batched_dataset import BatchedDataset
@@ -59,6 +61,7 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
         image_size: `(height, width)` every image is resized to; None keeps the file sizes (all images
             must then have one size, or batch_size must be None).
         shuffle, seed: shuffle the files (once, with `seed`) and the batches each epoch.
+            The next batch's images are decoded in up to 4 threads while the model runs on the current one.
         validation_split, subset: a fraction kept for validation; subset `"training"`, `"validation"`
             or `"both"` (returns the pair).
         interpolation: the resize method (`"bilinear"`, `"nearest"`, `"bicubic"`, `"lanczos"`, ...).
@@ -131,7 +134,7 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
             return image if targets is None else (image, targets[index])
 
         return BatchedDataset(len(files), get_item, batch_size=batch_size, shuffle=shuffle, seed=seed,
-                              class_names=class_names)
+                              class_names=class_names, workers=min(4, os.cpu_count() or 1))
 
     def _load(path):
         from lamina.utils.image_utils import load_img
