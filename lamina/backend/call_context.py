@@ -21,10 +21,13 @@ class CallContext:
             layers built during the trace record `None` there); else `None`.
     """
 
-    __slots__ = ("training", "masking", "trace_batch_size")
+    __slots__ = ("training", "training_is_default", "masking", "trace_batch_size")
 
     def __init__(self):
         self.training = None
+        # True while `training` came from a container's default mode rather than from a value
+        # anyone passed: layers whose `call` declares `training=True` then keep their default.
+        self.training_is_default = False
         self.masking = False
         self.trace_batch_size = None
 

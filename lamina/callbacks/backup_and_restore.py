@@ -162,10 +162,21 @@ class BackupAndRestore(Callback):
                 os.remove(path)
 
 
+def _trackers(model):
+    """Every stateful tracker of `model.metrics`, the compiled metrics' group (`compile_metrics`)
+    opened into its metrics."""
+    for tracker in model.metrics:
+        inner = getattr(tracker, "metrics", None) if not hasattr(tracker, "variables") else None
+        if isinstance(inner, list):
+            yield from inner
+        else:
+            yield tracker
+
+
 def _capture_metrics(model):
     """The running values of the loss trackers and metrics (for a mid-epoch backup)."""
     out = []
-    for tracker in model.metrics:
+    for tracker in _trackers(model):
         if hasattr(tracker, "variables"):
             out.append([v.detach().cpu().clone() for v in tracker.variables])
         else:  # MeanTracker: a running total (None before the first update) and a count
@@ -175,7 +186,7 @@ def _capture_metrics(model):
 
 
 def _restore_metrics(model, saved):
-    trackers = model.metrics
+    trackers = list(_trackers(model))
     if saved is None or len(saved) != len(trackers):
         return  # compiled differently: the resumed epoch's logs then cover the batches after the resume only
     with torch.no_grad():

@@ -455,10 +455,12 @@ class Layer(WeightsMixin, nn.Module):
         if training is None:
             if outer is not None:
                 training = outer
+                if ctx.training_is_default and self._call_training_default and not self._mode_is_set:
+                    training = True  # the containers passed only their default: keep this layer's
             elif self._mode_is_set or not self._call_training_default:
                 training = self.training
-                # A container nobody put in train()/eval() mode passes no value down: its
-                # sub-layers then take their own defaults, as in Keras.
+                # A container nobody put in train()/eval() mode passes its value down marked as a
+                # default: its sub-layers that declare `training=True` keep that, as in Keras.
                 from_default = not self._mode_is_set
             else:
                 training = True
@@ -472,9 +474,11 @@ class Layer(WeightsMixin, nn.Module):
         if masking:
             mask = self._incoming_mask(args, kwargs)
         # Inner layers inherit this call's training value (also when `call` does not pass it on).
-        sets_context = training is not outer and bool(self._modules) and not from_default
+        sets_context = training is not outer and bool(self._modules)
         if sets_context:
+            outer_is_default = ctx.training_is_default
             ctx.training = training
+            ctx.training_is_default = from_default
         try:
             if self._autocast_dtype is None:
                 outside = None
@@ -498,6 +502,7 @@ class Layer(WeightsMixin, nn.Module):
         finally:
             if sets_context:
                 ctx.training = outer
+                ctx.training_is_default = outer_is_default
         if self.activity_regularizer is not None:
             self._add_activity_losses(outputs)
         if masking and args and (self.supports_masking or self._overrides_compute_mask):

@@ -67,10 +67,10 @@ def _describe(value):
 
 
 def _symbolic_inputs(model):
-    try:
+    try:  # an unbuilt Sequential has no inputs yet (it builds on the first batch)
         inputs = getattr(model, "inputs", None)
         return list(inputs) if inputs else []
-    except TypeError:
+    except (TypeError, ValueError):
         return []
 
 
