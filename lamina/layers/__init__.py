@@ -26,7 +26,7 @@ from lamina.layers.merging import (Add, Average, Concatenate, Dot, Maximum, Mini
 from lamina.layers.core import Embedding, Masking, EinsumDense, ReversibleEmbedding, Wrapper
 from lamina.layers.rnn import (GRU, GRUCell, LSTM, LSTMCell, RNN, Bidirectional, SimpleRNN, SimpleRNNCell,
                                StackedRNNCells, TimeDistributed)
-from lamina.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
+from lamina.layers.attention import AdditiveAttention, Attention, MultiHeadAttention, GroupQueryAttention
 from lamina.layers.activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from lamina.layers.preprocessing import (AutoContrast, CenterCrop, RandomBrightness, RandomColorDegeneration,
                                          RandomContrast, RandomCrop, RandomFlip, RandomGrayscale, RandomInvert,
@@ -71,7 +71,7 @@ __all__ = [
     "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D",
     "RNN", "SimpleRNN", "SimpleRNNCell", "LSTM", "LSTMCell", "GRU", "GRUCell", "StackedRNNCells",
     "Bidirectional", "TimeDistributed",
-    "MultiHeadAttention", "Attention", "AdditiveAttention",
+    "MultiHeadAttention", "Attention", "AdditiveAttention", "GroupQueryAttention",
     "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax", "Rescaling",
     "AutoContrast", "CenterCrop", "RandomBrightness", "RandomColorDegeneration", "RandomContrast", "RandomCrop",
     "RandomFlip", "RandomGrayscale", "RandomInvert", "RandomPosterization", "RandomRotation", "RandomShear",

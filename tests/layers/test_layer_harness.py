@@ -41,6 +41,24 @@ class SelfAttention(L.Layer):
         return self.mha(x, x)
 
 
+class DoubledOutput(L.Wrapper):
+    """Harness adapter: the smallest `Wrapper` subclass (`2 * layer(x)`)."""
+
+    def call(self, x):
+        return 2 * self.layer(x)
+
+
+class GroupedSelfAttention(L.Layer):
+    """Harness adapter: gated, sliding-window, causal `GroupQueryAttention(x, x)` as one input."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.gqa = L.GroupQueryAttention(3, 4, 2, use_gate=True, sliding_window=3, name="gqa")
+
+    def call(self, x):
+        return self.gqa(x, x, use_causal_mask=True)
+
+
 class EmbeddingOfFloats(L.Layer):
     """Harness adapter: the harness feeds float noise; Embedding needs non-negative indices."""
 
@@ -175,7 +193,9 @@ ROWS = [
     Row(lambda: L.RNN(L.LSTMCell(3), go_backwards=True), (2, 5, 4), id="RNN"),
     Row(lambda: L.Bidirectional(L.LSTM(3, return_sequences=True), merge_mode="sum"), (2, 5, 4)),
     Row(lambda: L.TimeDistributed(L.Dense(3)), (2, 5, 4)),
+    Row(lambda: DoubledOutput(L.Dense(3)), (2, 4), id="Wrapper"),
     Row(lambda: SelfAttention(), (2, 5, 4), id="MultiHeadAttention"),
+    Row(lambda: GroupedSelfAttention(), (2, 5, 4), id="GroupQueryAttention"),
     Row(lambda: L.Attention(use_scale=True, score_mode="concat"), [(2, 3, 4), (2, 5, 4)]),
     Row(lambda: L.AdditiveAttention(), [(2, 3, 4), (2, 5, 4)]),
     # activation layers and preprocessing

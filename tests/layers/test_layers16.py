@@ -15,7 +15,7 @@ HERE = os.path.join(os.path.dirname(__file__), "keras_written")
 TOL = 1e-5
 
 
-@pytest.mark.parametrize("family", ["pooling16", "core16", "normalization16"])
+@pytest.mark.parametrize("family", ["pooling16", "core16", "normalization16", "attention16"])
 def test_keras_written_file_loads_with_equal_outputs(family, tmp_path):
     model = keras.saving.load_model(os.path.join(HERE, f"{family}.keras"))
     io = np.load(os.path.join(HERE, f"{family}_io.npz"))
@@ -113,6 +113,10 @@ def test_wrapper_is_the_base_of_spectral_normalization_and_round_trips():
      r"SpectralNormalization.*`power_iterations`.*power_iterations=0"),
     (lambda: L.SpectralNormalization("dense"), ValueError, r"SpectralNormalization.*keras.layers.Layer"),
     (lambda: L.ReversibleEmbedding(5, 3, reverse_dtype="float17"), (TypeError, ValueError), r"float17"),
+    (lambda: L.GroupQueryAttention(4, 3, 2), ValueError, r"GroupQueryAttention.*divisible.*num_query_heads=3"),
+    (lambda: L.GroupQueryAttention(4, 2, 2, sliding_window=0), ValueError, r"GroupQueryAttention.*sliding_window=0"),
+    (lambda: L.GroupQueryAttention(4, 2, 2, dropout=0.1, flash_attention=True), ValueError,
+     r"GroupQueryAttention.*dropout is not supported when flash attention"),
 ])
 def test_bad_arguments_are_refused_clearly(make, error, match):
     with pytest.raises(error, match=match):
@@ -129,9 +133,26 @@ def test_bad_arguments_are_refused_clearly(make, error, match):
      r"EinsumDense.*shared dimension 'b'.*5.*4"),
     (lambda: L.SpectralNormalization(L.Dropout(0.1))(torch.ones(2, 3)), ValueError,
      r"SpectralNormalization.*no attribute 'kernel' nor 'embeddings'"),
+    (lambda: L.GroupQueryAttention(4, 2, 1)(keras.Input((3, 4)), keras.Input((3, 5))), ValueError,
+     r"GroupQueryAttention.*last dimension of `query_shape` and `value_shape`"),
     (lambda: L.ReversibleEmbedding(5, 3)(torch.ones(2, 4), reverse=True), ValueError,
      r"ReversibleEmbedding.*output_dim=3.*\(2, 4\)"),
 ])
 def test_bad_inputs_are_refused_clearly(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_group_query_attention_names_and_masks():
+    gqa = L.GroupQueryAttention(2, 4, 2)
+    assert gqa.name.startswith("grouped_query_attention")  # Keras's automatic name
+    q = torch.randn(2, 4, 6)
+    mask = torch.tensor([[True, True, False, False], [True, True, True, True]])
+    out = gqa(q, q, value_mask=mask)
+    # values behind masked keys do not change the output
+    v2 = q.clone()
+    v2[0, 2:] = 5.0
+    torch.testing.assert_close(gqa(q, v2, key=q, value_mask=mask)[0], out[0])
+    out2, scores = gqa(q, q, value_mask=mask, return_attention_scores=True)
+    torch.testing.assert_close(out, out2, atol=1e-5, rtol=0)
+    assert tuple(scores.shape) == (2, 4, 4, 4) and float(scores.detach()[0, :, :, 2:].abs().max()) == 0.0

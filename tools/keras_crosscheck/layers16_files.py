@@ -15,7 +15,7 @@ import sys
 
 import numpy as np
 
-FAMILIES = ("pooling16", "core16", "normalization16")
+FAMILIES = ("pooling16", "core16", "normalization16", "attention16")
 
 
 def build(keras, family):
@@ -38,6 +38,15 @@ def build(keras, family):
         logits = tied(h, reverse=True)
         logits2 = untied(untied(ids), reverse=True)
         return keras.Model([x, ids], [y, z, w, logits, logits2], name=family)
+    if family == "attention16":
+        q, v = keras.Input((5, 8)), keras.Input((7, 8))
+        gqa = L.GroupQueryAttention(head_dim=3, num_query_heads=4, num_key_value_heads=2)
+        gated = L.GroupQueryAttention(head_dim=2, num_query_heads=2, num_key_value_heads=1, use_gate=True,
+                                      sliding_window=2)
+        out, scores = gqa(q, v, return_attention_scores=True)
+        causal = gqa(q, q, use_causal_mask=True)
+        masked = L.GroupQueryAttention(4, 2, 2, dropout=0.1)(q, v, key=v)
+        return keras.Model([q, v], [out, scores, causal, gated(q, q), masked], name=family)
     x = keras.Input((5, 6))
     y = L.RMSNormalization()(x)
     y2 = L.RMSNormalization(axis=[1, 2], epsilon=1e-3)(x)
@@ -51,6 +60,8 @@ def inputs(family):
         return [rng.standard_normal(s).astype("float32") for s in ((2, 10, 3), (2, 9, 11, 3), (2, 5, 7, 6, 2))]
     if family == "core16":
         return [rng.standard_normal((2, 5, 6)).astype("float32"), rng.integers(0, 20, (2, 7)).astype("int32")]
+    if family == "attention16":
+        return [rng.standard_normal((2, 5, 8)).astype("float32"), rng.standard_normal((2, 7, 8)).astype("float32")]
     return [rng.standard_normal((2, 5, 6)).astype("float32")]
 
 
