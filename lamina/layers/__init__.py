@@ -11,9 +11,11 @@ from lamina.layers.convolutional import (Conv1D, Conv2D, Conv3D, Conv1DTranspose
                                          SeparableConv2D)
 from lamina.layers.pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, GlobalAveragePooling1D,
                                   GlobalAveragePooling2D, GlobalAveragePooling3D, GlobalMaxPooling1D,
-                                  GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPooling1D, MaxPooling2D, MaxPooling3D)
+                                  GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPooling1D, MaxPooling2D, MaxPooling3D,
+                                  AdaptiveAveragePooling1D, AdaptiveAveragePooling2D, AdaptiveAveragePooling3D,
+                                  AdaptiveMaxPooling1D, AdaptiveMaxPooling2D, AdaptiveMaxPooling3D)
 from lamina.layers.normalization import (BatchNormalization, GroupNormalization, LayerNormalization, Normalization,
-                                         UnitNormalization)
+                                         UnitNormalization, RMSNormalization, SpectralNormalization)
 from lamina.layers.regularization import (ActivityRegularization, AlphaDropout, GaussianDropout, GaussianNoise,
                                           SpatialDropout1D, SpatialDropout2D, SpatialDropout3D)
 from lamina.layers.reshaping import (Cropping1D, Cropping2D, Cropping3D, Permute, RepeatVector, UpSampling1D,
@@ -21,10 +23,10 @@ from lamina.layers.reshaping import (Cropping1D, Cropping2D, Cropping3D, Permute
 from lamina.layers.merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add,
                                    average, concatenate, dot, maximum, minimum, multiply, subtract)
 
-from lamina.layers.core import Embedding, Masking
+from lamina.layers.core import Embedding, Masking, EinsumDense, ReversibleEmbedding, Wrapper
 from lamina.layers.rnn import (GRU, GRUCell, LSTM, LSTMCell, RNN, Bidirectional, SimpleRNN, SimpleRNNCell,
                                StackedRNNCells, TimeDistributed)
-from lamina.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
+from lamina.layers.attention import AdditiveAttention, Attention, MultiHeadAttention, GroupQueryAttention
 from lamina.layers.activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from lamina.layers.preprocessing import (AutoContrast, CenterCrop, RandomBrightness, RandomColorDegeneration,
                                          RandomContrast, RandomCrop, RandomFlip, RandomGrayscale, RandomInvert,
@@ -63,10 +65,13 @@ __all__ = [
     "Permute", "RepeatVector", "UpSampling1D", "UpSampling2D", "UpSampling3D",
     "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "Cropping1D", "Cropping2D", "Cropping3D",
     "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate", "dot",
-    "Embedding", "Masking",
+    "Embedding", "Masking", "EinsumDense", "ReversibleEmbedding", "Wrapper",
+    "RMSNormalization", "SpectralNormalization",
+    "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D",
+    "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D",
     "RNN", "SimpleRNN", "SimpleRNNCell", "LSTM", "LSTMCell", "GRU", "GRUCell", "StackedRNNCells",
     "Bidirectional", "TimeDistributed",
-    "MultiHeadAttention", "Attention", "AdditiveAttention",
+    "MultiHeadAttention", "Attention", "AdditiveAttention", "GroupQueryAttention",
     "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax", "Rescaling",
     "AutoContrast", "CenterCrop", "RandomBrightness", "RandomColorDegeneration", "RandomContrast", "RandomCrop",
     "RandomFlip", "RandomGrayscale", "RandomInvert", "RandomPosterization", "RandomRotation", "RandomShear",

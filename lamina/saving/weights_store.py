@@ -95,7 +95,9 @@ def _walk(obj, path, visit, seen):
             for item in child:
                 if not isinstance(item, nn.Module) and not hasattr(item, "save_own_variables"):
                     continue
-                name = to_snake_case(type(item).__name__)
+                # A class exported under another name than Keras's own (GroupQueryAttention, whose
+                # Keras class is GroupedQueryAttention) names its h5 group after Keras's class.
+                name = getattr(type(item), "_keras_h5_name", None) or to_snake_case(type(item).__name__)
                 if name in used:
                     used[name] += 1
                     name = f"{name}_{used[name]}"

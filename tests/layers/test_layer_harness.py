@@ -43,6 +43,24 @@ class SelfAttention(L.Layer):
         return self.mha(x, x)
 
 
+class DoubledOutput(L.Wrapper):
+    """Harness adapter: the smallest `Wrapper` subclass (`2 * layer(x)`)."""
+
+    def call(self, x):
+        return 2 * self.layer(x)
+
+
+class GroupedSelfAttention(L.Layer):
+    """Harness adapter: gated, sliding-window, causal `GroupQueryAttention(x, x)` as one input."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.gqa = L.GroupQueryAttention(3, 4, 2, use_gate=True, sliding_window=3, name="gqa")
+
+    def call(self, x):
+        return self.gqa(x, x, use_causal_mask=True)
+
+
 class EmbeddingOfFloats(L.Layer):
     """Harness adapter: the harness feeds float noise; Embedding needs non-negative indices."""
 
@@ -53,6 +71,20 @@ class EmbeddingOfFloats(L.Layer):
 
     def call(self, x):
         return self.embedding((x.abs() * 2).long().clamp(max=self.input_dim - 1))
+
+
+class ReversibleEmbeddingRoundTrip(L.Layer):
+    """Harness adapter: indices -> vectors -> vocabulary logits through one `ReversibleEmbedding`."""
+
+    def __init__(self, input_dim=8, output_dim=3, tie_weights=False, **kwargs):
+        super().__init__(**kwargs)
+        self.input_dim, self.output_dim, self.tie_weights = input_dim, output_dim, tie_weights
+        self.embedding = L.ReversibleEmbedding(input_dim, output_dim, tie_weights=tie_weights,
+                                               logit_soft_cap=3.0, name="embedding")
+
+    def call(self, x):
+        ids = (x.abs() * 2).long().clamp(max=self.input_dim - 1)
+        return self.embedding(self.embedding(ids), reverse=True)
 
 
 @dataclass
@@ -79,6 +111,8 @@ ROWS = [
     Row(lambda: L.TorchOp(torch.tanh), (2, 3), config=False),
     Row(lambda: L.Flatten(), (2, 3, 4)),
     Row(lambda: L.Reshape((4, 3)), (2, 3, 4)),
+    Row(lambda: L.EinsumDense("abc,cde->abde", (3, 2, 4), bias_axes="de", activation="relu"), (2, 3, 5)),
+    Row(lambda: L.EinsumDense("...b,bc->...c", 4, bias_axes="c"), (2, 3, 5), id="EinsumDense(ellipsis)"),
     # merging
     Row(lambda: L.Add(), [(2, 3), (2, 3)]),
     Row(lambda: L.Subtract(), [(2, 3), (2, 3)]),
@@ -112,12 +146,20 @@ ROWS = [
     Row(lambda: L.GlobalAveragePooling1D(data_format="channels_first"), (2, 5, 4)),
     Row(lambda: L.GlobalAveragePooling2D(), (2, 5, 5, 3)),
     Row(lambda: L.GlobalAveragePooling3D(keepdims=True), (2, 3, 3, 3, 4)),
+    Row(lambda: L.AdaptiveAveragePooling1D(4), (2, 9, 3)),
+    Row(lambda: L.AdaptiveAveragePooling2D((2, 3), data_format="channels_first"), (2, 3, 7, 8)),
+    Row(lambda: L.AdaptiveAveragePooling3D(2), (1, 5, 4, 3, 2)),
+    Row(lambda: L.AdaptiveMaxPooling1D(3), (2, 8, 3)),
+    Row(lambda: L.AdaptiveMaxPooling2D(3), (2, 7, 5, 2)),
+    Row(lambda: L.AdaptiveMaxPooling3D((1, 2, 3)), (1, 4, 4, 5, 2)),
     # normalization
     Row(lambda: L.BatchNormalization(), (4, 5, 5, 3)),
     Row(lambda: L.LayerNormalization(axis=[1, 2]), (2, 3, 4)),
     Row(lambda: L.GroupNormalization(groups=2), (2, 4, 4, 6)),
     Row(lambda: L.UnitNormalization(), (2, 3)),
     Row(lambda: L.Normalization(), (2, 3)),
+    Row(lambda: L.RMSNormalization(axis=[1, 2]), (2, 3, 4)),
+    Row(lambda: L.SpectralNormalization(L.Dense(3), power_iterations=2), (2, 4)),
     # regularization
     Row(lambda: L.SpatialDropout1D(0.5), (2, 5, 3)),
     Row(lambda: L.SpatialDropout2D(0.5), (2, 4, 4, 3)),
@@ -140,6 +182,7 @@ ROWS = [
     Row(lambda: L.Cropping3D(1), (1, 4, 4, 4, 3)),
     # embedding, masking, recurrent, attention
     Row(lambda: EmbeddingOfFloats(mask_zero=True), (2, 5), id="Embedding"),
+    Row(lambda: ReversibleEmbeddingRoundTrip(), (2, 5), id="ReversibleEmbedding"),
     Row(lambda: L.Masking(mask_value=0.0), (2, 4, 3)),
     Row(lambda: L.SimpleRNN(3, return_sequences=True), (2, 5, 4)),
     Row(lambda: L.LSTM(3, go_backwards=True), (2, 5, 4)),
@@ -152,7 +195,9 @@ ROWS = [
     Row(lambda: L.RNN(L.LSTMCell(3), go_backwards=True), (2, 5, 4), id="RNN"),
     Row(lambda: L.Bidirectional(L.LSTM(3, return_sequences=True), merge_mode="sum"), (2, 5, 4)),
     Row(lambda: L.TimeDistributed(L.Dense(3)), (2, 5, 4)),
+    Row(lambda: DoubledOutput(L.Dense(3)), (2, 4), id="Wrapper"),
     Row(lambda: SelfAttention(), (2, 5, 4), id="MultiHeadAttention"),
+    Row(lambda: GroupedSelfAttention(), (2, 5, 4), id="GroupQueryAttention"),
     Row(lambda: L.Attention(use_scale=True, score_mode="concat"), [(2, 3, 4), (2, 5, 4)]),
     Row(lambda: L.AdditiveAttention(), [(2, 3, 4), (2, 5, 4)]),
     # activation layers and preprocessing

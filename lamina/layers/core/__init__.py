@@ -8,5 +8,9 @@ from lamina.layers.core.torch_op import TorchOp
 from lamina.layers.core.torch_module_wrapper import TorchModuleWrapper
 from lamina.layers.core.embedding import Embedding
 from lamina.layers.core.masking import Masking
+from lamina.layers.core.einsum_dense import EinsumDense
+from lamina.layers.core.reversible_embedding import ReversibleEmbedding
+from lamina.layers.core.wrapper import Wrapper
 
-__all__ = ["Dense", "Activation", "Identity", "Lambda", "TorchOp", "TorchModuleWrapper", "Embedding", "Masking"]
+__all__ = ["Dense", "Activation", "Identity", "Lambda", "TorchOp", "TorchModuleWrapper", "Embedding", "Masking", "EinsumDense",
+           "ReversibleEmbedding", "Wrapper"]
