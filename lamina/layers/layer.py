@@ -555,6 +555,10 @@ class Layer(WeightsMixin, nn.Module):
         device = _module_device(self)
 
         def convert(value):
+            if isinstance(value, np.ndarray) and value.dtype.kind in "USO":
+                # Strings have no torch tensor: string arrays reach `call` as they are (the text and
+                # lookup layers accept them); a numeric layer then fails on them in `call`.
+                return value
             if isinstance(value, np.ndarray):
                 tensor = torch.from_numpy(value)
                 if tensor.is_floating_point() and tensor.dtype == torch.float64:
