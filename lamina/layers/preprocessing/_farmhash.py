@@ -5,7 +5,7 @@ Pure Python on 64-bit unsigned integers; strings are hashed as their UTF-8 bytes
 the reference C++ implementation (pyfarmhash) by `tools/keras_crosscheck/make_hashing_fixture.py`.
 """
 
-__all__ = ["fingerprint64", "hash_bucket_fast"]
+__all__ = ["fingerprint64", "hash_bucket_fast", "siphash24"]
 
 _M = (1 << 64) - 1
 _K0 = 0xC3A5C85C97CB3127
@@ -147,3 +147,47 @@ def fingerprint64(data) -> int:
 def hash_bucket_fast(data, num_buckets: int) -> int:
     """`tf.strings.to_hash_bucket_fast`: `Fingerprint64(data) % num_buckets`."""
     return fingerprint64(data) % num_buckets
+
+
+def _sip_round(v0, v1, v2, v3):
+    v0 = (v0 + v1) & _M
+    v1 = _rot_left(v1, 13) ^ v0
+    v0 = _rot_left(v0, 32)
+    v2 = (v2 + v3) & _M
+    v3 = _rot_left(v3, 16) ^ v2
+    v0 = (v0 + v3) & _M
+    v3 = _rot_left(v3, 21) ^ v0
+    v2 = (v2 + v1) & _M
+    v1 = _rot_left(v1, 17) ^ v2
+    v2 = _rot_left(v2, 32)
+    return v0, v1, v2, v3
+
+
+def _rot_left(v, shift):
+    return ((v << shift) | (v >> (64 - shift))) & _M
+
+
+def siphash24(key0: int, key1: int, data) -> int:
+    """SipHash-2-4 keyed by two 64-bit integers: TensorFlow's `StrongKeyedHash`, behind
+    `tf.strings.to_hash_bucket_strong` (Keras's `Hashing` with a `salt`)."""
+    s = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    k0, k1 = key0 & _M, key1 & _M
+    v0 = k0 ^ 0x736F6D6570736575
+    v1 = k1 ^ 0x646F72616E646F6D
+    v2 = k0 ^ 0x6C7967656E657261
+    v3 = k1 ^ 0x7465646279746573
+    n = len(s)
+    end = n - (n % 8)
+    for i in range(0, end, 8):
+        m = _f64(s, i)
+        v3 ^= m
+        v0, v1, v2, v3 = _sip_round(*_sip_round(v0, v1, v2, v3))
+        v0 ^= m
+    last = ((n & 0xFF) << 56) | int.from_bytes(s[end:] + b"\0" * (8 - (n - end)), "little")
+    v3 ^= last
+    v0, v1, v2, v3 = _sip_round(*_sip_round(v0, v1, v2, v3))
+    v0 ^= last
+    v2 ^= 0xFF
+    for _ in range(4):
+        v0, v1, v2, v3 = _sip_round(v0, v1, v2, v3)
+    return v0 ^ v1 ^ v2 ^ v3

@@ -61,3 +61,27 @@ def output_device(layer, inputs=None):
     for buffer in layer.buffers():
         return buffer.device
     return torch.get_default_device()
+
+
+_INT_DTYPES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "bool")
+
+
+def pop_integer_dtype(kwargs):
+    """Removes an integer `dtype` (a name or Keras's serialized DTypePolicy) from `kwargs` and
+    returns its name, else None. Keras gives these layers integer dtypes (e.g. Hashing's "int64");
+    lamina's dtype policies are floating point, so the layer keeps the integer output dtype itself."""
+    dtype = kwargs.get("dtype")
+    name = dtype
+    if isinstance(dtype, dict):
+        name = (dtype.get("config") or {}).get("name")
+    elif dtype is not None and not isinstance(dtype, str):
+        name = str(dtype).replace("torch.", "")
+    if isinstance(name, str) and name in _INT_DTYPES:
+        kwargs.pop("dtype")
+        return name
+    return None
+
+
+def serialize_dtype(name):
+    """A dtype name in Keras's config form (a DTypePolicy dict)."""
+    return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": name}, "registered_name": None}

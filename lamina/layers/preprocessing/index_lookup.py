@@ -29,43 +29,45 @@ import torch
 from lamina.layers.layer import Layer
 from lamina.layers.preprocessing._strings import as_string_array, is_string_array, output_device
 
-__all__ = ["IndexLookup"]
+__all__ = ["IndexLookup", "encode_categorical"]
 
 _OUTPUT_MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
 
 
-def encode_categorical(lookups, output_mode, depth, owner, count_weights=None):
-    """Keras's `encode_categorical_inputs` on an int64 tensor of indices (out-of-range ones dropped).
+def encode_categorical(lookups, output_mode, depth, count_weights=None):
+    """Keras's `encode_categorical_inputs` on an integer tensor of indices.
+
+    Out-of-range indices (e.g. a dropped mask) encode to zeros. A scalar is one sample; `one_hot`
+    drops a last axis of size 1; `multi_hot`/`count` reduce axis 1 of a rank >= 2 input (axis 0
+    of a rank-1 input, which is one sample), as Keras's backends other than TensorFlow do.
 
     Args:
-        lookups: int64 tensor of rank 0, 1 or 2 (rank > 2 only for one_hot/multi_hot).
+        lookups: integer tensor of indices.
         output_mode: "one_hot", "multi_hot" or "count".
         depth: number of output bins.
-        owner: the layer description used in error messages.
         count_weights: optional float tensor shaped like `lookups`, summed in "count" mode.
 
     Returns:
-        `(..., depth)` counts as int64 (float when `count_weights` are given).
+        int64 encodings (float, of the weights' dtype, with `count_weights`).
     """
+    lookups = lookups.to(torch.int64)
     if lookups.dim() == 0:
         lookups = lookups.reshape(1)
         if count_weights is not None:
             count_weights = count_weights.reshape(1)
-    elif lookups.dim() > 2 and output_mode == "count":
-        raise ValueError(f"{owner}: when output_mode is anything other than 'multi_hot', 'one_hot', or "
-                         f"'int', the rank must be 2 or less; received an input of shape "
-                         f"{tuple(lookups.shape)}, which would result in output rank {lookups.dim() + 1}.")
+    if output_mode == "one_hot" and lookups.dim() > 1 and lookups.shape[-1] == 1:
+        lookups = lookups.squeeze(-1)
     valid = (lookups >= 0) & (lookups < depth)
     safe = torch.where(valid, lookups, torch.zeros_like(lookups))
     one_hot = torch.nn.functional.one_hot(safe, depth) * valid.unsqueeze(-1).to(torch.int64)
     if output_mode == "one_hot":
         return one_hot
+    axis = 1 if lookups.dim() > 1 else 0
     if output_mode == "multi_hot":
-        return (one_hot.sum(dim=-2) > 0).to(torch.int64)
-    # count: bincount along the last axis (a rank-1 input is one sample, as Keras's bincount)
+        return one_hot.amax(dim=axis)
     if count_weights is not None:
-        return (one_hot.to(count_weights.dtype) * count_weights.unsqueeze(-1)).sum(dim=-2)
-    return one_hot.sum(dim=-2)
+        return (one_hot.to(count_weights.dtype) * count_weights.unsqueeze(-1)).sum(dim=axis)
+    return one_hot.sum(dim=axis)
 
 
 class IndexLookup(Layer):
@@ -381,7 +383,7 @@ class IndexLookup(Layer):
             return lookups
         depth = self.max_tokens if self.pad_to_max_tokens else self._frozen_vocab_size
         mode = "count" if self.output_mode == "tf_idf" else self.output_mode
-        output = encode_categorical(lookups, mode, depth, self._owner)
+        output = encode_categorical(lookups, mode, depth)
         if self.output_mode == "tf_idf":
             if self.idf_weights is None:
                 raise ValueError(f"{self._owner}: when output_mode is 'tf_idf', idf_weights must be provided.")
