@@ -327,12 +327,17 @@ class IndexLookup(Layer):
         data = np.asarray(data, dtype=object) if self.vocabulary_dtype == "string" else np.asarray(data)
         if data.ndim == 0:
             data = data.reshape(1)
-        self._token_counts.update(self._normalize_token(t) for t in data.reshape(-1))
+        rows = data.reshape(-1, 1) if data.ndim == 1 else data.reshape(data.shape[0], -1)
+        self._update_rows([[self._normalize_token(t) for t in row] for row in rows])
+
+    def _update_rows(self, rows):
+        """Counts tokens; each row is one document (for the tf_idf document frequencies)."""
+        for row in rows:
+            self._token_counts.update(row)
         if self.output_mode == "tf_idf":
-            rows = data.reshape(-1, 1) if data.ndim == 1 else data.reshape(data.shape[0], -1)
             for row in rows:
-                self._document_counts.update(set(self._normalize_token(t) for t in row))
-            self._num_documents += rows.shape[0]
+                self._document_counts.update(set(row))
+            self._num_documents += len(rows)
 
     def _finalize_state(self):
         counts = self._token_counts

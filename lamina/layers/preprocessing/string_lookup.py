@@ -67,7 +67,12 @@ class StringLookup(IndexLookup):
                             f"received a torch.Tensor of dtype {inputs.dtype}. For integer inputs use "
                             f"IntegerLookup.")
         strings = as_string_array(inputs, self.name)
-        flat = strings.reshape(-1)
+        indices = self._indices_of(strings.reshape(-1))
+        return torch.from_numpy(indices.reshape(strings.shape)).to(output_device(self))
+
+    def _indices_of(self, flat):
+        """int64 NumPy indices of a flat sequence of `str` tokens (mask and OOV rules applied)."""
+        flat = np.asarray(flat, dtype=object).reshape(-1)
         default = -1 if self.num_oov_indices != 1 else self._oov_start_index()
         table = self._table
         indices = np.fromiter((table.get(t, default) for t in flat), dtype=np.int64, count=flat.size)
@@ -77,10 +82,9 @@ class StringLookup(IndexLookup):
         if self.num_oov_indices == 0:
             self._check_no_oov(torch.from_numpy(indices != -1), flat)
         elif self.num_oov_indices > 1:
-            oov = np.nonzero(indices == -1)[0]
-            for i in oov:
+            for i in np.nonzero(indices == -1)[0]:
                 indices[i] = fingerprint64(flat[i]) % self.num_oov_indices + self._oov_start_index()
-        return torch.from_numpy(indices.reshape(strings.shape)).to(output_device(self))
+        return indices
 
     def _invert(self, inputs):
         if isinstance(inputs, torch.Tensor):
