@@ -71,6 +71,9 @@ class CategoryEncoding(Layer):
             count_weights = torch.as_tensor(count_weights, dtype=dtype, device=inputs.device)
         return encode_categorical(inputs, self.output_mode, self.num_tokens, count_weights).to(dtype)
 
+    def compute_output_dtype(self, input_dtype):
+        return self.compute_dtype
+
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)
         if len(input_shape) == 0:

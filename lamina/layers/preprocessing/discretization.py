@@ -132,6 +132,9 @@ class Discretization(Layer):
             return indices.to(dtype)
         return encode_categorical(indices, self.output_mode, len(self.bin_boundaries) + 1).to(dtype)
 
+    def compute_output_dtype(self, input_dtype):
+        return self.output_dtype
+
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)
         if self.output_mode == "int":

@@ -35,6 +35,8 @@ class Hashing(Layer):
         tensor([[1], [0], [1], [1], [2]])
     """
 
+    _accepts_strings = True
+
     def __init__(self, num_bins, mask_value=None, salt=None, output_mode="int", sparse=False, **kwargs):
         if kwargs.get("dtype") is None:
             kwargs["dtype"] = "int64" if output_mode == "int" else backend.floatx()
@@ -119,6 +121,9 @@ class Hashing(Layer):
         if self.output_mode == "int":
             return indices.to(dtype)
         return encode_categorical(indices, self.output_mode, self.num_bins).to(dtype)
+
+    def compute_output_dtype(self, input_dtype):
+        return self._int_dtype or self.compute_dtype
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)

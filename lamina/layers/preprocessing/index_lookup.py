@@ -87,6 +87,8 @@ class IndexLookup(Layer):
         pad_to_max_tokens: encode to `max_tokens` bins rather than the vocabulary size.
     """
 
+    _accepts_strings = True
+
     def __init__(self, max_tokens, num_oov_indices, mask_token, oov_token, vocabulary_dtype,
                  vocabulary=None, idf_weights=None, invert=False, output_mode="int", sparse=False,
                  pad_to_max_tokens=False, name=None, **kwargs):
@@ -400,6 +402,11 @@ class IndexLookup(Layer):
             missing = [flat_inputs[i] for i in np.nonzero(~np.asarray(found.cpu()))[0][:10]]
             raise ValueError(f"{self._owner}: when `num_oov_indices=0` all inputs should be in the "
                              f"vocabulary; found OOV values {missing}. Consider setting `num_oov_indices=1`.")
+
+    def compute_output_dtype(self, input_dtype):
+        if self.invert:
+            return "string" if self.vocabulary_dtype == "string" else self.vocabulary_dtype
+        return "float32" if self.output_mode == "tf_idf" else "int64"
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)

@@ -77,6 +77,8 @@ class TextVectorization(Layer):
                 [1, 1, 3, 0]])
     """
 
+    _accepts_strings = True
+
     def __init__(self, max_tokens=None, standardize="lower_and_strip_punctuation", split="whitespace",
                  ngrams=None, output_mode="int", output_sequence_length=None, pad_to_max_tokens=False,
                  vocabulary=None, idf_weights=None, sparse=False, ragged=False, encoding="utf-8",
@@ -282,6 +284,9 @@ class TextVectorization(Layer):
         if self._output_mode == "tf_idf":
             encoded = encoded * lookup.idf_weights.to(device)
         return encoded
+
+    def compute_output_dtype(self, input_dtype):
+        return "int64" if self._output_mode == "int" else "float32"
 
     def compute_output_shape(self, input_shape):
         batch = tuple(input_shape)[0] if len(tuple(input_shape)) else None

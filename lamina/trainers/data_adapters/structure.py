@@ -16,6 +16,8 @@ def to_tensor(value, device=None):
     if isinstance(value, torch.Tensor):
         tensor = value
     elif isinstance(value, np.ndarray):
+        if value.dtype.kind in "US" or (value.dtype == object and _holds_strings(value)):
+            return value  # strings have no tensor: they stay NumPy arrays for the text/lookup layers
         if value.dtype == object:
             raise TypeError(
                 f"Data of dtype object (shape {value.shape}) cannot be converted to a tensor; pass numeric "
@@ -33,12 +35,18 @@ def to_tensor(value, device=None):
     return tensor
 
 
+def _holds_strings(array):
+    return array.size > 0 and isinstance(array.reshape(-1)[0], (str, bytes))
+
+
 def convert_structure(data, device=None):
     """Converts every leaf of a tensor/array structure (tuple, list, dict) to a tensor."""
     if data is None:
         return None
     if isinstance(data, dict):
         return {k: convert_structure(v, device) for k, v in data.items()}
+    if isinstance(data, (list, tuple)) and data and all(isinstance(v, str) for v in data):
+        return np.asarray(data, dtype=object)  # a list of strings: one string array
     if isinstance(data, (list, tuple)) and not _is_array_like_list(data):
         return type(data)(convert_structure(v, device) for v in data) if not hasattr(data, "_fields") \
             else type(data)(*(convert_structure(v, device) for v in data))
@@ -47,7 +55,8 @@ def convert_structure(data, device=None):
 
 def _is_array_like_list(data):
     """A list of plain numbers (one array), as opposed to a list of arrays."""
-    return len(data) > 0 and all(isinstance(v, (int, float, bool, np.number)) for v in data)
+    return len(data) > 0 and (all(isinstance(v, (int, float, bool, np.number)) for v in data) or
+                              all(isinstance(v, str) for v in data))
 
 
 def flatten_with_paths(data, label):
@@ -79,10 +88,10 @@ def num_samples(data, label):
 
 
 def input_names_of(model):
-    names = getattr(model, "input_names", None)
     try:
+        names = getattr(model, "input_names", None)
         return list(names) if names is not None else None
-    except TypeError:
+    except (TypeError, ValueError):  # e.g. a Sequential model not built yet
         return None
 
 
