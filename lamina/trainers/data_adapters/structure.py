@@ -24,6 +24,8 @@ def to_tensor(value, device=None):
                 f"arrays (strings must be vectorized first)."
             )
         tensor = torch.from_numpy(np.ascontiguousarray(value))
+    elif isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
+        return np.asarray(value, dtype=object)  # a list of strings stays a string array
     elif hasattr(value, "__array__") and not isinstance(value, (list, tuple, dict)):
         tensor = torch.from_numpy(np.ascontiguousarray(np.asarray(value)))
     else:
