@@ -149,12 +149,16 @@ class Discretization(Layer):
         return (depth,)
 
     def get_config(self):
-        return {**super().get_config(), "bin_boundaries": self.bin_boundaries, "num_bins": self.num_bins,
-                "epsilon": self.epsilon, "output_mode": self.output_mode, "sparse": self.sparse}
+        # Keras's exact key set: its __init__ takes no `trainable`, so the key must stay out
+        base = super().get_config()
+        return {"bin_boundaries": self.bin_boundaries, "num_bins": self.num_bins, "epsilon": self.epsilon,
+                "output_mode": self.output_mode, "sparse": self.sparse, "name": base["name"],
+                "dtype": base["dtype"]}
 
     @classmethod
     def from_config(cls, config):
         config = dict(config)
+        config.pop("trainable", None)
         if config.get("bin_boundaries") is not None and config.get("num_bins") is not None:
             # after adapt both are set; __init__ refuses both, so the boundaries go on afterwards
             boundaries = config.pop("bin_boundaries")
