@@ -243,3 +243,25 @@ def test_hashing_config_keeps_keras_int_dtype():
     assert again([["A"]]).tolist() == [[1]]
     with pytest.raises(ValueError, match="num_bins"):
         layers.Hashing(num_bins=0)
+
+
+# ---------------------------------------------------------------- Pipeline
+
+def test_pipeline_applies_layers_in_order_and_round_trips(tmp_path):
+    pipeline = layers.Pipeline([layers.Rescaling(2.0), layers.Discretization(bin_boundaries=[0.0, 1.0]),
+                                layers.CategoryEncoding(num_tokens=3)])
+    x = np.array([[-1.0, 0.2, 0.7]], "float32")
+    assert pipeline(x).tolist() == [[1.0, 1.0, 1.0]]
+    inputs = keras.Input(shape=(3,))
+    symbolic = pipeline(inputs)
+    assert symbolic.shape == (None, 3)
+    model = keras.Model(inputs, layers.Dense(1)(symbolic))
+    model.save(tmp_path / "pipeline.keras")
+    loaded = keras.models.load_model(tmp_path / "pipeline.keras")
+    np.testing.assert_allclose(model.predict(x, verbose=0), loaded.predict(x, verbose=0), rtol=1e-6)
+    assert [type(layer).__name__ for layer in loaded.layers[1].layers] == ["Rescaling", "Discretization",
+                                                                           "CategoryEncoding"]
+    text = layers.Pipeline([layers.TextVectorization(vocabulary=["a", "b"])])
+    assert text(["a b c"]).tolist() == [[2, 3, 1]]
+    with pytest.raises(TypeError, match="Pipeline .* must be a list of layers"):
+        layers.Pipeline(layers.Rescaling(1.0))
