@@ -35,7 +35,7 @@ from lamina.layers.preprocessing import (AutoContrast, CenterCrop, RandomBrightn
                                          ContrastLimitedAdaptiveHistogramEqualization, Equalization, AugMix,
                                          RandAugment, RandomElasticTransform, RandomPerspective,
                                          CategoryEncoding, Discretization, Hashing, IntegerLookup,
-                                         StringLookup, TextVectorization, Pipeline)
+                                         StringLookup, TextVectorization, Pipeline, MelSpectrogram)
 
 # Keras's alternative names for the same classes (files always carry the full class name).
 AvgPool1D, AvgPool2D, AvgPool3D = AveragePooling1D, AveragePooling2D, AveragePooling3D
@@ -77,7 +77,7 @@ __all__ = [
     "ContrastLimitedAdaptiveHistogramEqualization", "Equalization", "AugMix", "RandAugment",
     "RandomElasticTransform", "RandomPerspective",
     "CategoryEncoding", "Discretization", "Hashing", "IntegerLookup", "StringLookup", "TextVectorization",
-    "Pipeline",
+    "Pipeline", "MelSpectrogram",
     "AvgPool1D", "AvgPool2D", "AvgPool3D", "MaxPool1D", "MaxPool2D", "MaxPool3D",
     "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D",
     "Convolution1D", "Convolution2D", "Convolution3D", "Convolution1DTranspose", "Convolution2DTranspose",

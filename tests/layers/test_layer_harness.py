@@ -226,6 +226,7 @@ ROWS = [
     Row(lambda: L.RandomElasticTransform(seed=1), (2, 8, 7, 3)),
     # text, lookup and structured data (strings through the EncodedNoise adapter)
     Row(lambda: L.Discretization(bin_boundaries=[-0.5, 0.0, 0.5]), (2, 3)),
+    Row(lambda: L.MelSpectrogram(num_mel_bins=8, fft_length=32, sequence_stride=8), (2, 100)),
     Row(lambda: L.Pipeline([L.Rescaling(2.0), L.Dense(3, name="pipeline_dense")]), (2, 3)),
     Row(lambda: EncodedNoise("CategoryEncoding"), (2, 3), id="CategoryEncoding"),
     Row(lambda: EncodedNoise("IntegerLookup"), (2, 3), id="IntegerLookup"),

@@ -6,6 +6,7 @@ layers."""
 from lamina.layers.preprocessing import image
 from lamina.layers.preprocessing.image import *  # noqa: F401,F403  (re-exported by name in __all__)
 from lamina.layers.preprocessing.rescaling import Rescaling
+from lamina.layers.preprocessing.audio import MelSpectrogram
 from lamina.layers.preprocessing.category_encoding import CategoryEncoding
 from lamina.layers.preprocessing.discretization import Discretization
 from lamina.layers.preprocessing.hashing import Hashing
@@ -14,6 +15,6 @@ from lamina.layers.preprocessing.pipeline import Pipeline
 from lamina.layers.preprocessing.string_lookup import StringLookup
 from lamina.layers.preprocessing.text_vectorization import TextVectorization
 
-_TEXT_AND_STRUCTURED = ["CategoryEncoding", "Discretization", "Hashing", "IntegerLookup", "Pipeline",
+_TEXT_AND_STRUCTURED = ["CategoryEncoding", "Discretization", "Hashing", "IntegerLookup", "MelSpectrogram", "Pipeline",
                         "StringLookup", "TextVectorization"]
 __all__ = ["Rescaling", *_TEXT_AND_STRUCTURED, *image.__all__]
