@@ -166,3 +166,15 @@ def test_dict_of_columns_functional_model():
 def test_numeric_layer_refuses_strings():
     with pytest.raises(TypeError, match="Layer 'strings_dense' \\(Dense\\) received a NumPy array of dtype <U1"):
         layers.Dense(2, name="strings_dense")(np.array([["a"]]))
+
+
+def test_keras_config_with_vocabulary_in_assets_is_refused():
+    # what Keras 3 writes for an adapted layer: no vocabulary in the config, only its size
+    config = layers.TextVectorization().get_config()
+    config.update(vocabulary=None, vocabulary_size=12, name="tv")
+    with pytest.raises(ValueError, match="assets/vocabulary.txt, which lamina cannot read yet"):
+        layers.TextVectorization.from_config(config)
+    lookup = layers.StringLookup().get_config()
+    lookup.update(vocabulary=None, vocabulary_size=5)
+    with pytest.raises(ValueError, match="StringLookup .* assets/vocabulary.txt"):
+        layers.StringLookup.from_config(lookup)

@@ -458,6 +458,7 @@ class IndexLookup(Layer):
             raise ValueError(f"{cls.__name__} '{config.get('name')}': the config asks to read the "
                              f"vocabulary file {vocabulary!r} outside of the model archive, which is "
                              f"refused in safe mode. If you trust the file, load with safe_mode=False.")
+        _refuse_vocabulary_in_assets(cls.__name__, config)
         return cls(**config)
 
     def save_own_variables(self, store):
@@ -467,3 +468,15 @@ class IndexLookup(Layer):
     def load_own_variables(self, store):
         if self.output_mode == "tf_idf" and "idf_weights" in store:
             self._set_idf(np.asarray(store["idf_weights"]))
+
+
+def _refuse_vocabulary_in_assets(class_name, config):
+    """Keras 3 stores an adapted vocabulary in the archive's `assets/` folder, not in the config
+    (only `vocabulary_size` says it exists); lamina does not read those assets yet, so such a file
+    is refused rather than loaded with an empty vocabulary (every token would become OOV)."""
+    if config.get("vocabulary") is None and config.get("vocabulary_size"):
+        raise ValueError(f"{class_name} '{config.get('name')}': this config comes from a Keras file whose "
+                         f"adapted vocabulary ({config['vocabulary_size']} entries) is stored in the "
+                         f"archive's assets/vocabulary.txt, which lamina cannot read yet. Re-create the "
+                         f"layer with vocabulary=layer.get_vocabulary() in Keras before saving, or call "
+                         f"set_vocabulary() after loading.")

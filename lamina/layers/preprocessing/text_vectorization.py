@@ -339,4 +339,7 @@ class TextVectorization(Layer):
                 raise ValueError(f"TextVectorization '{config.get('name')}': the config asks to read the "
                                  f"vocabulary file {vocabulary!r} outside of the model archive, which is "
                                  f"refused in safe mode. If you trust the file, load with safe_mode=False.")
+        from lamina.layers.preprocessing.index_lookup import _refuse_vocabulary_in_assets
+
+        _refuse_vocabulary_in_assets(cls.__name__, config)
         return cls(**config)
