@@ -265,3 +265,19 @@ def test_pipeline_applies_layers_in_order_and_round_trips(tmp_path):
     assert text(["a b c"]).tolist() == [[2, 3, 1]]
     with pytest.raises(TypeError, match="Pipeline .* must be a list of layers"):
         layers.Pipeline(layers.Rescaling(1.0))
+
+
+def test_oov_methods_and_salt_keras_3_15():
+    vocab = [10, 20, 30]
+    oov = np.array([100, 300, 700, 1100, 1700, 2000])
+    floormod = layers.IntegerLookup(vocabulary=vocab, num_oov_indices=4, oov_method="floormod")
+    farmhash = layers.IntegerLookup(vocabulary=vocab, num_oov_indices=4, oov_method="farmhash")
+    assert floormod(oov).tolist() == [0, 0, 0, 0, 0, 0]
+    assert farmhash(oov).tolist() == [3, 3, 2, 2, 0, 1]  # Keras 3.15's docstring values
+    salted = layers.StringLookup(vocabulary=VOCAB, num_oov_indices=3, salt=7)
+    assert salted(["zz"]).tolist() == [siphash24(7, 7, "zz") % 3]
+    assert layers.StringLookup.from_config(salted.get_config()).salt == [7, 7]
+    with pytest.raises(ValueError, match="`salt` can only be used when `oov_method='farmhash'`"):
+        layers.IntegerLookup(salt=3)
+    with pytest.raises(ValueError, match="oov_method must be"):
+        layers.IntegerLookup(oov_method="modulo")

@@ -27,6 +27,7 @@ import numpy as np
 import torch
 
 from lamina.layers.layer import Layer
+from lamina.layers.preprocessing._farmhash import fingerprint64, siphash24
 from lamina.layers.preprocessing._strings import as_string_array, is_string_array, output_device
 
 __all__ = ["IndexLookup", "encode_categorical"]
@@ -91,7 +92,7 @@ class IndexLookup(Layer):
 
     def __init__(self, max_tokens, num_oov_indices, mask_token, oov_token, vocabulary_dtype,
                  vocabulary=None, idf_weights=None, invert=False, output_mode="int", sparse=False,
-                 pad_to_max_tokens=False, name=None, **kwargs):
+                 pad_to_max_tokens=False, oov_method="floormod", salt=None, name=None, **kwargs):
         frozen_size = kwargs.pop("vocabulary_size", None)
         has_input_vocabulary = kwargs.pop("has_input_vocabulary", vocabulary is not None)
         kwargs.pop("trainable", None)
@@ -113,6 +114,22 @@ class IndexLookup(Layer):
         if not isinstance(num_oov_indices, int) or isinstance(num_oov_indices, bool) or num_oov_indices < 0:
             raise ValueError(f"{self._owner}: num_oov_indices must be an integer >= 0; received "
                              f"num_oov_indices={num_oov_indices!r}.")
+        if oov_method not in ("floormod", "farmhash"):
+            raise ValueError(f"{self._owner}: oov_method must be 'floormod' or 'farmhash'; received "
+                             f"oov_method={oov_method!r}.")
+        if salt is not None:
+            if vocabulary_dtype != "string" and oov_method != "farmhash":
+                raise ValueError(f"{self._owner}: `salt` can only be used when `oov_method='farmhash'`. "
+                                 f"Received: oov_method={oov_method}")
+            if isinstance(salt, (tuple, list)) and len(salt) == 2:
+                salt = [int(s) for s in salt]
+            elif isinstance(salt, int) and not isinstance(salt, bool):
+                salt = [salt, salt]
+            else:
+                raise ValueError(f"{self._owner}: the `salt` argument can only be a tuple of 2 integers, or "
+                                 f"a single integer. Received: salt={salt}.")
+        self.oov_method = oov_method
+        self.salt = salt
         if invert and output_mode != "int":
             raise ValueError(f"{self._owner}: output_mode must be 'int' when invert=True; received "
                              f"output_mode={output_mode!r}.")
@@ -372,9 +389,12 @@ class IndexLookup(Layer):
                                f"calling it. Either pass a `vocabulary` argument to the layer, or call "
                                f"`adapt` with some sample data.")
 
-    def _oov_hash(self, tokens):
-        """OOV bucket of each token (flat array) among `num_oov_indices`."""
-        raise NotImplementedError
+    def _oov_bucket(self, text):
+        """OOV bucket (before the OOV start offset) of a token written as a string: FarmHash
+        Fingerprint64, or keyed SipHash with `salt`, as TensorFlow's to_hash_bucket_fast/strong."""
+        if self.salt is not None:
+            return siphash24(self.salt[0], self.salt[1], text) % self.num_oov_indices
+        return fingerprint64(text) % self.num_oov_indices
 
     def _lookup(self, inputs):
         """int64 tensor of indices for the inputs (string array or integer tensor)."""
@@ -445,6 +465,8 @@ class IndexLookup(Layer):
             "idf_weights": idf,
             "vocabulary": vocabulary,
             "vocabulary_size": self._frozen_vocab_size,
+            "oov_method": self.oov_method,
+            "salt": self.salt,
         }
         return {**super().get_config(), **config}
 

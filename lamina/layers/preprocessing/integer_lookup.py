@@ -26,8 +26,11 @@ class IntegerLookup(IndexLookup):
         idf_weights: with output_mode "tf_idf", one weight per vocabulary entry.
         invert: map indices back to the vocabulary's integers.
         output_mode: "int", "one_hot", "multi_hot", "count" or "tf_idf".
-        pad_to_max_tokens: encode to `max_tokens` bins.
         sparse: must be False in lamina.
+        pad_to_max_tokens: encode to `max_tokens` bins.
+        oov_method: with `num_oov_indices > 1`, "floormod" (`value % n`) or "farmhash" (hash of the
+            decimal string, spreading structured ids evenly).
+        salt: with "farmhash", int or pair of ints keying a SipHash instead.
 
     Example:
         >>> layer = IntegerLookup(vocabulary=[12, 36, 1138, 42])
@@ -36,9 +39,9 @@ class IntegerLookup(IndexLookup):
                 [4, 0, 2]])
     """
 
-    def __init__(self, max_tokens=None, num_oov_indices=1, mask_token=None, oov_token=-1,
-                 output_mode="int", sparse=False, vocabulary=None, vocabulary_dtype="int64",
-                 idf_weights=None, invert=False, pad_to_max_tokens=False, name=None, **kwargs):
+    def __init__(self, max_tokens=None, num_oov_indices=1, mask_token=None, oov_token=-1, vocabulary=None,
+                 vocabulary_dtype="int64", idf_weights=None, invert=False, output_mode="int", sparse=False,
+                 pad_to_max_tokens=False, oov_method="floormod", salt=None, name=None, **kwargs):
         if vocabulary_dtype not in ("int64", "int32"):
             raise ValueError(f"IntegerLookup: vocabulary_dtype must be 'int64' or 'int32'; received "
                              f"vocabulary_dtype={vocabulary_dtype!r}.")
@@ -51,7 +54,8 @@ class IntegerLookup(IndexLookup):
         super().__init__(max_tokens=max_tokens, num_oov_indices=num_oov_indices, mask_token=mask_token,
                          oov_token=oov_token, vocabulary=vocabulary, vocabulary_dtype=vocabulary_dtype,
                          idf_weights=idf_weights, invert=invert, output_mode=output_mode,
-                         pad_to_max_tokens=pad_to_max_tokens, sparse=sparse, name=name, **kwargs)
+                         pad_to_max_tokens=pad_to_max_tokens, sparse=sparse, oov_method=oov_method,
+                         salt=salt, name=name, **kwargs)
 
     def _normalize_token(self, token):
         if isinstance(token, str):
@@ -94,8 +98,13 @@ class IntegerLookup(IndexLookup):
             oov = torch.full_like(values, -1)
         elif self.num_oov_indices == 1:
             oov = torch.full_like(values, self._oov_start_index())
-        else:
+        elif self.oov_method == "floormod":
             oov = torch.remainder(values, self.num_oov_indices) + self._oov_start_index()
+        else:  # "farmhash": hash the decimal string, as tf.strings.as_string + to_hash_bucket_*
+            flat = values.reshape(-1).tolist()
+            buckets = [self._oov_bucket(str(v)) for v in flat]
+            oov = torch.as_tensor(buckets, dtype=torch.int64, device=device).reshape(values.shape) + \
+                self._oov_start_index()
         indices = torch.where(found, indices, oov)
         if self.mask_token is not None:
             mask_value = 0 if self.output_mode == "int" else torch.iinfo(torch.int64).max

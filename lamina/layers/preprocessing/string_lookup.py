@@ -29,6 +29,7 @@ class StringLookup(IndexLookup):
         pad_to_max_tokens: encode to `max_tokens` bins.
         sparse: must be False in lamina.
         encoding: text encoding of `bytes` inputs (default "utf-8").
+        salt: int or pair of ints: with `num_oov_indices > 1`, hash OOV strings with keyed SipHash.
 
     Shapes:
         "int": output shape = input shape (int64); other modes: `(batch, vocabulary_size)`
@@ -43,13 +44,13 @@ class StringLookup(IndexLookup):
 
     def __init__(self, max_tokens=None, num_oov_indices=1, mask_token=None, oov_token="[UNK]",
                  vocabulary=None, idf_weights=None, invert=False, output_mode="int",
-                 pad_to_max_tokens=False, sparse=False, encoding="utf-8", name=None, **kwargs):
+                 pad_to_max_tokens=False, sparse=False, encoding="utf-8", name=None, salt=None, **kwargs):
         kwargs.pop("vocabulary_dtype", None)
         self.encoding = encoding
         super().__init__(max_tokens=max_tokens, num_oov_indices=num_oov_indices, mask_token=mask_token,
                          oov_token=oov_token, vocabulary=vocabulary, idf_weights=idf_weights,
                          invert=invert, output_mode=output_mode, pad_to_max_tokens=pad_to_max_tokens,
-                         sparse=sparse, name=name, vocabulary_dtype="string", **kwargs)
+                         sparse=sparse, name=name, vocabulary_dtype="string", salt=salt, **kwargs)
 
     def _normalize_token(self, token):
         if isinstance(token, bytes):
@@ -83,7 +84,7 @@ class StringLookup(IndexLookup):
             self._check_no_oov(torch.from_numpy(indices != -1), flat)
         elif self.num_oov_indices > 1:
             for i in np.nonzero(indices == -1)[0]:
-                indices[i] = fingerprint64(flat[i]) % self.num_oov_indices + self._oov_start_index()
+                indices[i] = self._oov_bucket(flat[i]) + self._oov_start_index()
         return indices
 
     def _invert(self, inputs):
