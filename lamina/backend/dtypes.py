@@ -99,6 +99,8 @@ def standardize_dtype(dtype) -> torch.dtype:
 
 def dtype_name(dtype) -> str:
     """The Keras spelling of a dtype (`torch.float32` -> `"float32"`)."""
+    if isinstance(dtype, str) and dtype == "string":
+        return "string"  # string inputs (NumPy arrays of str) have no torch dtype
     return _DTYPE_TO_NAME[standardize_dtype(dtype)]
 
 

@@ -61,7 +61,8 @@ class KerasTensor:
 
     def __init__(self, shape, dtype=None, name=None, sparse=False):
         self.shape = tuple(None if d is None else int(d) for d in shape)
-        self.dtype = backend.to_torch_dtype(dtype)
+        # Strings have no torch dtype: a string input (`Input(dtype="string")`) keeps the name.
+        self.dtype = "string" if dtype in ("string", str) else backend.to_torch_dtype(dtype)
         self.name = name
         self.sparse = sparse
         self._keras_history = None
@@ -84,7 +85,7 @@ class KerasTensor:
         history = self._keras_history
         source = f", source={history.operation.name}" if history is not None else ""
         name = f", name={self.name}" if self.name else ""
-        return (f"<KerasTensor shape={self.shape}, dtype={backend.dtype_name(self.dtype)}"
+        return (f"<KerasTensor shape={self.shape}, dtype={self.dtype if self.dtype == 'string' else backend.dtype_name(self.dtype)}"
                 f"{source}{name}>")
 
     # A symbolic tensor has no value: fail loudly instead of behaving oddly.

@@ -35,7 +35,9 @@ from lamina.layers.preprocessing import (AutoContrast, CenterCrop, RandomBrightn
                                          MixUp, RandomErasing, RandomColorJitter, RandomHue, RandomSaturation,
                                          RandomGaussianBlur, RandomSharpness,
                                          ContrastLimitedAdaptiveHistogramEqualization, Equalization, AugMix,
-                                         RandAugment, RandomElasticTransform, RandomPerspective)
+                                         RandAugment, RandomElasticTransform, RandomPerspective,
+                                         CategoryEncoding, Discretization, Hashing, IntegerLookup,
+                                         StringLookup, TextVectorization, Pipeline, MelSpectrogram)
 
 # Keras's alternative names for the same classes (files always carry the full class name).
 AvgPool1D, AvgPool2D, AvgPool3D = AveragePooling1D, AveragePooling2D, AveragePooling3D
@@ -79,6 +81,8 @@ __all__ = [
     "RandomErasing", "RandomColorJitter", "RandomHue", "RandomSaturation", "RandomGaussianBlur", "RandomSharpness",
     "ContrastLimitedAdaptiveHistogramEqualization", "Equalization", "AugMix", "RandAugment",
     "RandomElasticTransform", "RandomPerspective",
+    "CategoryEncoding", "Discretization", "Hashing", "IntegerLookup", "StringLookup", "TextVectorization",
+    "Pipeline", "MelSpectrogram",
     "AvgPool1D", "AvgPool2D", "AvgPool3D", "MaxPool1D", "MaxPool2D", "MaxPool3D",
     "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D",
     "Convolution1D", "Convolution2D", "Convolution3D", "Convolution1DTranspose", "Convolution2DTranspose",

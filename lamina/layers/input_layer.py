@@ -65,7 +65,10 @@ class InputLayer(Layer):
                     f"received shape {tuple(batch_shape)}."
                 )
         self._batch_shape = tuple(batch_shape)
-        self._input_dtype = backend.dtype_name(dtype) if dtype is not None else backend.floatx()
+        if dtype in ("string", str):
+            self._input_dtype = "string"  # fed NumPy arrays of str (lamina.layers.preprocessing._strings)
+        else:
+            self._input_dtype = backend.dtype_name(dtype) if dtype is not None else backend.floatx()
         self.optional = optional
         self.built = True
         tensor = input_tensor if input_tensor is not None else KerasTensor(

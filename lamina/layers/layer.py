@@ -552,6 +552,9 @@ class Layer(WeightsMixin, nn.Module):
             except ValueError as clearer:
                 raise clearer from error
 
+    # Layers whose `call` takes NumPy string arrays (see lamina.layers.preprocessing._strings).
+    _accepts_strings = False
+
     def _convert_arrays(self, args, kwargs):
         """NumPy arrays given to a layer become tensors on the layer's device."""
         if not any(isinstance(a, np.ndarray) for a in tree.flatten(list(args))):
@@ -559,6 +562,16 @@ class Layer(WeightsMixin, nn.Module):
         device = _module_device(self)
 
         def convert(value):
+            if isinstance(value, np.ndarray) and value.dtype.kind in "USO":
+                # Strings have no torch tensor: string arrays reach `call` as they are in the layers
+                # that accept them (text/lookup layers, models); any other layer refuses them here.
+                if not self._accepts_strings:
+                    raise TypeError(
+                        f"Layer '{self.name}' ({type(self).__name__}) received a NumPy array of "
+                        f"dtype {value.dtype} (strings or objects), which has no tensor form. Only the "
+                        f"text and lookup layers (TextVectorization, StringLookup, Hashing) take "
+                        f"strings: map them to numbers with one of those first.")
+                return value
             if isinstance(value, np.ndarray):
                 tensor = torch.from_numpy(value)
                 if tensor.is_floating_point() and tensor.dtype == torch.float64:

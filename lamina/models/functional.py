@@ -3,12 +3,13 @@
 import numpy as np
 import torch
 
+from lamina import backend
+
 from lamina.graph.keras_tensor import KerasTensor
 from lamina.graph.map_graph import map_graph
 from lamina.graph.plan import Plan
 from lamina.layers.input_layer import InputLayer
 from lamina.models.input_standardization import (
-    check_numeric_array,
     input_spec_of,
     needs_standardizing,
     standardize_input,
@@ -218,11 +219,8 @@ class Functional(Model):
             flat = self._flatten_inputs(first)
         except ValueError:
             return super()._convert_arrays(args, kwargs)
-        for index, (value, tensor) in enumerate(zip(flat, self._flat_inputs)):
-            if isinstance(value, np.ndarray):
-                check_numeric_array(value, tensor.dtype, self.name, self.input_names[index])
-        converted = [torch.as_tensor(v, dtype=t.dtype, device=device) if isinstance(v, np.ndarray) else v
-                     for v, t in zip(flat, self._flat_inputs)]
+        converted = [_convert_input(v, t, name, self.name, device)
+                     for v, t, name in zip(flat, self._flat_inputs, self.input_names)]
         if isinstance(first, dict):
             first = dict(zip(self.input_names, converted))
         elif isinstance(first, (list, tuple)):
@@ -235,3 +233,21 @@ class Functional(Model):
         from lamina.models.functional_config import functional_config
 
         return functional_config(self)
+
+
+def _convert_input(value, tensor, input_name, model_name, device):
+    """A NumPy input as the matching Input's dtype; string arrays stay arrays for string Inputs."""
+    if not isinstance(value, np.ndarray):
+        return value
+    is_strings = value.dtype.kind in "USO"
+    if tensor.dtype == "string":
+        if not is_strings:
+            raise TypeError(f"Model '{model_name}': input '{input_name}' is declared with dtype='string' but "
+                            f"received an array of dtype {value.dtype}. Pass a NumPy array of str.")
+        return value
+    if is_strings:
+        raise TypeError(f"Model '{model_name}': input '{input_name}' expects {backend.dtype_name(tensor.dtype)} "
+                        f"numbers but received a NumPy array of dtype {value.dtype} (strings). Declare the "
+                        f"input with keras.Input(..., dtype='string') and map the strings to numbers with "
+                        f"TextVectorization, StringLookup or Hashing.")
+    return torch.as_tensor(value, dtype=tensor.dtype, device=device)

@@ -67,6 +67,9 @@ class Model(Trainer, Layer):
         1994
     """
 
+    # A model hands string arrays on to its layers (TextVectorization, StringLookup...).
+    _accepts_strings = True
+
     def __new__(cls, *args, **kwargs):
         if cls is Model and _is_functional_call(args, kwargs):
             from lamina.models.functional import Functional

@@ -1,5 +1,6 @@
 """`Sequential`: a plain stack of single-input, single-output layers."""
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -167,6 +168,10 @@ class Sequential(Model):
 
     def _first_call(self, args, kwargs):
         x = args[0] if args else next(iter(kwargs.values()))
+        if isinstance(x, np.ndarray) and x.dtype.kind in "USO":
+            # strings (for a first TextVectorization/StringLookup layer) stay NumPy arrays
+            self._build_graph(InputLayer(batch_shape=(None,) + tuple(x.shape[1:]), dtype="string"))
+            return Model.forward(self, *args, **kwargs)
         if not isinstance(x, torch.Tensor):
             raise TypeError(f"Sequential model '{self.name}' expects a tensor input; received "
                             f"{type(x).__name__}.")

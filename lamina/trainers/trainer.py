@@ -10,6 +10,7 @@ structure resolution happens once (first batch); a step does no validation.
 
 import inspect
 
+import numpy as np
 import torch
 
 from lamina.layers.layer import _LOSS_TRACKER, Layer
@@ -23,7 +24,7 @@ __all__ = ["Trainer"]
 
 
 def _batch_size_of(x):
-    while not isinstance(x, torch.Tensor):
+    while not isinstance(x, (torch.Tensor, np.ndarray)):  # NumPy: string inputs stay arrays
         x = next(iter(x.values())) if isinstance(x, dict) else x[0]
     return x.shape[0]
 

@@ -87,6 +87,37 @@ class ReversibleEmbeddingRoundTrip(L.Layer):
         return self.embedding(self.embedding(ids), reverse=True)
 
 
+_ENCODERS = {
+    "CategoryEncoding": lambda: L.CategoryEncoding(num_tokens=4, output_mode="count"),
+    "IntegerLookup": lambda: L.IntegerLookup(vocabulary=[0, 1, 2], output_mode="multi_hot"),
+    "StringLookup": lambda: L.StringLookup(vocabulary=["t0", "t1", "t2"]),
+    "Hashing": lambda: L.Hashing(num_bins=5, output_mode="one_hot"),
+    "TextVectorization": lambda: L.TextVectorization(vocabulary=["t0", "t1"], output_sequence_length=4),
+}
+
+
+class EncodedNoise(L.Layer):
+    """Harness adapter for the lookup/text layers: float noise becomes small integer ids, or the
+    strings "t<id>" (strings flow as NumPy arrays), before the wrapped layer."""
+
+    def __init__(self, kind="StringLookup", **kwargs):
+        super().__init__(**kwargs)
+        self.kind = kind
+        self.inner = _ENCODERS[kind]()
+
+    def call(self, x):
+        ids = (x.abs() * 2).long().clamp(max=3)
+        if self.kind in ("CategoryEncoding", "IntegerLookup"):
+            return self.inner(ids)
+        return self.inner(np.char.add("t", ids.numpy().astype(str)))
+
+    def compute_output_shape(self, input_shape):
+        return self.inner.compute_output_shape(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "kind": self.kind}
+
+
 @dataclass
 class Row:
     factory: Callable
@@ -240,6 +271,15 @@ ROWS = [
     Row(lambda: L.RandAugment(seed=1), (2, 8, 7, 3)),
     Row(lambda: L.RandomPerspective(seed=1), (2, 8, 7, 3)),
     Row(lambda: L.RandomElasticTransform(seed=1), (2, 8, 7, 3)),
+    # text, lookup and structured data (strings through the EncodedNoise adapter)
+    Row(lambda: L.Discretization(bin_boundaries=[-0.5, 0.0, 0.5]), (2, 3)),
+    Row(lambda: L.MelSpectrogram(num_mel_bins=8, fft_length=32, sequence_stride=8), (2, 100)),
+    Row(lambda: L.Pipeline([L.Rescaling(2.0), L.Dense(3, name="pipeline_dense")]), (2, 3)),
+    Row(lambda: EncodedNoise("CategoryEncoding"), (2, 3), id="CategoryEncoding"),
+    Row(lambda: EncodedNoise("IntegerLookup"), (2, 3), id="IntegerLookup"),
+    Row(lambda: EncodedNoise("StringLookup"), (2, 3), id="StringLookup"),
+    Row(lambda: EncodedNoise("Hashing"), (2, 1), id="Hashing"),
+    Row(lambda: EncodedNoise("TextVectorization"), (2, 1), id="TextVectorization"),
 ]
 
 _IDS = [row.id for row in ROWS]

@@ -86,6 +86,10 @@ class Dense(Layer):
         self.built = True
 
     def call(self, inputs):
+        if not inputs.is_floating_point():
+            # integer encodings (StringLookup/IntegerLookup one_hot/multi_hot are int64, as in Keras)
+            # promote to the kernel's dtype, as Keras's matmul does
+            inputs = inputs.to(self.kernel.dtype)
         outputs = F.linear(inputs, self.kernel, self.bias)
         if self._activation_fn is not None:
             outputs = self._activation_fn(outputs)

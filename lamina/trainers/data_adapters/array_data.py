@@ -101,8 +101,10 @@ class ArrayData:
         """Yields `(x, y, sample_weight)` batches for one pass (or `steps` batches, cycling)."""
         leaves = self._leaves
         if self.shuffle:
-            perm = torch.randperm(self.size, device=leaves[0].device)
-            leaves = [t[perm] for t in leaves]
+            device = next((t.device for t in leaves if isinstance(t, torch.Tensor)), None)
+            perm = torch.randperm(self.size, device=device)
+            # string inputs stay NumPy arrays (lamina.layers.preprocessing._strings)
+            leaves = [t[perm] if isinstance(t, torch.Tensor) else t[perm.cpu().numpy()] for t in leaves]
         rebuild, size, batch = self._rebuild, self.size, self.batch_size
         total = self.num_batches if steps is None else steps
         simple = isinstance(self.x, torch.Tensor) and isinstance(self.y, torch.Tensor) and self.sample_weight is None

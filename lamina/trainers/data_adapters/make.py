@@ -21,6 +21,8 @@ def is_array_structure(x) -> bool:
     if isinstance(x, (list, tuple)):
         if len(x) > 0 and all(isinstance(v, (int, float, bool, np.number)) for v in x):
             return True
+        if len(x) > 0 and all(isinstance(v, str) for v in x):
+            return True  # a list of strings: one string array (for TextVectorization & co.)
         return len(x) > 0 and all(is_array_structure(v) for v in x)
     return False
 

@@ -16,12 +16,16 @@ def to_tensor(value, device=None):
     if isinstance(value, torch.Tensor):
         tensor = value
     elif isinstance(value, np.ndarray):
+        if value.dtype.kind in "US" or (value.dtype == object and _holds_strings(value)):
+            return value  # strings have no tensor: they stay NumPy arrays for the text/lookup layers
         if value.dtype == object:
             raise TypeError(
                 f"Data of dtype object (shape {value.shape}) cannot be converted to a tensor; pass numeric "
                 f"arrays (strings must be vectorized first)."
             )
         tensor = torch.from_numpy(np.ascontiguousarray(value))
+    elif isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
+        return np.asarray(value, dtype=object)  # a list of strings stays a string array
     elif hasattr(value, "__array__") and not isinstance(value, (list, tuple, dict)):
         tensor = torch.from_numpy(np.ascontiguousarray(np.asarray(value)))
     else:
@@ -33,12 +37,18 @@ def to_tensor(value, device=None):
     return tensor
 
 
+def _holds_strings(array):
+    return array.size > 0 and isinstance(array.reshape(-1)[0], (str, bytes))
+
+
 def convert_structure(data, device=None):
     """Converts every leaf of a tensor/array structure (tuple, list, dict) to a tensor."""
     if data is None:
         return None
     if isinstance(data, dict):
         return {k: convert_structure(v, device) for k, v in data.items()}
+    if isinstance(data, (list, tuple)) and data and all(isinstance(v, str) for v in data):
+        return np.asarray(data, dtype=object)  # a list of strings: one string array
     if isinstance(data, (list, tuple)) and not _is_array_like_list(data):
         return type(data)(convert_structure(v, device) for v in data) if not hasattr(data, "_fields") \
             else type(data)(*(convert_structure(v, device) for v in data))
@@ -47,7 +57,8 @@ def convert_structure(data, device=None):
 
 def _is_array_like_list(data):
     """A list of plain numbers (one array), as opposed to a list of arrays."""
-    return len(data) > 0 and all(isinstance(v, (int, float, bool, np.number)) for v in data)
+    return len(data) > 0 and (all(isinstance(v, (int, float, bool, np.number)) for v in data) or
+                              all(isinstance(v, str) for v in data))
 
 
 def flatten_with_paths(data, label):
