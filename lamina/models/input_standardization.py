@@ -15,7 +15,7 @@ float64 data; NumPy float64 already becomes `floatx` when `fit` converts arrays)
 
 import torch
 
-__all__ = ["check_numeric_array", "input_spec_of", "needs_standardizing", "standardize_input"]
+__all__ = ["input_spec_of", "needs_standardizing", "standardize_input"]
 
 
 def input_spec_of(keras_tensor):
@@ -72,14 +72,3 @@ def standardize_input(tensor, spec, model_name, input_name):
 
 def _shape_text(shape):
     return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
-
-
-def check_numeric_array(array, expected_dtype, model_name, input_name):
-    """Refuses NumPy strings and object arrays for a model input, naming the input and both dtypes."""
-    if array.dtype.kind in "OUSV":
-        what = "strings" if array.dtype.kind in "US" else f"{array.dtype} values"
-        raise TypeError(
-            f"Model '{model_name}': input '{input_name}' expects {str(expected_dtype).replace('torch.', '')} data, "
-            f"but received a NumPy array of dtype {array.dtype} ({what}, shape {array.shape}). Convert it to "
-            f"numbers first: strings with a preprocessing layer such as layers.StringLookup or "
-            f"layers.TextVectorization, object arrays with array.astype('float32').")
