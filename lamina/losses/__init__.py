@@ -150,18 +150,19 @@ def serialize(loss):
     return serialize_object(loss, "keras.losses")
 
 
-def deserialize(config, custom_objects=None):
+def deserialize(name, custom_objects=None):
     """Rebuilds a `Loss` instance or loss function from `serialize`'s output.
 
     Args:
-        config: a serialized dict (Keras or lamina) or a string name.
+        name: a serialized dict (Keras or lamina) or a string name (Keras calls
+            this argument `name` although it is usually a config dict).
         custom_objects: optional dict of names to custom classes/functions.
 
     Example:
         >>> deserialize({"class_name": "Huber", "config": {"delta": 2.0}}).delta
         2.0
     """
-    return deserialize_object(config, ALL_OBJECTS_DICT, custom_objects, kind="loss")
+    return deserialize_object(name, ALL_OBJECTS_DICT, custom_objects, kind="loss")
 
 
 def get(identifier):
