@@ -28,6 +28,7 @@ from lamina.losses.probabilistic import (
     poisson,
     sparse_categorical_crossentropy,
 )
+from lamina.losses.overlap import Dice, Tversky, dice, tversky
 from lamina.losses.regression import (
     CosineSimilarity,
     Huber,
@@ -64,6 +65,7 @@ __all__ = [
     "CategoricalFocalCrossentropy",
     "CategoricalHinge",
     "CosineSimilarity",
+    "Dice",
     "Hinge",
     "Huber",
     "KLD",
@@ -82,6 +84,7 @@ __all__ = [
     "Poisson",
     "SparseCategoricalCrossentropy",
     "SquaredHinge",
+    "Tversky",
     "bce",
     "binary_crossentropy",
     "binary_focal_crossentropy",
@@ -90,6 +93,7 @@ __all__ = [
     "categorical_hinge",
     "cosine_similarity",
     "deserialize",
+    "dice",
     "get",
     "get_loss",
     "hinge",
@@ -112,6 +116,7 @@ __all__ = [
     "serialize",
     "sparse_categorical_crossentropy",
     "squared_hinge",
+    "tversky",
 ]
 
 ALL_OBJECTS = (
@@ -126,6 +131,7 @@ ALL_OBJECTS = (
     mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
     mean_squared_logarithmic_error, cosine_similarity, log_cosh, huber,
     hinge, squared_hinge, categorical_hinge,
+    Dice, Tversky, dice, tversky,
 )
 # Same keys as Keras's `ALL_OBJECTS_DICT`: class and function names plus aliases.
 ALL_OBJECTS_DICT = {obj.__name__: obj for obj in ALL_OBJECTS}
