@@ -29,6 +29,7 @@ from lamina.losses.probabilistic import (
     sparse_categorical_crossentropy,
 )
 from lamina.losses.overlap import Dice, Tversky, dice, tversky
+from lamina.losses.robust import CategoricalGeneralizedCrossEntropy, categorical_generalized_cross_entropy
 from lamina.losses.regression import (
     CosineSimilarity,
     Huber,
@@ -63,6 +64,7 @@ __all__ = [
     "BinaryFocalCrossentropy",
     "CategoricalCrossentropy",
     "CategoricalFocalCrossentropy",
+    "CategoricalGeneralizedCrossEntropy",
     "CategoricalHinge",
     "CosineSimilarity",
     "Dice",
@@ -90,6 +92,7 @@ __all__ = [
     "binary_focal_crossentropy",
     "categorical_crossentropy",
     "categorical_focal_crossentropy",
+    "categorical_generalized_cross_entropy",
     "categorical_hinge",
     "cosine_similarity",
     "deserialize",
@@ -132,6 +135,7 @@ ALL_OBJECTS = (
     mean_squared_logarithmic_error, cosine_similarity, log_cosh, huber,
     hinge, squared_hinge, categorical_hinge,
     Dice, Tversky, dice, tversky,
+    CategoricalGeneralizedCrossEntropy, categorical_generalized_cross_entropy,
 )
 # Same keys as Keras's `ALL_OBJECTS_DICT`: class and function names plus aliases.
 ALL_OBJECTS_DICT = {obj.__name__: obj for obj in ALL_OBJECTS}
