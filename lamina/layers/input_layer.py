@@ -17,6 +17,8 @@ class InputLayer(Layer):
         batch_size: fixed batch size, or None.
         dtype: input dtype name (default float32).
         sparse: accepted for Keras compatibility; sparse inputs are not supported.
+        ragged: accepted for Keras compatibility; ragged inputs (a TensorFlow
+            type) are not supported, `ragged=True` is refused.
         batch_shape: full shape including the batch dimension (instead of
             `shape` + `batch_size`).
         input_tensor: an existing KerasTensor to wrap (rarely needed).
@@ -24,9 +26,8 @@ class InputLayer(Layer):
         name: layer name (defaults to `input_layer`, `input_layer_1`, ...).
     """
 
-    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
+    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, batch_shape=None,
                  input_tensor=None, optional=False, name=None, **kwargs):
-        kwargs.pop("ragged", None)
         if "input_shape" in kwargs and shape is None:
             shape = kwargs.pop("input_shape")
         if "batch_input_shape" in kwargs and batch_shape is None:
@@ -34,6 +35,12 @@ class InputLayer(Layer):
         super().__init__(name=name, dtype=kwargs.pop("dtype_policy", None), **kwargs)
         if sparse:
             raise ValueError(f"InputLayer '{self.name}': sparse inputs are not supported by lamina.")
+        if ragged:
+            raise ValueError(
+                f"InputLayer '{self.name}': ragged=True is not supported: ragged tensors are a TensorFlow "
+                f"type with no torch equivalent. Pad the sequences to one length (e.g. with "
+                f"keras.utils.pad_sequences) and mask them (Masking or Embedding(mask_zero=True)) instead."
+            )
         if shape is not None and batch_shape is not None:
             raise ValueError(
                 f"InputLayer '{self.name}': pass either shape= (without the batch dimension) or "
@@ -101,7 +108,7 @@ class InputLayer(Layer):
         return cls(**config)
 
 
-def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,
+def Input(shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, batch_shape=None, name=None,
           tensor=None, optional=False):
     """Creates a symbolic input tensor, the start of a Functional model.
 
@@ -111,6 +118,8 @@ def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None
         batch_size: optional fixed batch size.
         dtype: input dtype name, e.g. `"int32"` for token ids (default float32).
         sparse: not supported (Keras compatibility).
+        ragged: not supported: `ragged=True` is refused (ragged tensors are a
+            TensorFlow type); pad and mask instead.
         batch_shape: full shape including the batch dimension.
         name: name of the input (also the key for dict inputs).
         tensor: optional existing KerasTensor to wrap.
@@ -124,6 +133,6 @@ def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None
         >>> x.shape
         (None, 20)
     """
-    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse,
+    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse, ragged=ragged,
                        batch_shape=batch_shape, name=name, input_tensor=tensor, optional=optional)
     return layer._input_tensor

@@ -28,6 +28,8 @@ from lamina.losses.probabilistic import (
     poisson,
     sparse_categorical_crossentropy,
 )
+from lamina.losses.overlap import Dice, Tversky, dice, tversky
+from lamina.losses.robust import CategoricalGeneralizedCrossEntropy, categorical_generalized_cross_entropy
 from lamina.losses.regression import (
     CosineSimilarity,
     Huber,
@@ -62,8 +64,10 @@ __all__ = [
     "BinaryFocalCrossentropy",
     "CategoricalCrossentropy",
     "CategoricalFocalCrossentropy",
+    "CategoricalGeneralizedCrossEntropy",
     "CategoricalHinge",
     "CosineSimilarity",
+    "Dice",
     "Hinge",
     "Huber",
     "KLD",
@@ -82,14 +86,17 @@ __all__ = [
     "Poisson",
     "SparseCategoricalCrossentropy",
     "SquaredHinge",
+    "Tversky",
     "bce",
     "binary_crossentropy",
     "binary_focal_crossentropy",
     "categorical_crossentropy",
     "categorical_focal_crossentropy",
+    "categorical_generalized_cross_entropy",
     "categorical_hinge",
     "cosine_similarity",
     "deserialize",
+    "dice",
     "get",
     "get_loss",
     "hinge",
@@ -112,6 +119,7 @@ __all__ = [
     "serialize",
     "sparse_categorical_crossentropy",
     "squared_hinge",
+    "tversky",
 ]
 
 ALL_OBJECTS = (
@@ -126,6 +134,8 @@ ALL_OBJECTS = (
     mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
     mean_squared_logarithmic_error, cosine_similarity, log_cosh, huber,
     hinge, squared_hinge, categorical_hinge,
+    Dice, Tversky, dice, tversky,
+    CategoricalGeneralizedCrossEntropy, categorical_generalized_cross_entropy,
 )
 # Same keys as Keras's `ALL_OBJECTS_DICT`: class and function names plus aliases.
 ALL_OBJECTS_DICT = {obj.__name__: obj for obj in ALL_OBJECTS}
@@ -150,18 +160,19 @@ def serialize(loss):
     return serialize_object(loss, "keras.losses")
 
 
-def deserialize(config, custom_objects=None):
+def deserialize(name, custom_objects=None):
     """Rebuilds a `Loss` instance or loss function from `serialize`'s output.
 
     Args:
-        config: a serialized dict (Keras or lamina) or a string name.
+        name: a serialized dict (Keras or lamina) or a string name (Keras calls
+            this argument `name` although it is usually a config dict).
         custom_objects: optional dict of names to custom classes/functions.
 
     Example:
         >>> deserialize({"class_name": "Huber", "config": {"delta": 2.0}}).delta
         2.0
     """
-    return deserialize_object(config, ALL_OBJECTS_DICT, custom_objects, kind="loss")
+    return deserialize_object(name, ALL_OBJECTS_DICT, custom_objects, kind="loss")
 
 
 def get(identifier):

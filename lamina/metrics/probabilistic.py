@@ -94,6 +94,9 @@ class SparseCategoricalCrossentropy(_LossMetric):
         name: defaults to "sparse_categorical_crossentropy".
         dtype: see `Metric`.
         from_logits: whether `y_pred` holds logits.
+        ignore_class: optional integer class id whose entries of `y_true` are
+            left out of the mean (e.g. a "void" label in segmentation).
+            Defaults to None.
         axis: the class axis. Defaults to -1.
 
     Example:
@@ -104,10 +107,11 @@ class SparseCategoricalCrossentropy(_LossMetric):
     """
 
     _loss_fn = staticmethod(sparse_categorical_crossentropy)
-    _args = ("from_logits", "axis")
+    _args = ("from_logits", "ignore_class", "axis")
 
-    def __init__(self, name="sparse_categorical_crossentropy", dtype=None, from_logits=False, axis=-1):
-        super().__init__(name, dtype, from_logits=from_logits, axis=axis)
+    def __init__(self, name="sparse_categorical_crossentropy", dtype=None, from_logits=False, ignore_class=None,
+                 axis=-1):
+        super().__init__(name, dtype, from_logits=from_logits, ignore_class=ignore_class, axis=axis)
 
 
 class KLDivergence(_LossMetric):

@@ -246,11 +246,12 @@ class Model(Trainer, Layer):
 
     # ------------------------------------------------------------------ saving (see lamina.saving)
 
-    def save(self, filepath, overwrite=True, **kwargs):
-        """Saves the model to a Keras 3 `.keras` archive (or a folder for other paths)."""
+    def save(self, filepath, overwrite=True, zipped=None, **kwargs):
+        """Saves the model to a Keras 3 `.keras` archive (or a folder for other paths,
+        or with `zipped=False`); see `lamina.saving.save_model`."""
         from lamina.saving import save_model
 
-        save_model(self, filepath, overwrite=overwrite)
+        save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
 
     def export(self, filepath, format="torch", input_signature=None, dynamic_batch=True, verbose=False):
         """Exports the model for inference: `format="torch"` (torch.export `.pt2`) or `"onnx"`.

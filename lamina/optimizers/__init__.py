@@ -12,9 +12,11 @@ Example:
 import inspect
 
 from lamina.optimizers import schedules
+from lamina.optimizers.adadelta import Adadelta
 from lamina.optimizers.adagrad import Adagrad
 from lamina.optimizers.adam import Adam, AdamW
 from lamina.optimizers.adamax import Adamax
+from lamina.optimizers.lamb import Lamb
 from lamina.optimizers.lion import Lion
 from lamina.optimizers.nadam import Nadam
 from lamina.optimizers.optimizer import Optimizer
@@ -24,10 +26,12 @@ from lamina.utils.serialization import serialize_public_object
 
 __all__ = [
     "ALL_OBJECTS_DICT",
+    "Adadelta",
     "Adagrad",
     "Adam",
     "AdamW",
     "Adamax",
+    "Lamb",
     "Lion",
     "Nadam",
     "Optimizer",
@@ -40,7 +44,8 @@ __all__ = [
 ]
 
 # Keras looks optimizers up by lower-cased class name ("adam", "sgd", "rmsprop").
-ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in (Adam, AdamW, SGD, RMSprop, Adagrad, Adamax, Nadam, Lion)}
+ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in (Adam, AdamW, SGD, RMSprop, Adagrad, Adamax, Nadam, Lion,
+                                                       Adadelta, Lamb)}
 
 
 def serialize(optimizer):

@@ -48,7 +48,7 @@ def _weights_bytes(model, include_optimizer=False) -> bytes:
     return buffer.getvalue()
 
 
-def save_model(model, filepath, overwrite=True):
+def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
     """Saves architecture, weights and compile config in Keras 3's `.keras` format.
 
     Args:
@@ -56,10 +56,40 @@ def save_model(model, filepath, overwrite=True):
         filepath: path ending in `.keras` (zip archive), or any other path
             (the same files in a folder).
         overwrite: if False, an existing file is an error.
+        zipped: True writes a zip archive (the path must end in `.keras`),
+            False the same files unzipped into a folder at `filepath` (as
+            Keras's `zipped=False`, even for a `.keras` path). None (default)
+            chooses by the path: zip for `.keras`, folder otherwise.
+        **kwargs: Keras's `include_optimizer` (default True: the optimizer
+            state is saved) and the deprecated `save_format` (ignored with a
+            warning for `.keras` paths); anything else is an error.
 
     The file is replaced atomically: an interrupted save leaves the old one.
+
+    Example:
+        >>> save_model(model, "model.keras")                 # doctest: +SKIP
+        >>> save_model(model, "model_dir", zipped=False)     # doctest: +SKIP
     """
     filepath = os.fspath(filepath)
+    include_optimizer = kwargs.pop("include_optimizer", True)
+    save_format = kwargs.pop("save_format", None)
+    if kwargs:
+        raise ValueError(f"save_model: the following argument(s) are not supported: {sorted(kwargs)}. "
+                         f"Accepted: overwrite, zipped, include_optimizer.")
+    if save_format:
+        if not filepath.endswith(".keras"):
+            raise ValueError(f"save_model: the `save_format` argument is deprecated in Keras 3; remove it and pass "
+                             f"a path ending in '.keras'. Received save_format={save_format!r}, "
+                             f"filepath={filepath!r}.")
+        import warnings
+
+        warnings.warn(f"The `save_format` argument is deprecated in Keras 3 and is ignored (the format follows "
+                      f"the path). Received save_format={save_format!r}.", stacklevel=2)
+    if zipped is None:
+        zipped = filepath.endswith(".keras")
+    elif zipped and not filepath.endswith(".keras"):
+        raise ValueError(f"save_model: zipped=True needs a path ending in '.keras', received {filepath!r}. Use "
+                         f"a '.keras' path, or zipped=False to write the files into a folder.")
     if not overwrite and os.path.exists(filepath):
         raise SavingError(f"{filepath!r} already exists and overwrite=False; pass overwrite=True to replace it.")
     if filepath.endswith(".h5") or filepath.endswith(".hdf5"):
@@ -85,8 +115,8 @@ def save_model(model, filepath, overwrite=True):
         metadata["keras_recorded_training"] = True
     metadata = json.dumps(metadata)
     members = {archive.METADATA: metadata.encode(), archive.CONFIG: config_json.encode(),
-               archive.WEIGHTS: _weights_bytes(model, include_optimizer=True)}
-    archive.write_archive(filepath, members, as_zip=filepath.endswith(".keras"))
+               archive.WEIGHTS: _weights_bytes(model, include_optimizer=bool(include_optimizer))}
+    archive.write_archive(filepath, members, as_zip=bool(zipped))
 
 
 def _from_keras_compile_config(config):

@@ -77,13 +77,28 @@ def _update(name, cfg, s, w, g, lr, t, u_product):
         w = w - lr * np.sign(s["m"] * b1 + g * (1 - b1))
         s["m"] = s["m"] * b2 + g * (1 - b2)
         return w
+    if name == "Adadelta":
+        rho, eps = cfg.get("rho", 0.95), cfg.get("epsilon", 1e-7)
+        s["acc"] = rho * s["acc"] + (1 - rho) * g * g
+        delta = -np.sqrt(s["dacc"] + eps) * g / np.sqrt(s["acc"] + eps)
+        s["dacc"] = rho * s["dacc"] + (1 - rho) * delta * delta
+        return w + lr * delta
+    if name == "Lamb":
+        b1, b2, eps = cfg.get("beta_1", 0.9), cfg.get("beta_2", 0.999), cfg.get("epsilon", 1e-7)
+        s["m"] += (g - s["m"]) * (1 - b1)
+        s["v"] += (g * g - s["v"]) * (1 - b2)
+        update = (s["m"] / (1 - b1 ** t)) / (np.sqrt(s["v"] / (1 - b2 ** t)) + eps)
+        w_norm, u_norm = np.sqrt((w ** 2).sum()), np.sqrt((update ** 2).sum())
+        ratio = w_norm / u_norm if w_norm > 0 and u_norm > 0 else 1.0
+        return w - ratio * lr * update
     raise ValueError(name)
 
 
 def _slots(name, w, cfg):
     z = np.zeros_like(w)
     return {"m": z.copy(), "v": z.copy(), "vhat": z.copy(), "a": z.copy(), "mom": z.copy(), "u": z.copy(),
-            "acc": np.full_like(w, cfg.get("initial_accumulator_value", 0.1))}
+            "acc": np.full_like(w, 0.0 if name == "Adadelta" else cfg.get("initial_accumulator_value", 0.1)),
+            "dacc": z.copy()}
 
 
 def run(name, cfg, weights, grad_steps, lr_fn):

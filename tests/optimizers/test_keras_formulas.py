@@ -59,6 +59,11 @@ CASES = [
     ("Adamax", dict(learning_rate=0.01, beta_2=0.5, epsilon=1e-3), TINY),
     ("Nadam", dict(learning_rate=ExponentialDecay(0.01, 2, 0.5), weight_decay=0.05), GRADS),
     ("Lion", dict(learning_rate=ExponentialDecay(0.01, 2, 0.5), weight_decay=0.5), GRADS),
+    ("Adadelta", dict(learning_rate=ExponentialDecay(1.0, 2, 0.5), weight_decay=0.05), GRADS),
+    ("Adadelta", dict(learning_rate=1.0, rho=0.8, epsilon=1e-4), TINY),
+    ("Lamb", dict(learning_rate=ExponentialDecay(0.01, 2, 0.5), weight_decay=0.05), GRADS),
+    ("Lamb", dict(learning_rate=0.01, beta_1=0.8, epsilon=1e-3), TINY),
+    ("Lamb", dict(learning_rate=0.01, gradient_accumulation_steps=3), GRADS),
     ("SGD", dict(learning_rate=0.1, global_clipnorm=0.5), GRADS),
     ("RMSprop", dict(learning_rate=0.01, clipnorm=0.1), GRADS),
     ("Adam", dict(learning_rate=0.01, gradient_accumulation_steps=3), GRADS),
@@ -97,6 +102,8 @@ def test_matches_keras_update_code(case, path):
     ("Adamax", dict(learning_rate=0.01)),
     ("Adam", dict(learning_rate=0.01, weight_decay=0.1)),
     ("Nadam", dict(learning_rate=0.01)),
+    ("Adadelta", dict(learning_rate=1.0)),
+    ("Lamb", dict(learning_rate=0.01, weight_decay=0.1)),
     ("Adam", dict(learning_rate=0.01, gradient_accumulation_steps=2)),
 ])
 @pytest.mark.parametrize("late", [False, True], ids=["gaps", "late_start"])

@@ -12,7 +12,7 @@ import lamina.optimizers as optimizers
 from lamina.optimizers.schedules import ExponentialDecay
 
 ALL = [optimizers.SGD, optimizers.Adam, optimizers.AdamW, optimizers.RMSprop, optimizers.Adagrad,
-       optimizers.Adamax, optimizers.Nadam, optimizers.Lion]
+       optimizers.Adamax, optimizers.Nadam, optimizers.Lion, optimizers.Adadelta, optimizers.Lamb]
 
 
 def _model():

@@ -34,6 +34,8 @@ OPTIMIZERS = {
     "adagrad": lambda: optimizers.Adagrad(0.1),
     "adamax": lambda: optimizers.Adamax(0.01),
     "lion": lambda: optimizers.Lion(0.001),
+    "adadelta": lambda: optimizers.Adadelta(1.0),
+    "lamb": lambda: optimizers.Lamb(0.01),
     "accumulating": lambda: optimizers.Adam(0.01, gradient_accumulation_steps=2),
 }
 

@@ -90,15 +90,18 @@ def _check_positive(value, arg, cls_name):
         )
 
 
-def serialize(schedule):
+def serialize(learning_rate_schedule):
     """Serializes a schedule to a Keras config dict.
+
+    Args:
+        learning_rate_schedule: a `LearningRateSchedule` instance.
 
     Example:
         >>> from lamina.optimizers.schedules import ExponentialDecay
         >>> serialize(ExponentialDecay(0.1, 10, 0.5))["class_name"]
         'ExponentialDecay'
     """
-    return serialize_public_object(schedule, "keras.optimizers.schedules")
+    return serialize_public_object(learning_rate_schedule, "keras.optimizers.schedules")
 
 
 def deserialize(config, custom_objects=None):
