@@ -73,7 +73,7 @@ def _check_prepared(model, first_batch, datas, caller, step_name, class_weight=N
 
 def _first_batch(data):
     if isinstance(data, ArrayData):
-        return data._rebuild(iter([t[: data.batch_size] for t in data._leaves]))
+        return data.first_batch()
     return data.peek()
 
 
