@@ -14,6 +14,10 @@
 | `backend` / `set_backend` | `"torch"`; `set_backend` accepts only `"torch"` |
 | `is_nnx_enabled` | `False` (a JAX feature) |
 
+lamina's own (not in Keras, so not in `__all__`): `set_num_threads` / `num_threads`, the intra-op
+thread count of `fit`/`evaluate`/`predict` on CPU (`"auto"` measures; also `LAMINA_NUM_THREADS`;
+see `lamina/trainers/threads.py`).
+
 Example:
     >>> import lamina as keras
     >>> keras.config.backend()
@@ -31,6 +35,7 @@ from lamina.backend.config import (backend, disable_flash_attention, disable_int
                                    set_max_epochs, set_max_steps_per_epoch)
 from lamina.backend.dtypes import floatx, set_floatx
 from lamina.mixed_precision.policy import dtype_policy, set_dtype_policy
+from lamina.trainers.threads import num_threads, set_num_threads  # lamina's own, outside __all__
 
 __all__ = [
     "backend", "disable_flash_attention", "disable_interactive_logging", "disable_traceback_filtering",

@@ -58,7 +58,7 @@ def deserialize_function(config, custom_objects=None, safe_mode=None, what="a La
             raise UnsafeObjectError(
                 f"{what[0].upper() + what[1:]} is stored as Python bytecode; loading it would execute "
                 "code from the file, which safe mode refuses. If you trust the file's source, load it "
-                "with safe_mode=False."
+                "with safe_mode=False (or call keras.config.enable_unsafe_deserialization() first)."
             )
         inner = config.get("config")
         if not isinstance(inner, dict) or not isinstance(inner.get("code"), str):

@@ -86,6 +86,8 @@ def check_no_strings(model, x, y, caller):
         if not _is_strings(value):
             continue
         index = names.index(key) if isinstance(key, str) and key in names else key if isinstance(key, int) else None
+        if not inputs:
+            continue  # a Sequential not built yet takes its first batch's dtypes (strings too)
         tensor = inputs[index] if index is not None and index < len(inputs) else None
         dtype = getattr(tensor, "dtype", "float32")
         dtype = dtype_name(dtype) if isinstance(dtype, torch.dtype) else str(dtype)

@@ -16,6 +16,7 @@ from lamina.callbacks.callback_list import CallbackList
 from lamina.trainers import argument_checks as checks
 from lamina.trainers.data_adapters import ArrayData, make_data
 from lamina.trainers.data_adapters.structure import check_keys, input_names_of
+from lamina.trainers.threads import thread_scope
 from lamina.trainers.trackers import check_logs, logs_to_floats
 from lamina.utils.data_structure import pack_x_y_sample_weight
 
@@ -72,7 +73,7 @@ def _check_prepared(model, first_batch, datas, caller, step_name, class_weight=N
 
 def _first_batch(data):
     if isinstance(data, ArrayData):
-        return data._rebuild(iter([t[: data.batch_size] for t in data._leaves]))
+        return data.first_batch()
     return data.peek()
 
 
@@ -179,7 +180,7 @@ def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbac
     train_step = self.train_step
     on_batch_begin, on_batch_end = callback_list.on_train_batch_begin, callback_list.on_train_batch_end
     has_batch_begin = callback_list.has_on_train_batch_begin
-    with training_mode(self, True):
+    with training_mode(self, True), thread_scope(device, verbose) as pacer:
         try:
             callback_list.on_train_begin()
             start = self._initial_epoch if self._initial_epoch is not None else initial_epoch
@@ -189,7 +190,7 @@ def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbac
                 batches, first_step = _epoch_batches(self, data, steps_per_epoch)
                 # Resumed after the epoch's last batch: the restored running metrics are its logs.
                 logs = self.get_metrics_result() if first_step else None
-                for step, batch in enumerate(batches, first_step):
+                for step, batch in enumerate(pacer.wrap(batches), first_step):
                     if has_batch_begin:
                         on_batch_begin(step)
                     # The batch as the data gives it: (x, y), (x, y, sample_weight) or x (Keras's format).
@@ -248,7 +249,7 @@ def _validate_now(validation_freq, epoch):
     return (epoch + 1) in validation_freq
 
 
-def _run_test(self, data, steps, callback_list):
+def _run_test(self, data, steps, callback_list, pacer=None):
     """One pass of test steps in eval mode without gradients; returns float logs."""
     self.reset_metrics()
     callback_list.on_test_begin()
@@ -256,7 +257,8 @@ def _run_test(self, data, steps, callback_list):
     on_batch_end = callback_list.on_test_batch_end
     has_begin = callback_list.has_on_test_batch_begin
     with training_mode(self, False), torch.no_grad():
-        for step, batch in enumerate(data.epoch(steps)):
+        batches = data.epoch(steps)
+        for step, batch in enumerate(pacer.wrap(batches) if pacer is not None else batches):
             if has_begin:
                 callback_list.on_test_batch_begin(step)
             logs = check_logs(self.test_step(pack_x_y_sample_weight(*batch)), self, "test_step")
@@ -292,7 +294,8 @@ def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weigh
     _check_prepared(self, first_batch, (data,), "evaluate", "test_step")
     callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self, steps=steps or data.num_batches,
                                  verbose=verbose)
-    logs = _run_test(self, data, steps, callback_list)
+    with thread_scope(model_device(self), verbose) as pacer:
+        logs = _run_test(self, data, steps, callback_list, pacer)
     return self._results(logs, return_dict)
 
 
@@ -320,8 +323,9 @@ def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None
                                  verbose=verbose)
     callback_list.on_predict_begin()
     outputs = []
-    with training_mode(self, False), torch.inference_mode():
-        for step, batch in enumerate(data.epoch(steps)):
+    with training_mode(self, False), torch.inference_mode(), \
+            thread_scope(model_device(self), verbose) as pacer:
+        for step, batch in enumerate(pacer.wrap(data.epoch(steps))):
             callback_list.on_predict_batch_begin(step)
             out = self.predict_step(pack_x_y_sample_weight(*batch))
             outputs.append(out)

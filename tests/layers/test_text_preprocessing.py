@@ -159,8 +159,11 @@ def test_dict_of_columns_functional_model():
     data = {"color": np.array([["red"], ["blue"], ["green"]] * 4), "size": np.array([[1], [3], [7]] * 4)}
     model.fit(data, np.zeros((12, 1), "float32"), epochs=1, batch_size=4, verbose=0)
     assert model.predict(data, verbose=0).shape == (12, 1)
-    with pytest.raises(TypeError, match="input 'size' expects int64 numbers but received .* strings"):
+    with pytest.raises(TypeError, match=r"x\['size'\] is an array of strings .* input 'size' .* takes int64 numbers"):
         model.predict({"color": data["color"], "size": data["color"]}, verbose=0)
+    # A direct call is refused by the model's own input conversion.
+    with pytest.raises(TypeError, match="input 'size' expects int64 numbers but received .* strings"):
+        model({"color": data["color"], "size": data["color"]})
 
 
 def test_numeric_layer_refuses_strings():

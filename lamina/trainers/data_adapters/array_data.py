@@ -1,14 +1,19 @@
 """In-memory data (NumPy arrays, tensors, lists/dicts of them) cut into batches.
 
-Converted to tensors once; each epoch shuffles every array with one permutation
-and then hands out contiguous slices, so a step costs a few tensor views.
+The arrays are never copied as a whole: NumPy arrays (memory-mapped ones included, read-only
+files too) are wrapped as zero-copy tensors and stay where they are. Each batch is gathered
+with torch (a slice, or `index_select` with the epoch's permutation), then converted on its
+own: float64 to the default float dtype, and, for a model on an accelerator, copied through
+pinned memory with a non-blocking copy while the previous batch trains.
 """
 
 import math
+import warnings
 
+import numpy as np
 import torch
 
-from lamina.trainers.data_adapters.structure import class_weight_to_sample_weight, convert_structure, num_samples
+from lamina.trainers.data_adapters.structure import class_weight_to_sample_weight, num_samples, to_tensor
 
 __all__ = ["ArrayData"]
 
@@ -29,6 +34,36 @@ def _flatten(data, out):
     return lambda it: next(it)
 
 
+def _host_view(value):
+    """A tensor sharing the memory of `value` (no copy for contiguous NumPy arrays and tensors)."""
+    if isinstance(value, torch.Tensor):
+        return value
+    if isinstance(value, np.ndarray) and value.dtype != object and value.dtype.kind not in "US":
+        array = value if value.flags.c_contiguous else np.ascontiguousarray(value)
+        with warnings.catch_warnings():  # read-only arrays (a memmap of a read-only file): only read
+            warnings.simplefilter("ignore", UserWarning)
+            tensor = torch.from_numpy(array)
+        if not array.flags.writeable:
+            tensor._lamina_readonly = True
+        return tensor
+    # lists, scalars, objects with __array__, strings (kept as NumPy arrays), the object-dtype error
+    return to_tensor(value)
+
+
+def _view_structure(data):
+    if data is None:
+        return None
+    if isinstance(data, (list, tuple)) and data and all(isinstance(v, str) for v in data):
+        return np.asarray(data, dtype=object)  # a list of strings: one string array, kept as NumPy
+    if isinstance(data, dict):
+        return {k: _view_structure(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)) and not (len(data) > 0 and all(
+            isinstance(v, (int, float, bool, np.number)) for v in data)):
+        converted = [_view_structure(v) for v in data]
+        return type(data)(*converted) if hasattr(data, "_fields") else type(data)(converted)
+    return _host_view(data)
+
+
 class ArrayData:
     """Batches of `(x, y, sample_weight)` from in-memory arrays.
 
@@ -46,9 +81,10 @@ class ArrayData:
     """
 
     def __init__(self, x, y=None, sample_weight=None, batch_size=32, shuffle=False, device=None, label="x"):
-        self.x = convert_structure(x, device)
-        self.y = convert_structure(y, device)
-        self.sample_weight = convert_structure(sample_weight, device)
+        self.x = _view_structure(x)
+        self.y = _view_structure(y)
+        self.sample_weight = _view_structure(sample_weight)
+        self.device = torch.device(device) if device is not None else None
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
         sizes = num_samples(self.x, "x") + num_samples(self.y, "y") + num_samples(self.sample_weight, "sample_weight")
@@ -66,6 +102,9 @@ class ArrayData:
             raise ValueError(f"No data: {sizes[0][0]} has 0 samples.")
         self._leaves = []
         self._rebuild = _flatten((self.x, self.y, self.sample_weight), self._leaves)
+        # Read-only memory (a memmap of a read-only file) is never handed out as a view: a layer
+        # writing into its input would crash on it.
+        self._readonly = [not _writable(t) for t in self._leaves]
 
     @property
     def num_batches(self) -> int:
@@ -81,10 +120,10 @@ class ArrayData:
                 f"validation_split={validation_split} of {self.size} samples leaves "
                 f"{'no training' if cut == 0 else 'no validation'} samples."
             )
-        first = [t[:cut] for t in self._leaves]
-        second = [t[cut:] for t in self._leaves]
+        first = [_slice_like(t, t[:cut]) for t in self._leaves]
+        second = [_slice_like(t, t[cut:]) for t in self._leaves]
         make = lambda leaves, shuffle: ArrayData(*self._rebuild(iter(leaves)), batch_size=self.batch_size,
-                                                  shuffle=shuffle)
+                                                  shuffle=shuffle, device=self.device)
         return make(first, self.shuffle), make(second, False)
 
     def with_class_weight(self, class_weight, caller="fit"):
@@ -95,26 +134,82 @@ class ArrayData:
         if self.sample_weight is not None:
             raise ValueError(f"{caller}(): pass either class_weight or sample_weight, not both.")
         weights = class_weight_to_sample_weight(self.y, class_weight)
-        return ArrayData(self.x, self.y, weights, batch_size=self.batch_size, shuffle=self.shuffle)
+        return ArrayData(self.x, self.y, weights, batch_size=self.batch_size, shuffle=self.shuffle,
+                         device=self.device)
+
+    def _finish(self, tensor, index, copied):
+        """One leaf's batch as the model takes it: float64 converted, on the model's device."""
+        if not isinstance(tensor, torch.Tensor):
+            return tensor  # string inputs stay NumPy arrays (lamina.layers.preprocessing._strings)
+        if self._readonly[index] and not copied:
+            tensor = tensor.clone()
+        if tensor.dtype == torch.float64:
+            tensor = tensor.to(torch.get_default_dtype())
+        device = self.device
+        if device is not None and tensor.device != device:
+            if device.type == "cuda" and tensor.device.type == "cpu":
+                tensor = tensor.pin_memory().to(device, non_blocking=True)
+            else:
+                tensor = tensor.to(device)
+        return tensor
+
+    def _batch(self, leaves, start, end, perm):
+        if perm is None:
+            parts = [self._finish(t[start:end], i, False) for i, t in enumerate(leaves)]
+        else:
+            rows = perm[start:end]
+            parts = [self._finish(t.index_select(0, rows.to(t.device)) if isinstance(t, torch.Tensor)
+                                  else t[rows.cpu().numpy()], i, True) for i, t in enumerate(leaves)]
+        if self._simple:  # the common (x, y) case skips the structure rebuild
+            return parts[0], parts[1], None
+        return self._rebuild(iter(parts))
+
+    @property
+    def _simple(self):
+        return isinstance(self.x, torch.Tensor) and isinstance(self.y, torch.Tensor) and self.sample_weight is None
+
+    def first_batch(self):
+        """The first `batch_size` samples, unshuffled, as `epoch` would give them."""
+        return self._batch(self._leaves, 0, self.batch_size, None)
 
     def epoch(self, steps=None):
-        """Yields `(x, y, sample_weight)` batches for one pass (or `steps` batches, cycling)."""
+        """Yields `(x, y, sample_weight)` batches for one pass (or `steps` batches, cycling).
+
+        With shuffling, one permutation per epoch (drawn from torch's generator on the data's
+        device, so that seeds and BackupAndRestore's resumption see the same order as before);
+        rows are gathered per batch. For a model on an accelerator the next batch is gathered and
+        its copy started before the current one is handed out.
+        """
         leaves = self._leaves
-        if self.shuffle:
-            device = next((t.device for t in leaves if isinstance(t, torch.Tensor)), None)
-            perm = torch.randperm(self.size, device=device)
-            # string inputs stay NumPy arrays (lamina.layers.preprocessing._strings)
-            leaves = [t[perm] if isinstance(t, torch.Tensor) else t[perm.cpu().numpy()] for t in leaves]
-        rebuild, size, batch = self._rebuild, self.size, self.batch_size
+        device = next((t.device for t in leaves if isinstance(t, torch.Tensor)), None)
+        perm = torch.randperm(self.size, device=device) if self.shuffle else None
+        size, batch = self.size, self.batch_size
         total = self.num_batches if steps is None else steps
-        simple = isinstance(self.x, torch.Tensor) and isinstance(self.y, torch.Tensor) and self.sample_weight is None
+        prefetch = self.device is not None and self.device.type != "cpu"
+        pending = None
         start = 0
         for _ in range(total):
             if start >= size:
                 start = 0
             end = start + batch
-            if simple:  # the common (x, y) case skips the structure rebuild
-                yield leaves[0][start:end], leaves[1][start:end], None
-            else:
-                yield rebuild(iter([t[start:end] for t in leaves]))
+            current = self._batch(leaves, start, end, perm)
             start = end
+            if not prefetch:
+                yield current
+                continue
+            if pending is not None:
+                yield pending
+            pending = current
+        if pending is not None:
+            yield pending
+
+
+def _writable(tensor):
+    """False for tensors over read-only NumPy memory (marked by `_host_view`)."""
+    return not getattr(tensor, "_lamina_readonly", False)
+
+
+def _slice_like(tensor, piece):
+    if not _writable(tensor):
+        piece._lamina_readonly = True
+    return piece
