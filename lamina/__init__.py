@@ -9,6 +9,7 @@ from lamina import activations, backend, constraints, initializers, regularizers
 from lamina import layers, models
 from lamina import callbacks, losses, metrics, optimizers, utils
 from lamina import distribution, mixed_precision, saving
+from lamina import applications
 from lamina.layers import Input, InputSpec, Layer
 from lamina.models import Model, Sequential
 from lamina.backend import clear_session
@@ -20,5 +21,5 @@ __all__ = [
     "Input", "InputSpec", "KerasTensor", "Layer", "Model", "Sequential",
     "activations", "backend", "callbacks", "constraints", "initializers", "layers", "losses", "metrics",
     "models", "optimizers", "regularizers", "utils", "distribution", "mixed_precision", "saving",
-    "clear_session", "__version__",
+    "applications", "clear_session", "__version__",
 ]

@@ -4,6 +4,8 @@ Each family module builds its body with lamina layers (channels_last, Keras's la
 calls these helpers for the parts Keras repeats in every family.
 """
 
+import torch
+
 from lamina import layers
 from lamina.activations import get as get_activation
 from lamina.applications import _weights
@@ -85,6 +87,10 @@ def finish(img_input, input_tensor, outputs, name, weights, file_name=None, base
 
     inputs = source_inputs(input_tensor) if input_tensor is not None else img_input
     model = Model(inputs, outputs, name=name)
+    # Convolution kernels in torch's channels_last memory format, like the activations: otherwise
+    # oneDNN copies every kernel on every call (measured: ResNet50 forward 1.23x -> 1.01x of plain
+    # torch with channels_last weights).
+    model.to(memory_format=torch.channels_last)
     _weights.load_application_weights(model, weights, file_name=file_name, base_url=base_url)
     return model
 

@@ -12,6 +12,7 @@ import torch
 from lamina import layers
 from lamina.applications import _common, imagenet_utils
 from lamina.layers.layer import Layer
+from lamina.saving.registration import register_serializable
 
 __all__ = [
     "ConvNeXtTiny", "ConvNeXtSmall", "ConvNeXtBase", "ConvNeXtLarge", "ConvNeXtXLarge", "LayerScale",
@@ -28,6 +29,7 @@ MODEL_CONFIGS = {
 }
 
 
+@register_serializable(package="applications")
 class StochasticDepth(Layer):
     """Drops the whole residual branch per sample with probability `drop_path_rate` in training.
 
@@ -61,6 +63,7 @@ class StochasticDepth(Layer):
         return config
 
 
+@register_serializable(package="applications")
 class LayerScale(Layer):
     """Multiplies the last axis by a learned per-channel `gamma` (initialised to `init_values`).
 

@@ -10,6 +10,7 @@ files and `.keras` configs match). Inputs as `inception_resnet_v2.preprocess_inp
 from lamina import layers
 from lamina.applications import _common, imagenet_utils
 from lamina.layers.layer import Layer
+from lamina.saving.registration import register_serializable
 
 __all__ = ["InceptionResNetV2", "preprocess_input", "decode_predictions"]
 
@@ -26,6 +27,7 @@ def conv2d_bn(x, filters, kernel_size, strides=1, padding="same", activation="re
     return x
 
 
+@register_serializable(package="applications")
 class CustomScaleLayer(Layer):
     """`inputs[0] + inputs[1] * scale`: the scaled residual sum of an Inception-ResNet block.
 
