@@ -33,7 +33,7 @@ def cached_file(file_name, url, what, cache_subdir="models"):
     if os.path.isfile(path):
         return path
     raise FileNotFoundError(
-        f"{what} is not in Keras's cache: expected the file '{file_name}' at {path!r}. lamina does not "
+        f"{what}: the file '{file_name}' is not in Keras's cache (expected at {path!r}). lamina does not "
         f"download files; download it from {url} (on a machine with network access) and place it in "
         f"{folder!r}, or set the KERAS_HOME environment variable to the folder that holds "
         f"'{cache_subdir}/{file_name}', or pass its path as `weights=`.")
@@ -67,7 +67,7 @@ def load_application_weights(model, weights, file_name=None, base_url=None, url=
         if file_name is None:
             raise ValueError(f"{model.name}: no ImageNet weights exist for these arguments.")
         path = cached_file(file_name, url or (base_url or "") + file_name,
-                           what=f"The ImageNet weights of {model.name}")
+                           what=f"ImageNet weights for model '{model.name}'")
     else:
         path = os.fspath(weights)
     load_weights_file(model, path)

@@ -161,7 +161,7 @@ def decode_predictions(preds, top=5):
 def _load_class_index():
     global _class_index
     if _class_index is None:
-        path = _weights.cached_file(CLASS_INDEX_FILE, CLASS_INDEX_URL, what="the ImageNet class index")
+        path = _weights.cached_file(CLASS_INDEX_FILE, CLASS_INDEX_URL, what="decode_predictions needs the ImageNet class index")
         try:
             with open(path) as handle:
                 index = json.load(handle)

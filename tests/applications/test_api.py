@@ -76,3 +76,12 @@ def test_transfer_learning_model_is_trainable_module():
     model = lamina.Model(inputs, outputs)
     assert len(model.trainable_weights) == 2
     assert isinstance(model, torch.nn.Module)
+
+
+def test_summary_total_matches_count_params(capsys):
+    model = applications.MobileNet(alpha=0.25, weights=None, input_shape=(32, 32, 3), classes=7)
+    model.summary()
+    text = capsys.readouterr().out
+    assert 'Model: "mobilenet_0.25_32"' in text
+    assert f"Total params: {model.count_params():,}" in text
+    assert "conv_dw_13_relu (ReLU)" in text

@@ -1,6 +1,7 @@
 """`preprocess_input` per mode and family, `decode_predictions`, and "imagenet" weights from Keras's cache."""
 
 import json
+import re
 import shutil
 
 import numpy as np
@@ -118,3 +119,30 @@ def test_imagenet_argument_checks():
         applications.MobileNet(weights="imagenet", depth_multiplier=2)
     with pytest.raises(ValueError, match="Only `None` and `softmax`"):
         applications.VGG16(weights="imagenet", classifier_activation="relu")
+
+
+@pytest.mark.parametrize("constructor, kwargs, file_name", [
+    ("ResNet50", {}, "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5"),
+    ("ResNet101V2", {}, "resnet101v2_weights_tf_dim_ordering_tf_kernels_notop.h5"),
+    ("VGG19", {}, "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"),
+    ("DenseNet169", {}, "densenet169_weights_tf_dim_ordering_tf_kernels_notop.h5"),
+    ("Xception", {"input_shape": (71, 71, 3)}, "xception_weights_tf_dim_ordering_tf_kernels_notop.h5"),
+    ("InceptionV3", {"input_shape": (75, 75, 3)}, "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5"),
+    ("InceptionResNetV2", {"input_shape": (75, 75, 3)},
+     "inception_resnet_v2_weights_tf_dim_ordering_tf_kernels_notop.h5"),
+    ("MobileNet", {"input_shape": (128, 128, 3), "alpha": 0.5}, "mobilenet_5_0_128_tf_no_top.h5"),
+    ("MobileNetV2", {"input_shape": (96, 96, 3)}, "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_96_no_top.h5"),
+    ("MobileNetV3Small", {}, "weights_mobilenet_v3_small_224_1.0_float_no_top_v2.h5"),
+    ("EfficientNetB0", {}, "efficientnetb0_notop.h5"),
+    ("EfficientNetV2B0", {}, "efficientnetv2-b0_notop.h5"),
+    ("ConvNeXtTiny", {}, "convnext_tiny_notop.h5"),
+    ("NASNetMobile", {"input_shape": (32, 32, 3)}, "nasnet_mobile_no_top.h5"),
+])
+@pytest.mark.filterwarnings("ignore:`input_shape` is undefined")
+def test_imagenet_file_names_are_keras_cache_names(keras_home, constructor, kwargs, file_name):
+    kwargs = {"input_shape": (32, 32, 3), **kwargs}
+    # Built on the meta device (no memory, no compute), except EfficientNet, whose ImageNet variant
+    # holds a per-channel Rescaling that lamina's Rescaling cannot create on the meta device.
+    device = "cpu" if constructor.startswith("EfficientNetB") else "meta"
+    with torch.device(device), pytest.raises(FileNotFoundError, match=re.escape(file_name)):
+        getattr(applications, constructor)(include_top=False, weights="imagenet", **kwargs)
