@@ -1,7 +1,7 @@
 """`weights=path` loads Keras 3 `.weights.h5` files and Keras 2-format `.h5` files written by Keras.
 
 The files in fixtures/ were written by Keras 3.15 (tools/keras_crosscheck/applications_outputs.py)
-for small configurations, with Keras's random initialisation; after loading, lamina's outputs on
+for small configurations (weights set to the deterministic pattern); after loading, lamina's outputs on
 the stored images must equal Keras's. Files that do not fit are refused with the file, the layer
 and both shapes named, and the model is left untouched.
 """

@@ -1,12 +1,14 @@
 """Keras 3 reference outputs (and small weights files) for lamina's application tests.
 
 Run with the Keras venv:
-    KERAS_BACKEND=jax python tools/keras_crosscheck/applications_outputs.py tests/applications/fixtures
+    KERAS_BACKEND=jax python tools/keras_crosscheck/applications_outputs.py tests/applications/fixtures /tmp/parts
+(optionally followed by configuration keys, to share the work between processes; each result is
+kept in PART_DIR and the fixture files are written once every part exists).
 
 For each configuration in OUTPUT_CONFIGS it builds the Keras model with `weights=None`, sets every
 weight to `applications_pattern.pattern_value(...)`, runs it on `input_images(...)` and stores
-input and output in `keras_outputs.npz`. For FILE_CONFIGS it also writes the model's weights, with
-Keras's random initialisation, both as a Keras 3 `.weights.h5` and as a Keras 2-format `.h5`
+input and output in `keras_outputs.npz`. For FILE_CONFIGS it also writes those weights both as a
+Keras 3 `.weights.h5` and as a Keras 2-format `.h5`
 (the layout of Keras's ImageNet files), plus the outputs on the same images.
 """
 
@@ -82,34 +84,56 @@ def set_pattern(model):
                                for i, w in enumerate(layer.weights)])
 
 
-def main(out_dir):
-    arrays, index = {}, {"outputs": {}, "files": {}}
-    for key, (constructor, kwargs) in OUTPUT_CONFIGS.items():
+def _run(model, images):
+    return np.asarray(keras.ops.convert_to_numpy(model(images, training=False)))
+
+
+def compute(out_dir, part_dir, keys):
+    """Computes the configurations in `keys` (default: all), one part file each, skipping finished ones."""
+    os.makedirs(part_dir, exist_ok=True)
+    for key in keys or list(OUTPUT_CONFIGS) + list(FILE_CONFIGS):
+        part = os.path.join(part_dir, f"{key}.npz")
+        if os.path.exists(part):
+            continue
         keras.backend.clear_session()
-        model = getattr(keras.applications, constructor)(weights=None, **kwargs)
-        set_pattern(model)
-        images = input_images(kwargs["input_shape"])
-        arrays[f"{key}/input"] = images
-        arrays[f"{key}/output"] = np.asarray(model.predict(images, verbose=0))
-        index["outputs"][key] = {"constructor": constructor,
-                                 "kwargs": {k: list(v) if isinstance(v, tuple) else v for k, v in kwargs.items()}}
-        print(key, arrays[f"{key}/output"].shape, float(np.abs(arrays[f"{key}/output"]).max()), flush=True)
-    for key, build in FILE_CONFIGS.items():
-        keras.backend.clear_session()
-        keras.utils.set_random_seed(1)
-        model = build()
+        if key in OUTPUT_CONFIGS:
+            constructor, kwargs = OUTPUT_CONFIGS[key]
+            model = getattr(keras.applications, constructor)(weights=None, **kwargs)
+            set_pattern(model)
+        else:
+            model = FILE_CONFIGS[key]()
+            set_pattern(model)  # not Keras's random start: its outputs here are near-constant
+            model.save_weights(os.path.join(out_dir, f"{key}.weights.h5"))
+            with h5py.File(os.path.join(out_dir, f"{key}.h5"), "w") as handle:
+                legacy_h5_format.save_weights_to_hdf5_group(handle, model)
         images = input_images(model.input_shape[1:])
-        arrays[f"{key}/input"] = images
-        arrays[f"{key}/output"] = np.asarray(model.predict(images, verbose=0))
-        model.save_weights(os.path.join(out_dir, f"{key}.weights.h5"))
-        with h5py.File(os.path.join(out_dir, f"{key}.h5"), "w") as handle:
-            legacy_h5_format.save_weights_to_hdf5_group(handle, model)
-        index["files"][key] = {"params": int(model.count_params()), "name": model.name}
-        print(key, model.count_params(), flush=True)
+        output = _run(model, images)
+        np.savez_compressed(part, input=images, output=output, params=np.int64(model.count_params()))
+        print(key, output.shape, float(np.abs(output).max()), flush=True)
+
+
+def merge(out_dir, part_dir):
+    """Collects the part files into keras_outputs.npz and keras_outputs.json."""
+    arrays, index = {}, {"outputs": {}, "files": {}}
+    for key in list(OUTPUT_CONFIGS) + list(FILE_CONFIGS):
+        part = np.load(os.path.join(part_dir, f"{key}.npz"))
+        arrays[f"{key}/input"], arrays[f"{key}/output"] = part["input"], part["output"]
+        if key in OUTPUT_CONFIGS:
+            constructor, kwargs = OUTPUT_CONFIGS[key]
+            index["outputs"][key] = {"constructor": constructor, "kwargs": {
+                k: list(v) if isinstance(v, tuple) else v for k, v in kwargs.items()}}
+        else:
+            index["files"][key] = {"params": int(part["params"])}
     np.savez_compressed(os.path.join(out_dir, "keras_outputs.npz"), **arrays)
     with open(os.path.join(out_dir, "keras_outputs.json"), "w") as handle:
         json.dump(index, handle, indent=1)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    # applications_outputs.py OUT_DIR [PART_DIR [KEY ...]]: computes (all or the given keys), then
+    # merges when every part exists.
+    out_dir = sys.argv[1]
+    part_dir = sys.argv[2] if len(sys.argv) > 2 else os.path.join(out_dir, "_parts")
+    compute(out_dir, part_dir, sys.argv[3:])
+    if all(os.path.exists(os.path.join(part_dir, f"{k}.npz")) for k in list(OUTPUT_CONFIGS) + list(FILE_CONFIGS)):
+        merge(out_dir, part_dir)
