@@ -11,6 +11,7 @@ from lamina import callbacks, losses, metrics, optimizers, utils
 from lamina import distribution, mixed_precision, saving
 from lamina import config, datasets, dtype_policies, export, preprocessing, quantizers, random, tree, visualization
 from lamina import ops
+from lamina import applications
 from lamina.layers import Input, InputSpec, Layer
 from lamina.layers.variable import Variable
 from lamina.models import Model, Sequential
@@ -40,7 +41,7 @@ __all__ = [
     "Input", "InputSpec", "KerasTensor", "Layer", "Model", "Sequential", "Variable",
     "activations", "backend", "callbacks", "constraints", "initializers", "layers", "losses", "metrics",
     "models", "ops", "optimizers", "regularizers", "utils", "datasets", "distribution", "mixed_precision",
-    "saving", "config", "dtype_policies", "export", "preprocessing", "quantizers", "random", "tree", "visualization",
+    "saving", "applications", "config", "dtype_policies", "export", "preprocessing", "quantizers", "random", "tree", "visualization",
     "DTypePolicy", "FloatDTypePolicy", "Function", "Initializer", "Loss", "Metric", "Operation", "Optimizer",
     "Quantizer", "Regularizer", "RematScope", "StatelessScope", "SymbolicScope", "device", "name_scope",
     "remat", "version", "clear_session", "__version__",

@@ -1,0 +1,118 @@
+"""ResNet50 from `lamina.applications` against the same network written in plain PyTorch.
+
+Both sides: Keras's ResNet50 (biased convolutions, BatchNormalization epsilon 1.001e-5, explicit
+zero padding), channels_last memory format, float32, same thread count, timed in interleaved
+rounds in one process. Measures inference (`model(x)` under `no_grad`, eval mode) and a
+training step (forward, cross-entropy, backward, SGD step) on a batch.
+
+    python bench/bench_applications.py                       # batch 16, 224x224 (the issue's setting)
+    python bench/bench_applications.py --batch 2 --size 112  # a light run on a small CPU
+"""
+
+import argparse
+import os
+import sys
+
+import torch
+from torch import nn
+
+sys.path.insert(0, os.path.dirname(__file__))
+from common import compare, describe_machine, steady_allocator  # noqa: E402
+
+
+class Bottleneck(nn.Module):
+    def __init__(self, cin, filters, stride, project):
+        super().__init__()
+        out = 4 * filters
+        self.project = nn.Sequential(nn.Conv2d(cin, out, 1, stride), nn.BatchNorm2d(out, eps=1.001e-5)) \
+            if project else None
+        self.body = nn.Sequential(
+            nn.Conv2d(cin, filters, 1, stride), nn.BatchNorm2d(filters, eps=1.001e-5), nn.ReLU(),
+            nn.Conv2d(filters, filters, 3, padding=1), nn.BatchNorm2d(filters, eps=1.001e-5), nn.ReLU(),
+            nn.Conv2d(filters, out, 1), nn.BatchNorm2d(out, eps=1.001e-5))
+
+    def forward(self, x):
+        shortcut = self.project(x) if self.project is not None else x
+        return torch.relu(shortcut + self.body(x))
+
+
+class TorchResNet50(nn.Module):
+    """Keras's ResNet50 in plain torch; takes NHWC input like the lamina model."""
+
+    def __init__(self, classes=1000):
+        super().__init__()
+        layers = [nn.ZeroPad2d(3), nn.Conv2d(3, 64, 7, 2), nn.BatchNorm2d(64, eps=1.001e-5), nn.ReLU(),
+                  nn.ZeroPad2d(1), nn.MaxPool2d(3, 2)]
+        cin = 64
+        for filters, blocks, stride in ((64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2)):
+            for i in range(blocks):
+                layers.append(Bottleneck(cin, filters, stride if i == 0 else 1, i == 0))
+                cin = 4 * filters
+        self.features = nn.Sequential(*layers)
+        self.fc = nn.Linear(2048, classes)
+
+    def forward(self, x):
+        x = self.features(x.permute(0, 3, 1, 2))  # NHWC -> NCHW view in channels_last memory format
+        return torch.softmax(self.fc(x.mean(dim=(2, 3))), dim=-1)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--size", type=int, default=224)
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--number", type=int, default=3)
+    args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    allocator = steady_allocator()
+    import lamina
+
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    lam = lamina.applications.ResNet50(weights=None, input_shape=(args.size, args.size, 3)).to(device)
+    ref = TorchResNet50().to(device).to(memory_format=torch.channels_last)
+    assert sum(p.numel() for p in ref.parameters()) + sum(b.numel() for n, b in ref.named_buffers()
+                                                           if "running" in n) == lam.count_params()
+    x = torch.rand(args.batch, args.size, args.size, 3, device=device) * 255
+    x1 = x[:1].clone()
+    y = torch.randint(0, 1000, (args.batch,), device=device)
+    print(f"== ResNet50 {args.size}x{args.size}, {device}, {describe_machine()}, {allocator}")
+
+    def infer(model):
+        def run():
+            with torch.no_grad():
+                model(x1)
+            if device == "cuda":
+                torch.cuda.synchronize()
+        return run
+
+    def train(model):
+        opt = torch.optim.SGD(model.parameters(), lr=1e-3)
+
+        def run():
+            opt.zero_grad(set_to_none=True)
+            probs = model(x)
+            loss = nn.functional.nll_loss(torch.log(probs + 1e-7), y)
+            loss.backward()
+            opt.step()
+            if device == "cuda":
+                torch.cuda.synchronize()
+        return run
+
+    for model in (lam, ref):
+        model.eval()
+    times = compare({"lamina": infer(lam), "torch": infer(ref)}, rounds=args.rounds, warmup=2, number=args.number,
+                    repeats=1)
+    print(f"forward, batch 1:  lamina {times['lamina'] * 1e3:8.1f} ms  torch {times['torch'] * 1e3:8.1f} ms  "
+          f"ratio {times['lamina'] / times['torch']:.3f}")
+    for model in (lam, ref):
+        model.train()
+    times = compare({"lamina": train(lam), "torch": train(ref)}, rounds=args.rounds, warmup=1, number=args.number,
+                    repeats=1)
+    print(f"train step, batch {args.batch}: lamina {times['lamina'] * 1e3:8.1f} ms  torch "
+          f"{times['torch'] * 1e3:8.1f} ms  ratio {times['lamina'] / times['torch']:.3f}")
+
+
+if __name__ == "__main__":
+    main()
