@@ -112,7 +112,10 @@ def symbolic_call(layer, args, kwargs):
                 or f"Layer '{layer.name}' ({type(layer).__name__})"
             outputs = trace_output_spec(layer.forward, args, kwargs, _module_device(layer), description,
                                         reraise=getattr(layer, "_trace_reraise", ()),
-                                        real_fallback=getattr(layer, "_trace_real_fallback", False))
+                                        # A `call` whose shapes depend on values (e.g. `ops.tile` with
+                                        # repeats built from `ops.shape`) runs once on small real
+                                        # stand-ins, as Keras's torch backend does.
+                                        real_fallback=getattr(layer, "_trace_real_fallback", True))
     except ValueError as error:
         raise _with_sources(error, args, kwargs) from error.__cause__
     layer.built = True

@@ -102,6 +102,10 @@ class CompileState:
                     f"{len(y)} arrays. Pass one target per output, in this order, or a dict keyed by output name."
                 )
             self.flat_true = list
+        elif len(names) > 1 and self._only_output_with_loss(names) is not None:
+            # Keras: one target for a model whose other outputs have no loss (`loss=[fn, None]`).
+            only = self._only_output_with_loss(names)
+            self.flat_true = lambda t: [t if i == only else None for i in range(len(names))]
         elif len(names) > 1:
             raise ValueError(
                 f"Model '{name}' has {len(names)} outputs {names}, but y is a single "
@@ -109,6 +113,17 @@ class CompileState:
             )
         else:
             self.flat_true = (lambda t: [t[0]]) if isinstance(y, (list, tuple)) else (lambda t: [t])
+
+    def _only_output_with_loss(self, names):
+        """The index of the one output a list/dict `loss` gives a loss to, else None."""
+        loss = self.config["loss"]
+        if isinstance(loss, (list, tuple)) and len(loss) == len(names):
+            given = [i for i, entry in enumerate(loss) if entry is not None]
+        elif isinstance(loss, dict):
+            given = [names.index(k) for k, entry in loss.items() if entry is not None and k in names]
+        else:
+            return None
+        return given[0] if len(given) == 1 else None
 
     def build(self, model, y, y_pred):
         """Resolves losses and metrics per output from the first batch's labels and predictions.
