@@ -239,7 +239,8 @@ def _convert_input(value, tensor, input_name, model_name, device):
     """A NumPy input as the matching Input's dtype; string arrays stay arrays for string Inputs."""
     if not isinstance(value, np.ndarray):
         return value
-    is_strings = value.dtype.kind in "USO"
+    is_strings = value.dtype.kind in "US" or (value.dtype == object and value.size > 0
+                                              and isinstance(value.reshape(-1)[0], (str, bytes)))
     if tensor.dtype == "string":
         if not is_strings:
             raise TypeError(f"Model '{model_name}': input '{input_name}' is declared with dtype='string' but "
@@ -250,4 +251,8 @@ def _convert_input(value, tensor, input_name, model_name, device):
                         f"numbers but received a NumPy array of dtype {value.dtype} (strings). Declare the "
                         f"input with keras.Input(..., dtype='string') and map the strings to numbers with "
                         f"TextVectorization, StringLookup or Hashing.")
+    if value.dtype == object:
+        raise TypeError(f"Model '{model_name}': input '{input_name}' expects {backend.dtype_name(tensor.dtype)} "
+                        f"numbers but received a NumPy array of dtype object (object values, shape "
+                        f"{value.shape}). Convert it to numbers first, e.g. array.astype('float32').")
     return torch.as_tensor(value, dtype=tensor.dtype, device=device)

@@ -78,11 +78,12 @@ def test_several_inputs_are_each_standardized():
     assert out.dtype == torch.float32 and out.shape == (2, 5)
 
 
-@pytest.mark.parametrize("array, what", [(np.array([["a", "b"]]), r"dtype <U1 \(strings, shape \(1, 2\)\)"),
-                                         (np.array([[1, None]], dtype=object), r"dtype object \(object values")])
+@pytest.mark.parametrize("array, what", [(np.array([["a", "b"]]), r"dtype <U1 \(strings\)"),
+                                         (np.array([[1, None]], dtype=object), r"dtype object \(object values, shape "
+                                                                               r"\(1, 2\)\)")])
 def test_strings_and_object_arrays_are_refused_naming_the_input(array, what):
     inputs = keras.Input((2,), name="features")
     model = keras.Model(inputs, layers.Dense(1)(inputs))
-    with pytest.raises(TypeError, match=r"Model '.*': input 'features' expects float32 data, but received a NumPy "
-                                        r"array of " + what):
+    with pytest.raises(TypeError, match=r"Model '.*': input 'features' expects float32 numbers but received a "
+                                        r"NumPy array of " + what):
         model(array)

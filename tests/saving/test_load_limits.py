@@ -40,8 +40,14 @@ for name, path in json.loads(sys.argv[1]).items():
     except Exception as error:
         outcome, message = type(error).__name__, str(error)
     seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
-    # The process's peak so far (KiB on Linux): covers this load and the ones before it.
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    # The process's peak so far: covers this load and the ones before it. Linux's VmHWM belongs to
+    # this program's own memory; ru_maxrss would also count the test runner's pages this process
+    # had between fork and exec (over 1 GiB late in a full test run).
+    try:
+        with open("/proc/self/status") as status:
+            peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) * 1024
+    except (OSError, StopIteration):
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     report[name] = {"outcome": outcome, "message": message, "seconds": seconds, "cpu_seconds": cpu_seconds,
                     "peak_rss": peak}
 print(json.dumps(report))
