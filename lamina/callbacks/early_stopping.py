@@ -46,6 +46,7 @@ class EarlyStopping(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         current = self._monitor.value(logs)
+        self.best = self._monitor.settle(self.model, self.best)
         if current is None or epoch < self.start_from_epoch:
             return
         if self.restore_best_weights and self.best_weights is None:

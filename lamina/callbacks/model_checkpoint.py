@@ -63,6 +63,7 @@ class ModelCheckpoint(Callback):
     def _save(self, epoch, logs, batch=None):
         if self.save_best_only:
             current = self._monitor.value(logs)
+            self.best = self._monitor.settle(self.model, self.best)
             if current is None or not self._monitor.improves(current, self.best):
                 if self.verbose > 0 and current is not None:
                     print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {self.best:.5f}")

@@ -48,6 +48,7 @@ class ReduceLROnPlateau(Callback):
         optimizer = self.model.optimizer
         logs["learning_rate"] = float(optimizer.learning_rate)
         current = self._monitor.value(logs)
+        self.best = self._monitor.settle(self.model, self.best)
         if current is None:
             return
         if self.cooldown_counter > 0:

@@ -154,3 +154,29 @@ def test_stop_training_from_batch_hook():
     model, x, y = model_and_data()
     history = model.fit(x, y, batch_size=8, epochs=3, callbacks=[StopAt()], verbose=0)
     assert history.epoch == [0] and model.optimizer.iterations == 2
+
+
+class _Goodness(keras.metrics.Mean):
+    """A metric whose name gives no hint; its `_direction` says higher is better (as Keras's IoU)."""
+
+    _direction = "up"
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        return super().update_state(-((y_true - y_pred) ** 2))
+
+
+def test_auto_mode_takes_the_direction_of_the_model_metric():
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse", metrics=[_Goodness(name="goodness")])
+    stop = keras.callbacks.EarlyStopping(monitor="val_goodness", mode="auto")
+    reduce = keras.callbacks.ReduceLROnPlateau(monitor="goodness")
+    check = keras.callbacks.ModelCheckpoint("unused.keras", monitor="goodness")
+    loss_stop = keras.callbacks.EarlyStopping(monitor="val_loss")
+    assert stop._monitor.mode == "min"  # no hint in the name before the model is known
+    x, y = np.zeros((8, 3), "float32"), np.ones((8, 1), "float32")
+    model.fit(x, y, validation_data=(x, y), epochs=1, verbose=0, callbacks=[stop, reduce, loss_stop])
+    assert (stop._monitor.mode, reduce._monitor.mode) == ("max", "max")
+    assert stop.best == pytest.approx(-1.0, abs=0.5)  # a (negative) goodness, not +inf's replacement
+    assert loss_stop._monitor.mode == "min"
+    check.set_model(model)
+    assert check._monitor.settle(model, check.best) == -np.inf and check._monitor.mode == "max"
