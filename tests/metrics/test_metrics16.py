@@ -166,3 +166,22 @@ def test_iou_float_weights_warn_on_int_state():
         m.update_state([0, 1], [0, 1], sample_weight=np.array([0.5, 1.5], "float32"))
     # 0.5 -> 0 and 1.5 -> 1, as Keras casts them.
     np.testing.assert_array_equal(m.total_cm.numpy(), [[0, 0], [0, 1]])
+
+
+@pytest.mark.parametrize("name", sorted(FIXTURE["signatures"]))
+def test_signatures_match_keras(name):
+    import inspect
+
+    owner, _, method = name.partition(".")
+    target = getattr(metrics, owner)
+    target = getattr(target, method) if method else (target.__init__ if isinstance(target, type) else target)
+    params = [p for p in inspect.signature(target).parameters.values() if p.name != "self"]
+    ref = FIXTURE["signatures"][name]
+    assert [p.name for p in params] == [r[0] for r in ref]
+    for p, (pname, default) in zip(params, ref):
+        if default is not None:
+            assert repr(p.default) == default, pname
+        elif name != "Metric.add_variable":
+            # Required in Keras, required here (add_variable's initializer defaults to
+            # "zeros" here, a superset that lamina's own metrics rely on).
+            assert p.default is inspect.Parameter.empty, pname

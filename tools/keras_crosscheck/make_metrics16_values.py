@@ -224,9 +224,31 @@ def saved_model():
             "compile_config": model.get_compile_config()}
 
 
+def signatures():
+    """Parameter names (in order) and defaults of the new classes and functions, and of
+    `Metric`'s constructor and variable methods."""
+    import inspect
+
+    def describe(fn):
+        return [[p.name, None if p.default is inspect.Parameter.empty else repr(p.default)]
+                for p in inspect.signature(fn).parameters.values() if p.name != "self"]
+
+    names = ["IoU", "MeanIoU", "BinaryIoU", "OneHotIoU", "OneHotMeanIoU", "PearsonCorrelation",
+             "ConcordanceCorrelation", "PrecisionAtRecall", "RecallAtPrecision", "SensitivityAtSpecificity",
+             "SpecificityAtSensitivity"]
+    out = {name: describe(getattr(M, name).__init__) for name in names}
+    out["pearson_correlation"] = describe(M.pearson_correlation)
+    out["concordance_correlation"] = describe(M.concordance_correlation)
+    out["Metric.__init__"] = describe(M.Metric.__init__)
+    out["Metric.add_variable"] = describe(M.Metric.add_variable)
+    out["Metric.add_weight"] = describe(M.Metric.add_weight)
+    return out
+
+
 def main():
     out = {"keras_version": keras.__version__, "backend": keras.backend.backend(),
-           "cases": [run_case(*c) for c in CASES], "functions": functions(), "model": saved_model()}
+           "cases": [run_case(*c) for c in CASES], "functions": functions(), "model": saved_model(),
+           "signatures": signatures()}
     with open(os.path.join(OUT_DIR, "keras_metrics16_values.json"), "w") as handle:
         json.dump(out, handle, default=lambda o: o.tolist() if hasattr(o, "tolist") else str(o))
 
