@@ -185,3 +185,30 @@ def test_signatures_match_keras(name):
             # Required in Keras, required here (add_variable's initializer defaults to
             # "zeros" here, a superset that lamina's own metrics rely on).
             assert p.default is inspect.Parameter.empty, pname
+
+
+_SYNC_METHODS = ("item", "tolist", "numpy", "__bool__", "__float__", "__int__", "__index__")
+
+
+@pytest.mark.parametrize("name", ["iou_int_weights", "iou_dense_inputs", "mean_iou_scores", "binary_iou",
+                                  "one_hot_mean_iou_ignore", "pearson", "concordance", "precision_at_recall",
+                                  "sensitivity_at_specificity_class_id", "recall_at_precision_one_threshold"])
+def test_update_state_never_reads_tensor_values_on_the_host(name, monkeypatch):
+    """With tensor inputs, `update_state` never turns a tensor into a Python value (on an
+    accelerator each such read would be a device synchronization)."""
+    case = CASES[name]
+    metric = getattr(metrics, case["class_name"])(**case["kwargs"])
+    steps = [[None if step[k] is None else torch.as_tensor(_array(step[k], step[k + "_dtype"]))
+              for k in ("y_true", "y_pred", "sample_weight")] for step in case["updates"]]
+    metric.to("cpu")
+
+    def refuse(self, *args, **kwargs):
+        raise AssertionError("host read of a tensor value inside update_state")
+
+    with monkeypatch.context() as patch:
+        for method in _SYNC_METHODS:
+            patch.setattr(torch.Tensor, method, refuse)
+        for y_true, y_pred, weight in steps:
+            with pytest.warns(UserWarning) if _warns(metric, weight) else _nullcontext():
+                metric.update_state(y_true, y_pred, sample_weight=weight)
+    np.testing.assert_allclose(float(metric.result()), case["results"][-1], rtol=RTOL, atol=ATOL)
