@@ -118,13 +118,14 @@ class Metric:
         """The state dtype as a string, e.g. `"float32"`."""
         return dtype_name(self._dtype)
 
-    def add_variable(self, shape, initializer="zeros", dtype=None, aggregation="sum", name=None):
+    def add_variable(self, shape, initializer, dtype=None, aggregation="sum", name=None):
         """Creates a state variable, tracked in `variables` and zeroed by `reset_state`.
 
         Args:
             shape: the tensor shape.
             initializer: `"zeros"` (what sum-reducible state needs), a number to
-                fill with, or any initializer `keras.initializers.get` accepts.
+                fill with, or any initializer `keras.initializers.get` accepts
+                (required, as in Keras).
             dtype: defaults to the metric dtype.
             aggregation: how replicas combine it; built-in metrics use `"sum"`.
             name: a name for the state, listed in `variable_names`; the

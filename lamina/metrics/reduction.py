@@ -60,7 +60,7 @@ class Sum(Metric):
 
     def __init__(self, name="sum", dtype=None):
         super().__init__(name=name, dtype=dtype)
-        self.total = self.add_variable((), name="total")
+        self.total = self.add_variable((), "zeros", name="total")
 
     def update_state(self, values, sample_weight=None):
         values, sample_weight = self._prepare(values, sample_weight)
@@ -87,8 +87,8 @@ class Mean(Metric):
 
     def __init__(self, name="mean", dtype=None):
         super().__init__(name=name, dtype=dtype)
-        self.total = self.add_variable((), name="total")
-        self.count = self.add_variable((), name="count")
+        self.total = self.add_variable((), "zeros", name="total")
+        self.count = self.add_variable((), "zeros", name="count")
 
     def update_state(self, values, sample_weight=None):
         values, sample_weight = self._prepare(values, sample_weight)

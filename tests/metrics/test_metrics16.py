@@ -181,9 +181,7 @@ def test_signatures_match_keras(name):
     for p, (pname, default) in zip(params, ref):
         if default is not None:
             assert repr(p.default) == default, pname
-        elif name != "Metric.add_variable":
-            # Required in Keras, required here (add_variable's initializer defaults to
-            # "zeros" here, a superset that lamina's own metrics rely on).
+        else:
             assert p.default is inspect.Parameter.empty, pname
 
 
