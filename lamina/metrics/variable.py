@@ -62,6 +62,16 @@ class MetricVariable(Variable):
             self.sub_(_as_value(value).to(device=self.device, dtype=self.dtype))
         return self
 
+    def __reduce_ex__(self, protocol):
+        # torch.nn.Parameter pickles as a plain Parameter; keep the class and the name.
+        return (_rebuild_metric_variable, (self.detach(), dict(self.__dict__)))
+
     def __repr__(self):
         return (f"<MetricVariable path={self.path}, shape={tuple(self.shape)}, "
                 f"dtype={str(self.dtype).replace('torch.', '')}>")
+
+
+def _rebuild_metric_variable(data, state):
+    variable = MetricVariable(data, False)
+    variable.__dict__.update(state)
+    return variable

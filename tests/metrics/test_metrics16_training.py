@@ -236,3 +236,19 @@ def test_add_variable_before_init_says_how_to_fix():
 
     with pytest.raises(RuntimeError, match=r"Broken.add_variable was called before `Metric.__init__`"):
         Broken()
+
+
+def test_metric_state_survives_deepcopy_and_pickle():
+    import copy
+    import pickle
+
+    m = keras.metrics.MeanIoU(num_classes=3)
+    m.update_state([0, 1, 2, 2], [0, 1, 1, 2])
+    for clone in (copy.deepcopy(m), pickle.loads(pickle.dumps(m))):
+        assert type(clone.total_cm).__name__ == "MetricVariable"
+        assert clone.variables[0] is clone.total_cm and clone.total_cm is not m.total_cm
+        assert clone.total_cm.path == "mean_io_u/total_confusion_matrix".replace("mean_io_u", m.name)
+        np.testing.assert_array_equal(clone.total_cm.numpy(), m.total_cm.numpy())
+        assert float(clone.result()) == float(m.result())
+        clone.reset_state()
+        assert float(m.total_cm.sum()) == 4
