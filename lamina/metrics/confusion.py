@@ -101,6 +101,8 @@ class FalseNegatives(_ConfusionMatrixConditionCount):
 
 
 class _PrecisionRecall(Metric):
+
+    _direction = "up"  # Keras: callbacks in mode="auto" maximize it
     _second = None  # "fp" for precision, "fn" for recall
 
     def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
@@ -208,6 +210,8 @@ class AUC(Metric):
         >>> m.result()
         tensor(0.7500)
     """
+
+    _direction = "up"  # Keras: callbacks in mode="auto" maximize it
 
     def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation", name=None,
                  dtype=None, thresholds=None, multi_label=False, num_labels=None, label_weights=None,

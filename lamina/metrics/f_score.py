@@ -33,6 +33,8 @@ class FBetaScore(Metric):
         tensor([0.5556, 1.0000])
     """
 
+    _direction = "up"  # Keras: callbacks in mode="auto" maximize it
+
     def __init__(self, average=None, beta=1.0, threshold=None, name="fbeta_score", dtype=None):
         super().__init__(name=name, dtype=dtype)
         if average not in _AVERAGES:

@@ -25,6 +25,8 @@ __all__ = [
 class _LossMetric(MeanMetricWrapper):
     """A loss function averaged over samples; config is name, dtype and `_args`."""
 
+    _direction = "down"  # Keras: callbacks in mode="auto" minimize it
+
     _loss_fn = None
     _args = ()
 

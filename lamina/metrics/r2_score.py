@@ -32,6 +32,8 @@ class R2Score(Metric):
         tensor(0.5000)
     """
 
+    _direction = "up"  # Keras: callbacks in mode="auto" maximize it
+
     def __init__(self, class_aggregation="uniform_average", num_regressors=0, name="r2_score", dtype=None):
         super().__init__(name=name, dtype=dtype)
         if class_aggregation not in _AGGREGATIONS:

@@ -103,6 +103,16 @@ class Mean(Metric):
         return divide_no_nan(self.total, self.count)
 
 
+def _is_keras_loss(fn):
+    from lamina import losses
+
+    known = getattr(losses, "ALL_OBJECTS", ())
+    try:
+        return fn in known or type(fn) in known
+    except TypeError:  # unhashable callables
+        return False
+
+
 class MeanMetricWrapper(Mean):
     """Averages a per-sample function `fn(y_true, y_pred, **kwargs)` over samples.
 
@@ -129,6 +139,9 @@ class MeanMetricWrapper(Mean):
             )
         self._fn = fn
         self._fn_kwargs = kwargs
+        if _is_keras_loss(fn):
+            # A wrapped loss is minimized (Keras's direction, read by callbacks in mode="auto").
+            self._direction = "down"
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         mask = getattr(y_pred, "_keras_mask", None)

@@ -210,3 +210,19 @@ def test_update_state_never_reads_tensor_values_on_the_host(name, monkeypatch):
             with pytest.warns(UserWarning) if _warns(metric, weight) else _nullcontext():
                 metric.update_state(y_true, y_pred, sample_weight=weight)
     np.testing.assert_allclose(float(metric.result()), case["results"][-1], rtol=RTOL, atol=ATOL)
+
+
+_REQUIRED = {
+    "IoU": dict(num_classes=3, target_class_ids=[1]), "MeanIoU": dict(num_classes=3),
+    "OneHotIoU": dict(num_classes=3, target_class_ids=[0]), "OneHotMeanIoU": dict(num_classes=3),
+    "PrecisionAtRecall": dict(recall=0.4), "RecallAtPrecision": dict(precision=0.4),
+    "SensitivityAtSpecificity": dict(specificity=0.4), "SpecificityAtSensitivity": dict(sensitivity=0.4),
+    "MeanMetricWrapper": dict(fn=metrics.huber),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FIXTURE["directions"]))
+def test_direction_matches_keras(name):
+    """`_direction` is what Keras's callbacks read in mode="auto" (max for "up")."""
+    metric = getattr(metrics, name)(**_REQUIRED.get(name, {}))
+    assert getattr(metric, "_direction", None) == FIXTURE["directions"][name]

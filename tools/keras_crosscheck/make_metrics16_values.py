@@ -245,10 +245,30 @@ def signatures():
     return out
 
 
+REQUIRED = {
+    "IoU": dict(num_classes=3, target_class_ids=[1]), "MeanIoU": dict(num_classes=3),
+    "OneHotIoU": dict(num_classes=3, target_class_ids=[0]), "OneHotMeanIoU": dict(num_classes=3),
+    "PrecisionAtRecall": dict(recall=0.4), "RecallAtPrecision": dict(precision=0.4),
+    "SensitivityAtSpecificity": dict(specificity=0.4), "SpecificityAtSensitivity": dict(sensitivity=0.4),
+    "MeanMetricWrapper": dict(fn=keras.losses.huber),
+}
+
+
+def directions():
+    """`_direction` ("up"/"down", or None when unset) of every metric class, as callbacks in
+    mode="auto" read it."""
+    out = {}
+    for name in dir(M):
+        cls = getattr(M, name)
+        if isinstance(cls, type) and issubclass(cls, M.Metric) and cls is not M.Metric:
+            out[name] = getattr(cls(**REQUIRED.get(name, {})), "_direction", None)
+    return out
+
+
 def main():
     out = {"keras_version": keras.__version__, "backend": keras.backend.backend(),
            "cases": [run_case(*c) for c in CASES], "functions": functions(), "model": saved_model(),
-           "signatures": signatures()}
+           "signatures": signatures(), "directions": directions()}
     with open(os.path.join(OUT_DIR, "keras_metrics16_values.json"), "w") as handle:
         json.dump(out, handle, default=lambda o: o.tolist() if hasattr(o, "tolist") else str(o))
 
