@@ -61,7 +61,8 @@ def _detach_variable_result(result):
 class Metric:
     """Encapsulates metric logic and state.
 
-    State lives in torch tensors created with `add_variable`. They start on the
+    State lives in `MetricVariable`s (non-trainable torch tensors with Keras's
+    `assign`, `assign_add`, `assign_sub`, `numpy()`) created with `add_variable`. They start on the
     default device and move, once, to the device of the first data passed to
     `update_state` (or wherever `to()` sends them), keeping their identity, so a
     reference taken from `variables` stays valid. Every built-in state is a sum
