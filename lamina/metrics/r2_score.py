@@ -55,7 +55,8 @@ class R2Score(Metric):
                 raise ValueError(f"R2Score '{self.name}' expects 2D inputs of shape (batch_size, outputs); received "
                                  f"y_true.shape={tuple(y_true.shape)} and y_pred.shape={tuple(y_pred.shape)}.")
             shape = (y_pred.shape[-1],)
-            self._sums = tuple(self.add_variable(shape, "zeros", name=n) for n in ("squared_sum", "sum", "residual", "count"))
+            self._sums = tuple(self.add_variable(shape, "zeros", name=n)
+                               for n in ("squared_sum", "sum", "residual", "count"))
         weight = torch.ones((), dtype=self._dtype, device=y_true.device) if sample_weight is None \
             else as_tensor(sample_weight, dtype=self._dtype)
         if weight.dim() == 1:

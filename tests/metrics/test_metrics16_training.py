@@ -26,9 +26,9 @@ def test_model_saved_by_keras_evaluates_with_keras_log_names_and_values():
     for key, value in ref.items():
         np.testing.assert_allclose(logs[key], value, rtol=1e-5, atol=1e-6, err_msg=key)
     # The compile config reads back as Keras wrote it (class names and arguments).
-    config = model.get_compile_config()
-    assert [m["class_name"] for m in config["metrics"]] == [m["class_name"] for m in MODEL_CASE["compile_config"]["metrics"]]
-    assert [m["config"] for m in config["metrics"]] == [m["config"] for m in MODEL_CASE["compile_config"]["metrics"]]
+    config, ref_config = model.get_compile_config(), MODEL_CASE["compile_config"]
+    assert [m["class_name"] for m in config["metrics"]] == [m["class_name"] for m in ref_config["metrics"]]
+    assert [m["config"] for m in config["metrics"]] == [m["config"] for m in ref_config["metrics"]]
 
 
 def _new_metrics():
