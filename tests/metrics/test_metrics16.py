@@ -90,6 +90,9 @@ def test_config_keys_and_values_match_keras(name):
     # from_config(get_config()) rebuilds the same metric.
     clone = type(metric).from_config(metric.get_config())
     assert clone.get_config() == metric.get_config()
+    # Keras's own config builds the same metric here (name included).
+    from_keras = type(metric).from_config(dict(case["config"]))
+    assert json.loads(json.dumps(from_keras.get_config())) == case["config"]
 
 
 @pytest.mark.parametrize("name", ["iou_float_dtype", "mean_iou", "binary_iou", "one_hot_iou", "pearson",
