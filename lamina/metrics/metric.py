@@ -103,6 +103,15 @@ class Metric:
         self.name = name or auto_name(type(self).__name__)
         self._dtype = resolve_metric_dtype(dtype) or torch.get_default_dtype()
 
+    def __setattr__(self, key, value):
+        # As Keras's tracker does: a metric kept as an attribute is nested, so its
+        # variables join `variables` and follow `reset_state` and `to()`.
+        if isinstance(value, Metric) and value is not self:
+            nested = self.__dict__.get("_metrics")
+            if nested is not None and all(m is not value for m in nested):
+                nested.append(value)
+        object.__setattr__(self, key, value)
+
     @property
     def name(self):
         """The metric's name (its log key in `fit`); variable paths follow it."""

@@ -252,3 +252,27 @@ def test_metric_state_survives_deepcopy_and_pickle():
         assert float(clone.result()) == float(m.result())
         clone.reset_state()
         assert float(m.total_cm.sum()) == 4
+
+
+def test_metrics_kept_as_attributes_are_nested_like_keras():
+    class MeanAndTotal(keras.metrics.Metric):
+        def __init__(self, name="mean_and_total", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.total = self.add_variable((), "zeros", name="total")
+            self.mean = keras.metrics.Mean(name="inner_mean")
+
+        def update_state(self, values):
+            self.total.assign_add(ops.sum(values))
+            self.mean.update_state(values)
+
+        def result(self):
+            return self.total / self.mean.result()
+
+    m = MeanAndTotal()
+    m.update_state(np.array([1.0, 2.0, 3.0], "float32"))
+    assert [v.path for v in m.variables] == ["mean_and_total/total", "inner_mean/total", "inner_mean/count"]
+    assert float(m.result()) == 3.0
+    m.reset_state()
+    assert all(float(v) == 0.0 for v in m.variables)
+    m.mean = m.mean  # re-assigning does not nest twice
+    assert len(m.variables) == 3
