@@ -51,7 +51,14 @@ from lamina.metrics.confusion import (
     TrueNegatives,
     TruePositives,
 )
+from lamina.metrics.correlation import (
+    ConcordanceCorrelation,
+    PearsonCorrelation,
+    concordance_correlation,
+    pearson_correlation,
+)
 from lamina.metrics.f_score import F1Score, FBetaScore
+from lamina.metrics.iou import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
 from lamina.metrics.metric import Metric, _to_snake_case, reset_name_counters
 from lamina.metrics.probabilistic import (
     BinaryCrossentropy,
@@ -75,6 +82,12 @@ from lamina.metrics.regression import (
     cosine_similarity,
 )
 from lamina.metrics.r2_score import R2Score
+from lamina.metrics.sensitivity_specificity import (
+    PrecisionAtRecall,
+    RecallAtPrecision,
+    SensitivityAtSpecificity,
+    SpecificityAtSensitivity,
+)
 
 __all__ = [
     "ALL_OBJECTS",
@@ -83,32 +96,43 @@ __all__ = [
     "Accuracy",
     "BinaryAccuracy",
     "BinaryCrossentropy",
+    "BinaryIoU",
     "CategoricalAccuracy",
     "CategoricalCrossentropy",
     "CategoricalHinge",
+    "ConcordanceCorrelation",
     "CosineSimilarity",
     "F1Score",
     "FBetaScore",
     "FalseNegatives",
     "FalsePositives",
     "Hinge",
+    "IoU",
     "KLDivergence",
     "LogCoshError",
     "Mean",
     "MeanAbsoluteError",
     "MeanAbsolutePercentageError",
+    "MeanIoU",
     "MeanMetricWrapper",
     "MeanSquaredError",
     "MeanSquaredLogarithmicError",
     "Metric",
+    "OneHotIoU",
+    "OneHotMeanIoU",
+    "PearsonCorrelation",
     "Poisson",
     "Precision",
+    "PrecisionAtRecall",
     "R2Score",
     "Recall",
+    "RecallAtPrecision",
     "RootMeanSquaredError",
+    "SensitivityAtSpecificity",
     "SparseCategoricalAccuracy",
     "SparseCategoricalCrossentropy",
     "SparseTopKCategoricalAccuracy",
+    "SpecificityAtSensitivity",
     "SquaredHinge",
     "Sum",
     "TopKCategoricalAccuracy",
@@ -122,6 +146,7 @@ __all__ = [
     "categorical_crossentropy",
     "categorical_focal_crossentropy",
     "categorical_hinge",
+    "concordance_correlation",
     "cosine_similarity",
     "deserialize",
     "get",
@@ -135,6 +160,7 @@ __all__ = [
     "mean_absolute_percentage_error",
     "mean_squared_error",
     "mean_squared_logarithmic_error",
+    "pearson_correlation",
     "poisson",
     "reset_name_counters",
     "resolve_accuracy",
@@ -156,6 +182,9 @@ ALL_OBJECTS = (
     Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
     TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy,
     FBetaScore, F1Score, R2Score,
+    IoU, BinaryIoU, MeanIoU, OneHotIoU, OneHotMeanIoU,
+    PearsonCorrelation, ConcordanceCorrelation,
+    PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity, SpecificityAtSensitivity,
 )
 # Same keys as Keras: class names, their snake_case forms, and short aliases.
 ALL_OBJECTS_DICT = {cls.__name__: cls for cls in ALL_OBJECTS}
@@ -173,6 +202,7 @@ _FUNCTIONS = {
     fn.__name__: fn for fn in (
         accuracy, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
         top_k_categorical_accuracy, sparse_top_k_categorical_accuracy, cosine_similarity,
+        pearson_correlation, concordance_correlation,
     )
 }
 

@@ -155,6 +155,8 @@ class Accuracy(MeanMetricWrapper):
         tensor(0.7500)
     """
 
+    _direction = "up"  # Keras: callbacks in mode="auto" maximize it
+
     def __init__(self, name="accuracy", dtype=None):
         super().__init__(fn=accuracy, name=name, dtype=dtype)
 
@@ -176,6 +178,8 @@ class BinaryAccuracy(MeanMetricWrapper):
         >>> m.result()
         tensor(0.7500)
     """
+
+    _direction = "up"  # Keras: callbacks in mode="auto" maximize it
 
     def __init__(self, name="binary_accuracy", dtype=None, threshold=0.5):
         if threshold is not None and (threshold <= 0 or threshold >= 1):
@@ -201,6 +205,8 @@ class CategoricalAccuracy(MeanMetricWrapper):
         tensor(0.5000)
     """
 
+    _direction = "up"  # Keras: callbacks in mode="auto" maximize it
+
     def __init__(self, name="categorical_accuracy", dtype=None):
         super().__init__(fn=categorical_accuracy, name=name, dtype=dtype)
 
@@ -217,6 +223,8 @@ class SparseCategoricalAccuracy(MeanMetricWrapper):
         >>> m.result()
         tensor(0.5000)
     """
+
+    _direction = "up"  # Keras: callbacks in mode="auto" maximize it
 
     def __init__(self, name="sparse_categorical_accuracy", dtype=None):
         super().__init__(fn=sparse_categorical_accuracy, name=name, dtype=dtype)
@@ -239,6 +247,8 @@ class TopKCategoricalAccuracy(MeanMetricWrapper):
         >>> m.result()
         tensor(0.5000)
     """
+
+    _direction = "up"  # Keras: callbacks in mode="auto" maximize it
 
     def __init__(self, k=5, name="top_k_categorical_accuracy", dtype=None):
         super().__init__(fn=top_k_categorical_accuracy, name=name, dtype=dtype, k=k)
@@ -264,6 +274,8 @@ class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
         >>> m.result()
         tensor(0.5000)
     """
+
+    _direction = "up"  # Keras: callbacks in mode="auto" maximize it
 
     def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None, from_sorted_ids=False):
         super().__init__(fn=sparse_top_k_categorical_accuracy, name=name, dtype=dtype, k=k,

@@ -33,7 +33,7 @@ class _ConfusionMatrixConditionCount(Metric):
         self.init_thresholds = thresholds
         self.thresholds = parse_init_thresholds(thresholds, default_threshold=0.5)
         self._evenly = is_evenly_distributed_thresholds(self.thresholds)
-        self.accumulator = self.add_variable((len(self.thresholds),), name="accumulator")
+        self.accumulator = self.add_variable((len(self.thresholds),), "zeros", name="accumulator")
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         y_true, y_pred, sample_weight = self._prepare(y_true, y_pred, sample_weight)
@@ -101,6 +101,8 @@ class FalseNegatives(_ConfusionMatrixConditionCount):
 
 
 class _PrecisionRecall(Metric):
+
+    _direction = "up"  # Keras: callbacks in mode="auto" maximize it
     _second = None  # "fp" for precision, "fn" for recall
 
     def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
@@ -113,9 +115,9 @@ class _PrecisionRecall(Metric):
         self.thresholds = parse_init_thresholds(thresholds, default_threshold=default)
         self._evenly = is_evenly_distributed_thresholds(self.thresholds)
         n = len(self.thresholds)
-        self.true_positives = self.add_variable((n,), name="true_positives")
+        self.true_positives = self.add_variable((n,), "zeros", name="true_positives")
         other = "false_positives" if self._second == "fp" else "false_negatives"
-        self._other = self.add_variable((n,), name=other)
+        self._other = self.add_variable((n,), "zeros", name=other)
         setattr(self, other, self._other)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
@@ -209,6 +211,8 @@ class AUC(Metric):
         tensor(0.7500)
     """
 
+    _direction = "up"  # Keras: callbacks in mode="auto" maximize it
+
     def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation", name=None,
                  dtype=None, thresholds=None, multi_label=False, num_labels=None, label_weights=None,
                  from_logits=False):
@@ -271,10 +275,10 @@ class AUC(Metric):
             var_shape = (self.num_thresholds, self._num_labels)
         else:
             var_shape = (self.num_thresholds,)
-        self.true_positives = self.add_variable(var_shape, name="true_positives")
-        self.false_positives = self.add_variable(var_shape, name="false_positives")
-        self.true_negatives = self.add_variable(var_shape, name="true_negatives")
-        self.false_negatives = self.add_variable(var_shape, name="false_negatives")
+        self.true_positives = self.add_variable(var_shape, "zeros", name="true_positives")
+        self.false_positives = self.add_variable(var_shape, "zeros", name="false_positives")
+        self.true_negatives = self.add_variable(var_shape, "zeros", name="true_negatives")
+        self.false_negatives = self.add_variable(var_shape, "zeros", name="false_negatives")
         self._built = True
 
     def update_state(self, y_true, y_pred, sample_weight=None):

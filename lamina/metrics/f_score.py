@@ -33,6 +33,8 @@ class FBetaScore(Metric):
         tensor([0.5556, 1.0000])
     """
 
+    _direction = "up"  # Keras: callbacks in mode="auto" maximize it
+
     def __init__(self, average=None, beta=1.0, threshold=None, name="fbeta_score", dtype=None):
         super().__init__(name=name, dtype=dtype)
         if average not in _AVERAGES:
@@ -54,10 +56,10 @@ class FBetaScore(Metric):
                              f"num_classes); received y_true.shape={tuple(y_true.shape)} and "
                              f"y_pred.shape={tuple(y_pred.shape)}.")
         shape = (y_pred.shape[-1],) if self.average != "micro" else ()
-        self.true_positives = self.add_variable(shape, name="true_positives")
-        self.false_positives = self.add_variable(shape, name="false_positives")
-        self.false_negatives = self.add_variable(shape, name="false_negatives")
-        self.intermediate_weights = self.add_variable(shape, name="intermediate_weights")
+        self.true_positives = self.add_variable(shape, "zeros", name="true_positives")
+        self.false_positives = self.add_variable(shape, "zeros", name="false_positives")
+        self.false_negatives = self.add_variable(shape, "zeros", name="false_negatives")
+        self.intermediate_weights = self.add_variable(shape, "zeros", name="intermediate_weights")
         self._counts = (self.true_positives, self.false_positives, self.false_negatives, self.intermediate_weights)
 
     def update_state(self, y_true, y_pred, sample_weight=None):

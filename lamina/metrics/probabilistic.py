@@ -25,6 +25,8 @@ __all__ = [
 class _LossMetric(MeanMetricWrapper):
     """A loss function averaged over samples; config is name, dtype and `_args`."""
 
+    _direction = "down"  # Keras: callbacks in mode="auto" minimize it
+
     _loss_fn = None
     _args = ()
 
@@ -59,7 +61,7 @@ class BinaryCrossentropy(_LossMetric):
     _args = ("from_logits", "label_smoothing")
 
     def __init__(self, name="binary_crossentropy", dtype=None, from_logits=False, label_smoothing=0):
-        super().__init__(name, dtype, from_logits=from_logits, label_smoothing=label_smoothing)
+        super().__init__(name=name, dtype=dtype, from_logits=from_logits, label_smoothing=label_smoothing)
 
 
 class CategoricalCrossentropy(_LossMetric):
@@ -84,7 +86,7 @@ class CategoricalCrossentropy(_LossMetric):
 
     def __init__(self, name="categorical_crossentropy", dtype=None, from_logits=False, label_smoothing=0,
                  axis=-1):
-        super().__init__(name, dtype, from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
+        super().__init__(name=name, dtype=dtype, from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
 
 
 class SparseCategoricalCrossentropy(_LossMetric):
@@ -111,7 +113,7 @@ class SparseCategoricalCrossentropy(_LossMetric):
 
     def __init__(self, name="sparse_categorical_crossentropy", dtype=None, from_logits=False, ignore_class=None,
                  axis=-1):
-        super().__init__(name, dtype, from_logits=from_logits, ignore_class=ignore_class, axis=axis)
+        super().__init__(name=name, dtype=dtype, from_logits=from_logits, ignore_class=ignore_class, axis=axis)
 
 
 class KLDivergence(_LossMetric):
@@ -127,7 +129,7 @@ class KLDivergence(_LossMetric):
     _loss_fn = staticmethod(kl_divergence)
 
     def __init__(self, name="kl_divergence", dtype=None):
-        super().__init__(name, dtype)
+        super().__init__(name=name, dtype=dtype)
 
 
 class Poisson(_LossMetric):
@@ -143,7 +145,7 @@ class Poisson(_LossMetric):
     _loss_fn = staticmethod(poisson)
 
     def __init__(self, name="poisson", dtype=None):
-        super().__init__(name, dtype)
+        super().__init__(name=name, dtype=dtype)
 
 
 class Hinge(_LossMetric):
@@ -159,7 +161,7 @@ class Hinge(_LossMetric):
     _loss_fn = staticmethod(hinge)
 
     def __init__(self, name="hinge", dtype=None):
-        super().__init__(name, dtype)
+        super().__init__(name=name, dtype=dtype)
 
 
 class SquaredHinge(_LossMetric):
@@ -175,7 +177,7 @@ class SquaredHinge(_LossMetric):
     _loss_fn = staticmethod(squared_hinge)
 
     def __init__(self, name="squared_hinge", dtype=None):
-        super().__init__(name, dtype)
+        super().__init__(name=name, dtype=dtype)
 
 
 class CategoricalHinge(_LossMetric):
@@ -191,4 +193,4 @@ class CategoricalHinge(_LossMetric):
     _loss_fn = staticmethod(categorical_hinge)
 
     def __init__(self, name="categorical_hinge", dtype=None):
-        super().__init__(name, dtype)
+        super().__init__(name=name, dtype=dtype)

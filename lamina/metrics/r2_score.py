@@ -32,6 +32,8 @@ class R2Score(Metric):
         tensor(0.5000)
     """
 
+    _direction = "up"  # Keras: callbacks in mode="auto" maximize it
+
     def __init__(self, class_aggregation="uniform_average", num_regressors=0, name="r2_score", dtype=None):
         super().__init__(name=name, dtype=dtype)
         if class_aggregation not in _AGGREGATIONS:
@@ -41,7 +43,7 @@ class R2Score(Metric):
             raise ValueError(f"R2Score: `num_regressors` must be >= 0; received num_regressors={num_regressors}.")
         self.class_aggregation = class_aggregation
         self.num_regressors = num_regressors
-        self.num_samples = self.add_variable((), name="num_samples")
+        self.num_samples = self.add_variable((), "zeros", name="num_samples")
         self._sums = None  # (squared_sum, sum, residual, count) per column, built on first update
 
     def update_state(self, y_true, y_pred, sample_weight=None):
@@ -53,7 +55,8 @@ class R2Score(Metric):
                 raise ValueError(f"R2Score '{self.name}' expects 2D inputs of shape (batch_size, outputs); received "
                                  f"y_true.shape={tuple(y_true.shape)} and y_pred.shape={tuple(y_pred.shape)}.")
             shape = (y_pred.shape[-1],)
-            self._sums = tuple(self.add_variable(shape, name=n) for n in ("squared_sum", "sum", "residual", "count"))
+            self._sums = tuple(self.add_variable(shape, "zeros", name=n)
+                               for n in ("squared_sum", "sum", "residual", "count"))
         weight = torch.ones((), dtype=self._dtype, device=y_true.device) if sample_weight is None \
             else as_tensor(sample_weight, dtype=self._dtype)
         if weight.dim() == 1:

@@ -60,7 +60,7 @@ class Sum(Metric):
 
     def __init__(self, name="sum", dtype=None):
         super().__init__(name=name, dtype=dtype)
-        self.total = self.add_variable((), name="total")
+        self.total = self.add_variable((), "zeros", name="total")
 
     def update_state(self, values, sample_weight=None):
         values, sample_weight = self._prepare(values, sample_weight)
@@ -87,8 +87,8 @@ class Mean(Metric):
 
     def __init__(self, name="mean", dtype=None):
         super().__init__(name=name, dtype=dtype)
-        self.total = self.add_variable((), name="total")
-        self.count = self.add_variable((), name="count")
+        self.total = self.add_variable((), "zeros", name="total")
+        self.count = self.add_variable((), "zeros", name="count")
 
     def update_state(self, values, sample_weight=None):
         values, sample_weight = self._prepare(values, sample_weight)
@@ -101,6 +101,16 @@ class Mean(Metric):
 
     def result(self):
         return divide_no_nan(self.total, self.count)
+
+
+def _is_keras_loss(fn):
+    from lamina import losses
+
+    known = getattr(losses, "ALL_OBJECTS", ())
+    try:
+        return fn in known or type(fn) in known
+    except TypeError:  # unhashable callables
+        return False
 
 
 class MeanMetricWrapper(Mean):
@@ -129,6 +139,9 @@ class MeanMetricWrapper(Mean):
             )
         self._fn = fn
         self._fn_kwargs = kwargs
+        if _is_keras_loss(fn):
+            # A wrapped loss is minimized (Keras's direction, read by callbacks in mode="auto").
+            self._direction = "down"
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         mask = getattr(y_pred, "_keras_mask", None)

@@ -35,6 +35,8 @@ class MeanSquaredError(MeanMetricWrapper):
         tensor(0.2500)
     """
 
+    _direction = "down"  # Keras: callbacks in mode="auto" minimize it
+
     def __init__(self, name="mean_squared_error", dtype=None):
         super().__init__(fn=mean_squared_error, name=name, dtype=dtype)
 
@@ -51,6 +53,8 @@ class MeanAbsoluteError(MeanMetricWrapper):
         >>> m.result()
         tensor(0.2500)
     """
+
+    _direction = "down"  # Keras: callbacks in mode="auto" minimize it
 
     def __init__(self, name="mean_absolute_error", dtype=None):
         super().__init__(fn=mean_absolute_error, name=name, dtype=dtype)
@@ -69,6 +73,8 @@ class MeanAbsolutePercentageError(MeanMetricWrapper):
         tensor(25.)
     """
 
+    _direction = "down"  # Keras: callbacks in mode="auto" minimize it
+
     def __init__(self, name="mean_absolute_percentage_error", dtype=None):
         super().__init__(fn=mean_absolute_percentage_error, name=name, dtype=dtype)
 
@@ -86,6 +92,8 @@ class MeanSquaredLogarithmicError(MeanMetricWrapper):
         tensor(0.)
     """
 
+    _direction = "down"  # Keras: callbacks in mode="auto" minimize it
+
     def __init__(self, name="mean_squared_logarithmic_error", dtype=None):
         super().__init__(fn=mean_squared_logarithmic_error, name=name, dtype=dtype)
 
@@ -102,6 +110,8 @@ class RootMeanSquaredError(Mean):
         >>> m.result()
         tensor(0.5000)
     """
+
+    _direction = "down"  # Keras: callbacks in mode="auto" minimize it
 
     def __init__(self, name="root_mean_squared_error", dtype=None):
         super().__init__(name=name, dtype=dtype)
@@ -146,6 +156,8 @@ class CosineSimilarity(MeanMetricWrapper):
         tensor(0.5000)
     """
 
+    _direction = "up"  # Keras: callbacks in mode="auto" maximize it
+
     def __init__(self, name="cosine_similarity", dtype=None, axis=-1):
         super().__init__(fn=cosine_similarity, name=name, dtype=dtype, axis=axis)
         self.axis = axis
@@ -163,6 +175,8 @@ class LogCoshError(MeanMetricWrapper):
         >>> m.result()
         tensor(0.)
     """
+
+    _direction = "down"  # Keras: callbacks in mode="auto" minimize it
 
     def __init__(self, name="logcosh", dtype=None):
         super().__init__(fn=log_cosh, name=name, dtype=dtype)

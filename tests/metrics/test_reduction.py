@@ -120,7 +120,7 @@ def test_to_moves_state_and_auto_names():
     metrics.reset_name_counters()
     assert [metrics.AUC().name, metrics.AUC().name, metrics.Precision().name] == ["auc", "auc_1", "precision"]
     with pytest.raises(ValueError, match="argument `aggregation`"):
-        metrics.Mean().add_variable((), aggregation="max")
+        metrics.Mean().add_variable((), "zeros", aggregation="max")
 
 
 def test_custom_metric_subclass():
