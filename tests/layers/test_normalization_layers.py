@@ -123,7 +123,8 @@ def test_normalization_state_survives_state_dict():
 @pytest.mark.parametrize("factory,match", [
     (lambda: L.BatchNormalization(axis=[1, 2]), r"BatchNormalization layer.*`axis` must be an int"),
     (lambda: L.BatchNormalization(momentum=1.5), r"`momentum` must be in \[0, 1\]"),
-    (lambda: L.BatchNormalization(renorm=True), r"renorm"),
+    (lambda: L.BatchNormalization(renorm=True, renorm_clipping={"rmin": 2.0, "rmax": 1.0}),
+     r"BatchNormalization layer.*`renorm_clipping` needs rmax >= rmin"),
     (lambda: L.LayerNormalization(axis="last"), r"`axis` must be an int or a list"),
     (lambda: L.GroupNormalization(groups=0), r"`groups` must be a positive int or -1"),
     (lambda: L.Normalization(mean=1.0), r"both `mean` and `variance`"),
