@@ -42,6 +42,9 @@ class MultiHeadAttention(Layer):
             axes; default the query's last dimension.
         attention_axes: axes over which attention is applied (default: all
             axes but batch, heads and features).
+        sliding_window: None (default) or a positive int `w`: each query position attends only
+            to key positions less than `w` away (a symmetric band, combined with the other masks;
+            with `use_causal_mask`, the causal sliding window). Sequences `(B, T, dim)` only.
         flash_attention: `True` runs torch's flash SDPA kernel only (an error if the inputs or
             device do not allow it; no dropout, no returned scores); `False` excludes it; `None`
             (default) follows `keras.config.disable_flash_attention()`, else lets torch choose.
@@ -72,10 +75,10 @@ class MultiHeadAttention(Layer):
     supports_masking = True
 
     def __init__(self, num_heads, key_dim, value_dim=None, dropout=0.0, use_bias=True, output_shape=None,
-                 attention_axes=None, flash_attention=None, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
-                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, seed=None,
-                 use_gate=False, sliding_window=None, **kwargs):
+                 attention_axes=None, sliding_window=None, flash_attention=None,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 use_gate=False, seed=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         for label, value in (("num_heads", num_heads), ("key_dim", key_dim), ("value_dim", value_dim)):
             if value is None and label == "value_dim":
@@ -88,8 +91,11 @@ class MultiHeadAttention(Layer):
                              f"and 1, received dropout={dropout!r}.")
         if use_gate:
             raise ValueError(f"MultiHeadAttention layer '{self.name}': use_gate=True is not supported by lamina.")
-        if sliding_window is not None:
-            raise ValueError(f"MultiHeadAttention layer '{self.name}': sliding_window is not supported by lamina.")
+        if sliding_window is not None and (not isinstance(sliding_window, int) or isinstance(sliding_window, bool)
+                                           or sliding_window <= 0):
+            raise ValueError(f"MultiHeadAttention layer '{self.name}': `sliding_window` must be None or a positive "
+                             f"int, received sliding_window={sliding_window!r}.")
+        self._sliding_window = sliding_window
         self.num_heads = num_heads
         self.key_dim = key_dim
         self.value_dim = value_dim if value_dim is not None else key_dim
@@ -211,6 +217,13 @@ class MultiHeadAttention(Layer):
             causal = torch.ones((query.shape[1], value.shape[1]), dtype=torch.bool, device=query.device).tril()
             causal = causal[None]
             auto = causal if auto is None else auto & causal
+        if self._sliding_window is not None:
+            # Keras's symmetric band: |i - j| < sliding_window; with the causal mask, the usual
+            # causal sliding window.
+            rows = torch.arange(query.shape[1], device=query.device)[:, None]
+            cols = torch.arange(value.shape[1], device=query.device)[None, :]
+            band = ((rows - cols).abs() < self._sliding_window)[None]
+            auto = band if auto is None else auto & band
         if auto is not None and attention_mask is not None:
             return attention_mask.bool() & auto
         return auto if auto is not None else (attention_mask.bool() if attention_mask is not None else None)
@@ -249,11 +262,15 @@ class MultiHeadAttention(Layer):
         k = self._to_heads(project(self.key_dense, key))
         v = self._to_heads(project(self.value_dense, value))
         has_mask = (query_mask is not None or value_mask is not None or key_mask is not None
-                    or attention_mask is not None)
+                    or attention_mask is not None or self._sliding_window is not None)
         if use_causal_mask and query.dim() != 3:
             raise ValueError(f"MultiHeadAttention layer '{self.name}': use_causal_mask=True needs inputs of shape "
                              f"(batch, seq, dim); received query of shape {tuple(query.shape)}. Pass an explicit "
                              f"`attention_mask` for other ranks.")
+        if self._sliding_window is not None and query.dim() != 3:
+            raise ValueError(f"MultiHeadAttention layer '{self.name}': sliding_window={self._sliding_window} needs "
+                             f"inputs of shape (batch, seq, dim); received query of shape {tuple(query.shape)}. "
+                             f"Pass an explicit banded `attention_mask` for other ranks.")
         scale = 1.0 / math.sqrt(self.key_dim)
         dropout = self.dropout if training else 0.0
         keep = additive = None
@@ -324,7 +341,7 @@ class MultiHeadAttention(Layer):
             "use_gate": False,
             "output_shape": list(self._output_shape) if isinstance(self._output_shape, tuple) else self._output_shape,
             "attention_axes": list(self._attention_axes) if self._attention_axes is not None else None,
-            "sliding_window": None,
+            "sliding_window": self._sliding_window,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
             "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
