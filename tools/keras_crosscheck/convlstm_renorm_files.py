@@ -40,6 +40,7 @@ def build(keras, family):
                                  return_sequences=True)(b_cf))
         outs += L.ConvLSTM3D(2, 2, padding="same", return_sequences=True, return_state=True)(c)
         outs.append(L.ConvLSTM3D(3, (2, 2, 3))(c))
+        outs.append(L.Bidirectional(L.ConvLSTM2D(2, 3, padding="same", return_sequences=True))(b))
         return keras.Model([a, b, b_cf, c], outs, name=family)
     x = keras.Input((5,))
     img = keras.Input((4, 3, 6))
