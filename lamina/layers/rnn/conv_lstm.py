@@ -132,17 +132,21 @@ class ConvLSTM(RNN):
             inputs = inputs.flip(1)
             mask = mask.flip(1) if mask is not None else None
         batch, steps = inputs.shape[0], inputs.shape[1]
-        x = cell.to_channels_first(inputs.reshape((batch * steps,) + tuple(inputs.shape[2:])))
+        # Time-major rows (t, b): each step's slice of the input convolution's output is then one
+        # dense block in the same memory format as the recurrent convolution's output, so their
+        # sum, the gate math and the next recurrent convolution stay in one (fast) layout.
+        x = inputs.transpose(0, 1).reshape((steps * batch,) + tuple(inputs.shape[2:]))
+        x = cell.to_channels_first(x)
         cell.reset_dropout_mask()
         groups = 1
         if training and 0 < cell.dropout < 1:
             masks = cell.to_channels_first_masks(cell.get_dropout_mask(inputs[:, 0]))
-            # The same per-sequence mask for every timestep: repeat over time (batch-major).
-            masks = masks.repeat_interleave(steps, dim=1)
+            # The same per-sequence mask for every timestep: tiled over the (time-major) rows.
+            masks = masks.repeat((1, steps) + (1,) * (masks.dim() - 2))
             x = cell.masked_copies(x, masks)
             groups = 4
         z_x = cell.input_conv(x, groups)
-        z_x = z_x.reshape((batch, steps) + tuple(z_x.shape[1:]))
+        z_x = z_x.reshape((steps, batch) + tuple(z_x.shape[1:]))
         h, c = cell.to_channels_first(states[0]), cell.to_channels_first(states[1])
         recurrent_masks = None
         if training and 0 < cell.recurrent_dropout < 1:
@@ -151,7 +155,7 @@ class ConvLSTM(RNN):
         last = None
         for t in range(steps):
             h_in = h if recurrent_masks is None else cell.masked_copies(h, recurrent_masks)
-            z = z_x[:, t] + cell.recurrent_conv(h_in, 1 if recurrent_masks is None else 4)
+            z = z_x[t] + cell.recurrent_conv(h_in, 1 if recurrent_masks is None else 4)
             h_new, c_new = cell.gates(z, c)
             if mask is not None:
                 keep = mask[:, t].view((batch,) + (1,) * (h.dim() - 1))
