@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+import lamina as keras
 from lamina import layers as L
 
 REQUIRED = inspect.Parameter.empty
@@ -102,21 +103,40 @@ def test_conv3d_transpose_positional_data_format_comes_before_output_padding():
 SW = np.load(os.path.join(os.path.dirname(__file__), "keras_values", "mha_sliding_window.npz"))
 
 
-@pytest.mark.parametrize("case", ["self", "causal", "value_mask", "scores", "cross"])
-def test_mha_sliding_window_equals_keras(case):
-    layer = L.MultiHeadAttention(2, 3, sliding_window=int(SW[f"{case}_window"]))
+LAYER_KWARGS = {"gate": {"use_gate": True}, "gate_window": {"use_gate": True, "use_bias": False}}
+
+
+@pytest.mark.parametrize("case", ["self", "causal", "value_mask", "scores", "cross", "gate", "gate_window"])
+def test_mha_sliding_window_and_gate_equal_keras(case):
+    window = int(SW[f"{case}_window"])
+    window = None if window < 0 else window
+    layer = L.MultiHeadAttention(2, 3, sliding_window=window, **LAYER_KWARGS.get(case, {}))
     q, v = torch.from_numpy(SW[f"{case}_q"]), torch.from_numpy(SW[f"{case}_v"])
     layer(q, v)
-    layer.set_weights([SW[f"{case}_w{i}"] for i in range(8)])
-    kwargs = {"use_causal_mask": case == "causal", "return_attention_scores": case == "scores"}
+    layer.set_weights([SW[f"{case}_w{i}"] for i in range(int(SW[f"{case}_nw"]))])
+    kwargs = {"use_causal_mask": case in ("causal", "gate_window"), "return_attention_scores": case == "scores"}
     if case == "value_mask":
         kwargs["value_mask"] = torch.from_numpy(SW["value_mask_value_mask"])
     out = layer(q, v, **kwargs)
     outs = out if isinstance(out, tuple) else (out,)
     for i, o in enumerate(outs):
         np.testing.assert_allclose(o.detach().numpy(), SW[f"{case}_out{i}"], atol=1e-5, rtol=0)
-    assert layer.get_config()["sliding_window"] == int(SW[f"{case}_window"])
-    assert L.MultiHeadAttention.from_config(layer.get_config())._sliding_window == int(SW[f"{case}_window"])
+    config = layer.get_config()
+    assert config["sliding_window"] == window and config["use_gate"] == (case.startswith("gate"))
+    assert L.MultiHeadAttention.from_config(config)._sliding_window == window
+
+
+def test_keras_written_gated_windowed_attention_loads_and_round_trips(tmp_path):
+    model = keras.saving.load_model(os.path.join(os.path.dirname(__file__), "keras_written", "mha_gate_window.keras"))
+    x = torch.from_numpy(SW["model_x"])
+    with torch.no_grad():
+        out = model(x)
+    np.testing.assert_allclose(out.numpy(), SW["model_out"], atol=1e-5, rtol=0)
+    mha = model.layers[-1]
+    assert [w.path for w in mha.weights][4:6] == ["gate/kernel", "gate/bias"]  # between key and value
+    model.save(tmp_path / "again.keras")
+    with torch.no_grad():
+        torch.testing.assert_close(keras.saving.load_model(tmp_path / "again.keras")(x), out, atol=0, rtol=0)
 
 
 @pytest.mark.parametrize("window", [0, -1, 1.5, True])

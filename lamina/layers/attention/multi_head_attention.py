@@ -51,6 +51,9 @@ class MultiHeadAttention(Layer):
         kernel_initializer, bias_initializer, kernel_regularizer,
             bias_regularizer, activity_regularizer, kernel_constraint,
             bias_constraint: for the projections.
+        use_gate: gated attention (Keras): the attended values are multiplied by
+            `sigmoid(gate(query))` before the output projection; the `(num_heads, value_dim)`
+            projection is `_gate_dense` (Keras's saved name), created between key and value.
         seed: accepted for Keras compatibility.
 
     Call arguments:
@@ -89,8 +92,7 @@ class MultiHeadAttention(Layer):
         if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout <= 1:
             raise ValueError(f"MultiHeadAttention layer '{self.name}': `dropout` must be a float between 0 "
                              f"and 1, received dropout={dropout!r}.")
-        if use_gate:
-            raise ValueError(f"MultiHeadAttention layer '{self.name}': use_gate=True is not supported by lamina.")
+        self.use_gate = bool(use_gate)
         if sliding_window is not None and (not isinstance(sliding_window, int) or isinstance(sliding_window, bool)
                                            or sliding_window <= 0):
             raise ValueError(f"MultiHeadAttention layer '{self.name}': `sliding_window` must be None or a positive "
@@ -151,6 +153,8 @@ class MultiHeadAttention(Layer):
         heads = self.num_heads
         self.query_dense = self._dense("query", (query_shape[-1],), (heads, self.key_dim))
         self.key_dense = self._dense("key", (key_shape[-1],), (heads, self.key_dim))
+        if self.use_gate:  # created between key and value, Keras's weight order
+            self._gate_dense = self._dense("gate", (query_shape[-1],), (heads, self.value_dim))
         self.value_dense = self._dense("value", (value_shape[-1],), (heads, self.value_dim))
         out = self._output_shape if self._output_shape is not None else query_shape[-1]
         out = (out,) if isinstance(out, int) else tuple(out)
@@ -307,7 +311,11 @@ class MultiHeadAttention(Layer):
                                                           is_causal=causal, scale=scale)
             if zero_masked_rows:
                 attended = attended * keep.any(dim=-1, keepdim=True)
-        output = project(self.output_dense, self._from_heads(attended, query))
+        attended = self._from_heads(attended, query)
+        if self.use_gate:
+            # Keras's gated attention: sigmoid(gate(query)) per head and value channel.
+            attended = attended * torch.sigmoid(project(self._gate_dense, query)).flatten(-2)
+        output = project(self.output_dense, attended)
         if return_attention_scores:
             # Keras's layout: (batch, *other, heads, *query attention dims, *key attention dims).
             lead = scores.dim() - 2
@@ -338,7 +346,7 @@ class MultiHeadAttention(Layer):
             "value_dim": self.value_dim,
             "dropout": self.dropout,
             "use_bias": self.use_bias,
-            "use_gate": False,
+            "use_gate": self.use_gate,
             "output_shape": list(self._output_shape) if isinstance(self._output_shape, tuple) else self._output_shape,
             "attention_axes": list(self._attention_axes) if self._attention_axes is not None else None,
             "sliding_window": self._sliding_window,
