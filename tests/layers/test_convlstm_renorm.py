@@ -248,3 +248,10 @@ def test_bad_convlstm_inputs_are_refused_clearly():
         L.ConvLSTM2D(2, 3)(torch.randn(2, 3, 5, 5))
     with pytest.raises(ValueError, match="kernel_size=.*larger than the spatial input shape"):
         L.ConvLSTM1D(2, 5)(torch.randn(2, 3, 4, 1))
+
+
+def test_mixed_precision_policy_keeps_states_in_the_compute_dtype():
+    layer = L.ConvLSTM2D(2, 3, padding="same", dtype="mixed_bfloat16", return_state=True)
+    outs = layer(torch.randn(2, 3, 5, 5, 2))
+    assert [o.dtype for o in outs] == [torch.bfloat16] * 3
+    assert layer.cell.kernel.dtype == torch.float32

@@ -147,7 +147,10 @@ class ConvLSTM(RNN):
             groups = 4
         z_x = cell.input_conv(x, groups)
         z_x = z_x.reshape((steps, batch) + tuple(z_x.shape[1:]))
-        h, c = cell.to_channels_first(states[0]), cell.to_channels_first(states[1])
+        # Under a mixed policy's autocast the convolutions compute in half precision: the states
+        # follow (as Keras's states in the compute dtype), not promoted back by float32 zeros.
+        h = cell.to_channels_first(states[0]).to(z_x.dtype)
+        c = cell.to_channels_first(states[1]).to(z_x.dtype)
         recurrent_masks = None
         if training and 0 < cell.recurrent_dropout < 1:
             recurrent_masks = cell.to_channels_first_masks(cell.get_recurrent_dropout_mask(states[0]))
