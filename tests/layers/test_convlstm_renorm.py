@@ -136,8 +136,7 @@ def test_bad_renorm_clipping_is_refused_clearly(clipping, match):
 def _loop_reference(layer, x, mask=None, training=False, initial_state=None):
     """The generic step loop of `RNN` over the same cell (the fused path's reference)."""
     states = layer._initial_states(x, initial_state)
-    inputs, mask_ = x, mask
-    last, sequence, states = layer._loop(inputs, states, mask_, training)
+    last, sequence, states = layer._loop(x, states, mask, training)
     return (sequence if layer.return_sequences else last), states
 
 

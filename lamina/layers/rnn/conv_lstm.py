@@ -40,6 +40,11 @@ class ConvLSTM(RNN):
         inputs: `(batch, time, *spatial, channels)` (channels_last) or
             `(batch, time, channels, *spatial)` (channels_first).
         mask: boolean `(batch, time)`; initial_state: `[h, c]`; training: enables dropout.
+
+    Example:
+        >>> layer = ConvLSTM(2, 4, 3, padding="same")  # what ConvLSTM2D(4, 3, padding="same") is
+        >>> layer(torch.ones(2, 5, 8, 8, 3)).shape
+        torch.Size([2, 8, 8, 4])
     """
 
     def __init__(self, rank, filters, kernel_size, strides=1, padding="valid", data_format=None,
