@@ -26,6 +26,7 @@ from lamina.layers.merging import (Add, Average, Concatenate, Dot, Maximum, Mini
 from lamina.layers.core import Embedding, Masking, EinsumDense, ReversibleEmbedding, Wrapper
 from lamina.layers.rnn import (GRU, GRUCell, LSTM, LSTMCell, RNN, Bidirectional, SimpleRNN, SimpleRNNCell,
                                StackedRNNCells, TimeDistributed)
+from lamina.layers.rnn import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
 from lamina.layers.attention import AdditiveAttention, Attention, MultiHeadAttention, GroupQueryAttention
 from lamina.layers.activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from lamina.layers.preprocessing import (AutoContrast, CenterCrop, RandomBrightness, RandomColorDegeneration,
@@ -73,6 +74,7 @@ __all__ = [
     "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D",
     "RNN", "SimpleRNN", "SimpleRNNCell", "LSTM", "LSTMCell", "GRU", "GRUCell", "StackedRNNCells",
     "Bidirectional", "TimeDistributed",
+    "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D",
     "MultiHeadAttention", "Attention", "AdditiveAttention", "GroupQueryAttention",
     "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax", "Rescaling",
     "AutoContrast", "CenterCrop", "RandomBrightness", "RandomColorDegeneration", "RandomContrast", "RandomCrop",

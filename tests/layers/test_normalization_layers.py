@@ -1,5 +1,7 @@
 """Normalization layers: Keras momentum/variance semantics, inference rules, adapt, errors."""
 
+import inspect
+
 import numpy as np
 import pytest
 import torch
@@ -63,10 +65,15 @@ def test_layer_norm_multi_axis_and_rms_scaling():
     x = torch.randn(2, 3, 4)
     out = L.LayerNormalization(axis=[1, 2], epsilon=1e-5)(x)
     torch.testing.assert_close(out, torch.nn.functional.layer_norm(x, (3, 4), eps=1e-5))
-    rms = L.LayerNormalization(rms_scaling=True)
-    out = rms(x)
+    with pytest.warns(UserWarning, match="rms_scaling=True.*deprecated.*RMSNormalization"):
+        rms = L.LayerNormalization(rms_scaling=True)
+    out = rms(x + 1.0)
     assert [w.name for w in rms.weights] == ["gamma"]
-    torch.testing.assert_close(out, x / torch.sqrt((x * x).mean(-1, keepdim=True) + 1e-3))
+    # Keras 3.15's (deprecated) formula divides by the variance, the mean not subtracted.
+    torch.testing.assert_close(out, (x + 1) / torch.sqrt(x.var(-1, unbiased=False, keepdim=True) + 1e-3))
+    assert rms.get_config()["rms_scaling"] is True
+    assert list(inspect.signature(L.LayerNormalization.__init__).parameters)[1:6] == [
+        "axis", "epsilon", "center", "scale", "beta_initializer"]
     middle = L.LayerNormalization(axis=1)(x)
     torch.testing.assert_close(middle, (x - x.mean(1, keepdim=True)) / torch.sqrt(
         x.var(1, unbiased=False, keepdim=True) + 1e-3), rtol=1e-5, atol=1e-5)
@@ -123,7 +130,8 @@ def test_normalization_state_survives_state_dict():
 @pytest.mark.parametrize("factory,match", [
     (lambda: L.BatchNormalization(axis=[1, 2]), r"BatchNormalization layer.*`axis` must be an int"),
     (lambda: L.BatchNormalization(momentum=1.5), r"`momentum` must be in \[0, 1\]"),
-    (lambda: L.BatchNormalization(renorm=True), r"renorm"),
+    (lambda: L.BatchNormalization(renorm=True, renorm_clipping={"rmin": 2.0, "rmax": 1.0}),
+     r"BatchNormalization layer.*`renorm_clipping` needs rmax >= rmin"),
     (lambda: L.LayerNormalization(axis="last"), r"`axis` must be an int or a list"),
     (lambda: L.GroupNormalization(groups=0), r"`groups` must be a positive int or -1"),
     (lambda: L.Normalization(mean=1.0), r"both `mean` and `variance`"),

@@ -80,9 +80,9 @@ def test_global_pooling_keepdims_and_data_format():
 
 @pytest.mark.parametrize("factory,match", [
     (lambda: L.MaxPooling2D(padding="full"), r"MaxPooling2D layer 'max_pooling2d'.*`padding`.*'full'"),
-    (lambda: L.AveragePooling1D(data_format="NWC"), r"`data_format`.*'NWC'"),
+    (lambda: L.AveragePooling1D(2, data_format="NWC"), r"`data_format`.*'NWC'"),
     (lambda: L.MaxPooling2D(pool_size=(2, 2, 2)), r"`pool_size`.*tuple of 2 ints"),
-    (lambda: L.AveragePooling2D(strides=0), r"`strides`.*strictly positive"),
+    (lambda: L.AveragePooling2D(2, strides=0), r"`strides`.*strictly positive"),
     (lambda: L.GlobalMaxPooling2D(data_format="x"), r"`data_format`"),
 ])
 def test_bad_arguments(factory, match):

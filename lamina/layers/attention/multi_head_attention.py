@@ -42,12 +42,18 @@ class MultiHeadAttention(Layer):
             axes; default the query's last dimension.
         attention_axes: axes over which attention is applied (default: all
             axes but batch, heads and features).
+        sliding_window: None (default) or a positive int `w`: each query position attends only
+            to key positions less than `w` away (a symmetric band, combined with the other masks;
+            with `use_causal_mask`, the causal sliding window). Sequences `(B, T, dim)` only.
         flash_attention: `True` runs torch's flash SDPA kernel only (an error if the inputs or
             device do not allow it; no dropout, no returned scores); `False` excludes it; `None`
             (default) follows `keras.config.disable_flash_attention()`, else lets torch choose.
         kernel_initializer, bias_initializer, kernel_regularizer,
             bias_regularizer, activity_regularizer, kernel_constraint,
             bias_constraint: for the projections.
+        use_gate: gated attention (Keras): the attended values are multiplied by
+            `sigmoid(gate(query))` before the output projection; the `(num_heads, value_dim)`
+            projection is `_gate_dense` (Keras's saved name), created between key and value.
         seed: accepted for Keras compatibility.
 
     Call arguments:
@@ -72,10 +78,10 @@ class MultiHeadAttention(Layer):
     supports_masking = True
 
     def __init__(self, num_heads, key_dim, value_dim=None, dropout=0.0, use_bias=True, output_shape=None,
-                 attention_axes=None, flash_attention=None, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
-                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, seed=None,
-                 use_gate=False, sliding_window=None, **kwargs):
+                 attention_axes=None, sliding_window=None, flash_attention=None,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 use_gate=False, seed=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         for label, value in (("num_heads", num_heads), ("key_dim", key_dim), ("value_dim", value_dim)):
             if value is None and label == "value_dim":
@@ -86,10 +92,12 @@ class MultiHeadAttention(Layer):
         if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout <= 1:
             raise ValueError(f"MultiHeadAttention layer '{self.name}': `dropout` must be a float between 0 "
                              f"and 1, received dropout={dropout!r}.")
-        if use_gate:
-            raise ValueError(f"MultiHeadAttention layer '{self.name}': use_gate=True is not supported by lamina.")
-        if sliding_window is not None:
-            raise ValueError(f"MultiHeadAttention layer '{self.name}': sliding_window is not supported by lamina.")
+        self.use_gate = bool(use_gate)
+        if sliding_window is not None and (not isinstance(sliding_window, int) or isinstance(sliding_window, bool)
+                                           or sliding_window <= 0):
+            raise ValueError(f"MultiHeadAttention layer '{self.name}': `sliding_window` must be None or a positive "
+                             f"int, received sliding_window={sliding_window!r}.")
+        self._sliding_window = sliding_window
         self.num_heads = num_heads
         self.key_dim = key_dim
         self.value_dim = value_dim if value_dim is not None else key_dim
@@ -145,6 +153,8 @@ class MultiHeadAttention(Layer):
         heads = self.num_heads
         self.query_dense = self._dense("query", (query_shape[-1],), (heads, self.key_dim))
         self.key_dense = self._dense("key", (key_shape[-1],), (heads, self.key_dim))
+        if self.use_gate:  # created between key and value, Keras's weight order
+            self._gate_dense = self._dense("gate", (query_shape[-1],), (heads, self.value_dim))
         self.value_dense = self._dense("value", (value_shape[-1],), (heads, self.value_dim))
         out = self._output_shape if self._output_shape is not None else query_shape[-1]
         out = (out,) if isinstance(out, int) else tuple(out)
@@ -211,6 +221,13 @@ class MultiHeadAttention(Layer):
             causal = torch.ones((query.shape[1], value.shape[1]), dtype=torch.bool, device=query.device).tril()
             causal = causal[None]
             auto = causal if auto is None else auto & causal
+        if self._sliding_window is not None:
+            # Keras's symmetric band: |i - j| < sliding_window; with the causal mask, the usual
+            # causal sliding window.
+            rows = torch.arange(query.shape[1], device=query.device)[:, None]
+            cols = torch.arange(value.shape[1], device=query.device)[None, :]
+            band = ((rows - cols).abs() < self._sliding_window)[None]
+            auto = band if auto is None else auto & band
         if auto is not None and attention_mask is not None:
             return attention_mask.bool() & auto
         return auto if auto is not None else (attention_mask.bool() if attention_mask is not None else None)
@@ -249,11 +266,15 @@ class MultiHeadAttention(Layer):
         k = self._to_heads(project(self.key_dense, key))
         v = self._to_heads(project(self.value_dense, value))
         has_mask = (query_mask is not None or value_mask is not None or key_mask is not None
-                    or attention_mask is not None)
+                    or attention_mask is not None or self._sliding_window is not None)
         if use_causal_mask and query.dim() != 3:
             raise ValueError(f"MultiHeadAttention layer '{self.name}': use_causal_mask=True needs inputs of shape "
                              f"(batch, seq, dim); received query of shape {tuple(query.shape)}. Pass an explicit "
                              f"`attention_mask` for other ranks.")
+        if self._sliding_window is not None and query.dim() != 3:
+            raise ValueError(f"MultiHeadAttention layer '{self.name}': sliding_window={self._sliding_window} needs "
+                             f"inputs of shape (batch, seq, dim); received query of shape {tuple(query.shape)}. "
+                             f"Pass an explicit banded `attention_mask` for other ranks.")
         scale = 1.0 / math.sqrt(self.key_dim)
         dropout = self.dropout if training else 0.0
         keep = additive = None
@@ -290,7 +311,11 @@ class MultiHeadAttention(Layer):
                                                           is_causal=causal, scale=scale)
             if zero_masked_rows:
                 attended = attended * keep.any(dim=-1, keepdim=True)
-        output = project(self.output_dense, self._from_heads(attended, query))
+        attended = self._from_heads(attended, query)
+        if self.use_gate:
+            # Keras's gated attention: sigmoid(gate(query)) per head and value channel.
+            attended = attended * torch.sigmoid(project(self._gate_dense, query)).flatten(-2)
+        output = project(self.output_dense, attended)
         if return_attention_scores:
             # Keras's layout: (batch, *other, heads, *query attention dims, *key attention dims).
             lead = scores.dim() - 2
@@ -321,10 +346,10 @@ class MultiHeadAttention(Layer):
             "value_dim": self.value_dim,
             "dropout": self.dropout,
             "use_bias": self.use_bias,
-            "use_gate": False,
+            "use_gate": self.use_gate,
             "output_shape": list(self._output_shape) if isinstance(self._output_shape, tuple) else self._output_shape,
             "attention_axes": list(self._attention_axes) if self._attention_axes is not None else None,
-            "sliding_window": None,
+            "sliding_window": self._sliding_window,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
             "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),

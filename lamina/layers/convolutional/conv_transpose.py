@@ -29,8 +29,11 @@ _DOC = """{rank}-D transposed convolution, with Keras's output sizes.
 
 
 def _init(rank):
-    def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None, data_format=None,
-                 dilation_rate=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+    # Keras's defaults: 1 for the 1-D layer, tuples of ones for the 2-D and 3-D layers.
+    ones = 1 if rank == 1 else (1,) * rank
+
+    def __init__(self, filters, kernel_size, strides=ones, padding="valid", output_padding=None, data_format=None,
+                 dilation_rate=ones, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
         BaseConvTranspose.__init__(
@@ -58,4 +61,17 @@ class Conv2DTranspose(BaseConvTranspose):
 class Conv3DTranspose(BaseConvTranspose):
     __doc__ = _DOC.format(rank=3, example="Conv3DTranspose(2, 2, strides=2)(torch.ones(1, 2, 2, 2, 3)).shape\n"
                                           "        torch.Size([1, 4, 4, 4, 2])")
-    __init__ = _init(3)
+    # Keras 3.15 orders Conv3DTranspose's arguments `..., padding, data_format, output_padding, ...`
+    # (unlike the 1-D and 2-D layers).
+    def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid", data_format=None,
+                 output_padding=None, dilation_rate=(1, 1, 1), activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 **kwargs):
+        BaseConvTranspose.__init__(
+            self, 3, filters, kernel_size, strides=strides, padding=padding, output_padding=output_padding,
+            data_format=data_format, dilation_rate=dilation_rate, activation=activation, use_bias=use_bias,
+            kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer, kernel_constraint=kernel_constraint,
+            bias_constraint=bias_constraint, **kwargs)

@@ -85,8 +85,11 @@ class BaseDepthwiseConv(BaseConv):
 
 
 def _init(rank):
-    def __init__(self, kernel_size, strides=1, padding="valid", depth_multiplier=1, data_format=None,
-                 dilation_rate=1, activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
+    # Keras's defaults: 1 for the 1-D layer, tuples of ones for the 2-D layer.
+    ones = 1 if rank == 1 else (1,) * rank
+
+    def __init__(self, kernel_size, strides=ones, padding="valid", depth_multiplier=1, data_format=None,
+                 dilation_rate=ones, activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
                  bias_initializer="zeros", depthwise_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, depthwise_constraint=None, bias_constraint=None, **kwargs):
         BaseDepthwiseConv.__init__(

@@ -72,7 +72,10 @@ class BaseSeparableConv(BaseDepthwiseConv):
 
 
 def _init(rank):
-    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
+    # Keras's defaults: 1 for the 1-D layer, tuples of ones for the 2-D layer.
+    ones = 1 if rank == 1 else (1,) * rank
+
+    def __init__(self, filters, kernel_size, strides=ones, padding="valid", data_format=None, dilation_rate=ones,
                  depth_multiplier=1, activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
                  pointwise_initializer="glorot_uniform", bias_initializer="zeros", depthwise_regularizer=None,
                  pointwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,

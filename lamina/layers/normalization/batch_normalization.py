@@ -10,6 +10,38 @@ from lamina.layers.normalization._affine import add_gamma_beta, affine_config, s
 
 __all__ = ["BatchNormalization"]
 
+_RENORM_CLIPPING_KEYS = ("rmax", "rmin", "dmax")
+
+
+def _check_renorm_clipping(owner, clipping):
+    """Keras's checks of `renorm_clipping` (None -> {})."""
+    clipping = {} if clipping is None else clipping
+    if not isinstance(clipping, dict) or set(clipping) - set(_RENORM_CLIPPING_KEYS):
+        raise ValueError(f"{owner}: `renorm_clipping` must be a dict with keys among "
+                         f"{list(_RENORM_CLIPPING_KEYS)}, received renorm_clipping={clipping!r}.")
+    rmax, rmin, dmax = clipping.get("rmax"), clipping.get("rmin"), clipping.get("dmax")
+    if rmax is not None and rmin is not None and rmax < rmin:
+        raise ValueError(f"{owner}: `renorm_clipping` needs rmax >= rmin, received rmax={rmax}, rmin={rmin}.")
+    if dmax is not None and dmax < 0:
+        raise ValueError(f"{owner}: `renorm_clipping` needs a non-negative dmax, received dmax={dmax}.")
+    return dict(clipping)
+
+
+def _sqrt_initializer(initializer):
+    """The moving/renorm stddev start at the square root of the moving variance's initial value."""
+
+    def initialize(shape, dtype=None):
+        return torch.sqrt(torch.as_tensor(initializer(shape, dtype=dtype)))
+
+    return initialize
+
+
+def _per_feature(vector, x):
+    """A `(features,)` vector shaped to broadcast along dim 1 of `x`."""
+    shape = [1] * x.ndim
+    shape[1] = -1
+    return vector.view(shape)
+
 
 class BatchNormalization(Layer):
     """Normalizes with batch statistics in training and moving statistics in inference.
@@ -28,9 +60,17 @@ class BatchNormalization(Layer):
         beta_initializer, gamma_initializer, moving_mean_initializer, moving_variance_initializer:
             defaults zeros, ones, zeros, ones.
         beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint: optional.
+        renorm: batch renormalization (Ioffe 2017): in training, the normalized batch is
+            corrected by `r = batch_std / renorm_std` and `d = (batch_mean - renorm_mean) /
+            renorm_std` (constants for the gradient), moving towards inference behaviour.
+        renorm_clipping: dict with optional keys `"rmax"`, `"rmin"`, `"dmax"` clipping `r` to
+            `[rmin, rmax]` and `d` to `[-dmax, dmax]` (default: no clipping).
+        renorm_momentum: momentum of the `renorm_mean`/`renorm_stddev` averages (default 0.99).
         synchronized: kept in the config; statistics are per process (no cross-replica sync).
 
-    Weights (Keras order): gamma, beta (trainable), moving_mean, moving_variance (non-trainable).
+    Weights (Keras order): gamma, beta (trainable), moving_mean, moving_variance (non-trainable),
+    and with `renorm` moving_stddev, renorm_mean, renorm_stddev (non-trainable); in renorm
+    training the moving variance is derived from the moving stddev, as in Keras.
 
     Example:
         >>> BatchNormalization()(torch.ones(4, 6)).shape
@@ -42,14 +82,17 @@ class BatchNormalization(Layer):
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones", moving_mean_initializer="zeros",
                  moving_variance_initializer="ones", beta_regularizer=None, gamma_regularizer=None,
-                 beta_constraint=None, gamma_constraint=None, synchronized=False, renorm=False,
-                 renorm_clipping=None, renorm_momentum=0.99, **kwargs):
+                 beta_constraint=None, gamma_constraint=None, renorm=False, renorm_clipping=None,
+                 renorm_momentum=0.99, synchronized=False, **kwargs):
         super().__init__(**kwargs)
         owner = f"BatchNormalization layer '{self.name}'"
         if not isinstance(axis, int) or isinstance(axis, bool):
             raise ValueError(f"{owner}: `axis` must be an int, received axis={axis!r}.")
-        if renorm:
-            raise ValueError(f"{owner}: batch renormalization (renorm=True) is not supported by lamina.")
+        self.renorm = bool(renorm)
+        if self.renorm:
+            renorm_clipping = _check_renorm_clipping(owner, renorm_clipping)
+        self.renorm_clipping = renorm_clipping
+        self.renorm_momentum = float(renorm_momentum)
         if not 0 <= momentum <= 1:
             raise ValueError(f"{owner}: `momentum` must be in [0, 1], received momentum={momentum!r}.")
         # As in Keras outside TF distribution strategies, synchronized only affects multi-replica
@@ -81,6 +124,14 @@ class BatchNormalization(Layer):
                                            trainable=False, name="moving_mean")
         self.moving_variance = self.add_weight(shape=shape, initializer=self.moving_variance_initializer,
                                                trainable=False, name="moving_variance")
+        if self.renorm:
+            stddev_initializer = _sqrt_initializer(self.moving_variance_initializer)
+            self.moving_stddev = self.add_weight(shape=shape, initializer=stddev_initializer, trainable=False,
+                                                 name="moving_stddev")
+            self.renorm_mean = self.add_weight(shape=shape, initializer=self.moving_mean_initializer,
+                                               trainable=False, name="renorm_mean")
+            self.renorm_stddev = self.add_weight(shape=shape, initializer=stddev_initializer, trainable=False,
+                                                 name="renorm_stddev")
         self._feature_axis = axis
         self.input_spec = InputSpec(ndim=ndim, axes={axis: features})
         self.built = True
@@ -91,7 +142,9 @@ class BatchNormalization(Layer):
         if x.dtype in (torch.float16, torch.bfloat16):
             # As Keras: half-precision batch statistics overflow easily, so compute in float32.
             return self.call(inputs.float(), training, mask).to(inputs.dtype)
-        if training and self.trainable:
+        if training and self.trainable and self.renorm:
+            outputs = self._renorm_train(x, mask)
+        elif training and self.trainable:
             if mask is not None:
                 outputs = self._masked_train(x, mask)
             else:
@@ -105,8 +158,9 @@ class BatchNormalization(Layer):
                                    0.0, self.epsilon)
         return outputs if x is inputs else outputs.movedim(1, self._feature_axis)
 
-    def _masked_train(self, x, mask):
-        """Keras's masked moments: statistics over unmasked positions only."""
+    @staticmethod
+    def _masked_moments(x, mask):
+        """Keras's masked moments: statistics over unmasked positions only (features on dim 1)."""
         weights = mask.to(x.dtype)
         while weights.ndim < x.ndim - 1:
             weights = weights.unsqueeze(-1)
@@ -114,18 +168,63 @@ class BatchNormalization(Layer):
         dims = [d for d in range(x.ndim) if d != 1]
         count = torch.sum(weights * torch.ones_like(x), dim=dims)
         mean = torch.sum(x * weights, dim=dims) / count
-        shape = [1] * x.ndim
-        shape[1] = -1
-        var = torch.sum(weights * (x - mean.view(shape)) ** 2, dim=dims) / count
+        var = torch.sum(weights * (x - _per_feature(mean, x)) ** 2, dim=dims) / count
+        return mean, var
+
+    def _normalize(self, x, mean, var, gamma, beta):
+        """`(x - mean) / sqrt(var + epsilon) * gamma + beta` with per-feature vectors (None: no-op)."""
+        inv = torch.rsqrt(var + self.epsilon)
+        if gamma is not None:
+            inv = inv * gamma
+        outputs = (x - _per_feature(mean, x)) * _per_feature(inv, x)
+        return outputs if beta is None else outputs + _per_feature(beta, x)
+
+    def _masked_train(self, x, mask):
+        mean, var = self._masked_moments(x, mask)
         with torch.no_grad():
             self._update_moving(mean.detach(), var.detach())
-        inv = torch.rsqrt(var + self.epsilon)
-        if self.gamma is not None:
-            inv = inv * self.gamma
-        outputs = (x - mean.view(shape)) * inv.view(shape)
+        return self._normalize(x, mean, var, self.gamma, self.beta)
+
+    def _renorm_train(self, x, mask):
+        """Batch renormalization: `(x_hat * r + d) * gamma + beta` with `r`, `d` held constant for
+        the gradient, i.e. an effective scale `r * gamma` and offset `d * gamma + beta`."""
+        if mask is not None:
+            mean, var = self._masked_moments(x, mask)
+        else:
+            dims = [d for d in range(x.ndim) if d != 1]
+            var, mean = torch.var_mean(x, dim=dims, correction=0)
+        with torch.no_grad():
+            mean_c, var_c = mean.detach(), var.detach()
+            stddev = torch.sqrt(var_c + self.epsilon)
+            # As Keras: floor the renorm stddev to avoid dividing by ~0 early in training.
+            renorm_stddev = torch.clamp(self.renorm_stddev.to(stddev.dtype), min=self.epsilon ** 0.5)
+            r = stddev / renorm_stddev
+            d = (mean_c - self.renorm_mean.to(stddev.dtype)) / renorm_stddev
+            clipping = self.renorm_clipping
+            if clipping.get("rmin") is not None:
+                r = torch.clamp(r, min=clipping["rmin"])
+            if clipping.get("rmax") is not None:
+                r = torch.clamp(r, max=clipping["rmax"])
+            if clipping.get("dmax") is not None:
+                d = torch.clamp(d, -clipping["dmax"], clipping["dmax"])
+        gamma = r if self.gamma is None else r * self.gamma
+        beta = d if self.gamma is None else d * self.gamma
         if self.beta is not None:
-            outputs = outputs + self.beta.view(shape)
+            beta = beta + self.beta
+        outputs = self._normalize(x, mean, var, gamma, beta)
+        with torch.no_grad():
+            self._update_renorm(mean_c, stddev)
         return outputs
+
+    def _update_renorm(self, mean, stddev):
+        """Renorm and moving statistics; the moving variance follows the moving stddev."""
+        rm, m = self.renorm_momentum, self.momentum
+        self.renorm_mean.mul_(rm).add_(mean.to(self.renorm_mean.dtype), alpha=1.0 - rm)
+        self.renorm_stddev.mul_(rm).add_(stddev.to(self.renorm_stddev.dtype), alpha=1.0 - rm)
+        self.moving_mean.mul_(m).add_(mean.to(self.moving_mean.dtype), alpha=1.0 - m)
+        self.moving_stddev.mul_(m).add_(stddev.to(self.moving_stddev.dtype), alpha=1.0 - m)
+        # relu: rounding must not make the variance negative.
+        self.moving_variance.copy_(torch.relu(self.moving_stddev * self.moving_stddev - self.epsilon))
 
     def _update_moving(self, mean, var):
         self.moving_mean.mul_(self.momentum).add_(mean.to(self.moving_mean.dtype), alpha=1.0 - self.momentum)
@@ -141,6 +240,7 @@ class BatchNormalization(Layer):
             "axis": self.axis, "momentum": self.momentum, "epsilon": self.epsilon,
             "center": self.center, "scale": self.scale,
             **affine_config(self, ("moving_mean_initializer", "moving_variance_initializer")),
-            "synchronized": self.synchronized, "renorm": False, "renorm_clipping": None, "renorm_momentum": 0.99,
+            "synchronized": self.synchronized, "renorm": self.renorm, "renorm_clipping": self.renorm_clipping,
+            "renorm_momentum": self.renorm_momentum,
         })
         return config

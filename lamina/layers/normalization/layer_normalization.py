@@ -1,5 +1,7 @@
 """`LayerNormalization`: per-sample normalization over the given axes (optionally RMS scaling)."""
 
+import warnings
+
 import torch
 import torch.nn.functional as F
 
@@ -17,9 +19,12 @@ class LayerNormalization(Layer):
         epsilon: added to the variance (default 1e-3).
         center: learn `beta` (default True; not created with rms_scaling).
         scale: learn `gamma` (default True).
-        rms_scaling: RMS normalization `gamma * x / sqrt(mean(x**2) + epsilon)`.
         beta_initializer, gamma_initializer, beta_regularizer, gamma_regularizer,
         beta_constraint, gamma_constraint: for the weights.
+
+    Keyword-only, deprecated as in Keras 3.15: `rms_scaling=True` computes Keras's
+    `gamma * x / sqrt(var(x) + epsilon)` (the variance, not the mean square, as Keras does, so
+    that Keras files give Keras's outputs) and warns; use `RMSNormalization` for RMS scaling.
 
     Weights: gamma, beta, each of the normalized axes' shape.
 
@@ -30,9 +35,15 @@ class LayerNormalization(Layer):
 
     supports_masking = True
 
-    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False,
-                 beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
-                 gamma_regularizer=None, beta_constraint=None, gamma_constraint=None, **kwargs):
+    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
+                 gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
+                 gamma_constraint=None, **kwargs):
+        # Keras 3.15 takes it from **kwargs only (positional order above is Keras's).
+        rms_scaling = kwargs.pop("rms_scaling", False)
+        if rms_scaling:
+            warnings.warn("LayerNormalization: `rms_scaling=True` is deprecated (as in Keras 3.15): it scales "
+                          "the input by its variance, not its root mean square. Use "
+                          "keras.layers.RMSNormalization for RMS normalization.", stacklevel=2)
         super().__init__(**kwargs)
         axes = [axis] if isinstance(axis, int) else list(axis) if isinstance(axis, (list, tuple)) else None
         if not axes or not all(isinstance(a, int) and not isinstance(a, bool) for a in axes):
@@ -65,10 +76,9 @@ class LayerNormalization(Layer):
 
     def call(self, inputs):
         if self.rms_scaling:
-            if self._fused:
-                return F.rms_norm(inputs, inputs.shape[self._axes[0]:], self.gamma, self.epsilon)
-            inv = torch.rsqrt(torch.mean(inputs * inputs, dim=self._axes, keepdim=True) + self.epsilon)
-            out = inputs * inv
+            # Keras's formula: x / sqrt(var(x) + epsilon), the mean not subtracted.
+            var = torch.var(inputs, dim=self._axes, keepdim=True, correction=0)
+            out = inputs * torch.rsqrt(var + self.epsilon)
             return out if self.gamma is None else out * self.gamma.reshape(self._param_shape)
         if self._fused:
             return F.layer_norm(inputs, inputs.shape[self._axes[0]:], self.gamma, self.beta, self.epsilon)

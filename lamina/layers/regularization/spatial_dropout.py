@@ -52,6 +52,7 @@ class SpatialDropout1D(_BaseSpatialDropout):
     Args:
         rate: fraction of the channels to drop.
         seed: optional int seed for reproducible masks.
+        name, dtype: as for every layer (Keras takes no other keyword arguments here).
 
     Example:
         >>> SpatialDropout1D(0.5)(torch.ones(2, 5, 4), training=True).shape
@@ -60,8 +61,9 @@ class SpatialDropout1D(_BaseSpatialDropout):
 
     _rank = 1
 
-    def __init__(self, rate, seed=None, **kwargs):
-        super().__init__(rate, seed=seed, **kwargs)
+    # Keras's explicit signature (no **kwargs): a config with other keys would not load in Keras.
+    def __init__(self, rate, seed=None, name=None, dtype=None):
+        super().__init__(rate, seed=seed, name=name, dtype=dtype)
 
 
 class SpatialDropout2D(_BaseSpatialDropout):
@@ -71,6 +73,7 @@ class SpatialDropout2D(_BaseSpatialDropout):
         rate: fraction of the channels to drop.
         data_format: `"channels_last"` (default) or `"channels_first"`.
         seed: optional int seed for reproducible masks.
+        name, dtype: as for every layer (Keras takes no other keyword arguments here).
 
     Example:
         >>> SpatialDropout2D(0.5)(torch.ones(2, 4, 4, 3), training=True).shape
@@ -79,8 +82,8 @@ class SpatialDropout2D(_BaseSpatialDropout):
 
     _rank = 2
 
-    def __init__(self, rate, data_format=None, seed=None, **kwargs):
-        super().__init__(rate, seed=seed, data_format=data_format, **kwargs)
+    def __init__(self, rate, data_format=None, seed=None, name=None, dtype=None):
+        super().__init__(rate, seed=seed, data_format=data_format, name=name, dtype=dtype)
 
 
 class SpatialDropout3D(_BaseSpatialDropout):
@@ -90,6 +93,7 @@ class SpatialDropout3D(_BaseSpatialDropout):
         rate: fraction of the channels to drop.
         data_format: `"channels_last"` (default) or `"channels_first"`.
         seed: optional int seed for reproducible masks.
+        name, dtype: as for every layer (Keras takes no other keyword arguments here).
 
     Example:
         >>> SpatialDropout3D(0.5)(torch.ones(2, 3, 3, 3, 2), training=True).shape
@@ -98,5 +102,5 @@ class SpatialDropout3D(_BaseSpatialDropout):
 
     _rank = 3
 
-    def __init__(self, rate, data_format=None, seed=None, **kwargs):
-        super().__init__(rate, seed=seed, data_format=data_format, **kwargs)
+    def __init__(self, rate, data_format=None, seed=None, name=None, dtype=None):
+        super().__init__(rate, seed=seed, data_format=data_format, name=name, dtype=dtype)

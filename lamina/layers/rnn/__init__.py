@@ -1,6 +1,9 @@
 """Recurrent layers: the generic `RNN`, its cells, `LSTM`/`GRU`/`SimpleRNN`, and RNN wrappers."""
 
 from lamina.layers.rnn.bidirectional import Bidirectional
+from lamina.layers.rnn.conv_lstm import ConvLSTM
+from lamina.layers.rnn.conv_lstm_cell import ConvLSTMCell
+from lamina.layers.rnn.conv_lstm_nd import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
 from lamina.layers.rnn.gru import GRU
 from lamina.layers.rnn.gru_cell import GRUCell
 from lamina.layers.rnn.lstm import LSTM
@@ -12,4 +15,5 @@ from lamina.layers.rnn.stacked_rnn_cells import StackedRNNCells
 from lamina.layers.rnn.time_distributed import TimeDistributed
 
 __all__ = ["RNN", "SimpleRNN", "SimpleRNNCell", "LSTM", "LSTMCell", "GRU", "GRUCell", "StackedRNNCells",
-           "Bidirectional", "TimeDistributed"]
+           "Bidirectional", "TimeDistributed",
+           "ConvLSTM", "ConvLSTMCell", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]

@@ -106,9 +106,24 @@ class RNN(Layer):
         self.input_spec = InputSpec(min_ndim=3, axes={-1: input_shape[-1]})
         self.built = True
 
+    def _input_shaped_states(self):
+        """Keras marks cells whose state shapes depend on the input's (ConvLSTMCell) with
+        `state_size == -1`; they give shapes by `compute_output_shape(step_shape)` and zero
+        states by `get_initial_state(batch_size)`."""
+        return getattr(self.cell, "state_size", None) == -1
+
+    def _state_count(self, input_shape):
+        if self._input_shaped_states():
+            return len(self.cell.compute_output_shape((1,) + tuple(input_shape[2:]))[1])
+        return len(_sizes(self.cell.state_size))
+
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)
         batch = input_shape[0]
+        if self._input_shaped_states():
+            out, states = self.cell.compute_output_shape((batch,) + input_shape[2:])
+            output_shape = (batch, input_shape[1]) + tuple(out[1:]) if self.return_sequences else tuple(out)
+            return [output_shape] + [tuple(s) for s in states] if self.return_state else output_shape
         out = _size_shape(self._output_size())
         output_shape = (batch, input_shape[1]) + out if self.return_sequences else (batch,) + out
         if self.return_state:
@@ -118,7 +133,7 @@ class RNN(Layer):
     def compute_mask(self, inputs, mask=None):
         output_mask = mask if self.return_sequences else None
         if self.return_state:
-            return [output_mask] + [None] * len(_sizes(self.cell.state_size))
+            return [output_mask] + [None] * self._state_count(inputs.shape)
         return output_mask
 
     # ------------------------------------------------------------------ states
@@ -155,7 +170,7 @@ class RNN(Layer):
     def _initial_states(self, inputs, initial_state):
         if initial_state is not None:
             states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
-            expected = len(_sizes(self.cell.state_size))
+            expected = self._state_count(inputs.shape)
             if len(states) != expected:
                 raise ValueError(
                     f"{type(self).__name__} layer '{self.name}' expects {expected} initial state tensor(s), "
@@ -171,6 +186,8 @@ class RNN(Layer):
                     f"batch size or call reset_states()."
                 )
             return self._stateful_states
+        if self._input_shaped_states():
+            return [s.to(inputs.dtype) for s in self.cell.get_initial_state(batch)]
         return [inputs.new_zeros((batch,) + _size_shape(s)) for s in _sizes(self.cell.state_size)]
 
     def _check_mask(self, mask, inputs):
@@ -229,7 +246,7 @@ class RNN(Layer):
             if mask is not None:
                 keep = mask[:, t].unsqueeze(-1)
                 fallback = torch.zeros_like(output) if self.zero_output_for_mask else states[previous]
-                output = torch.where(keep, output, fallback)
+                output = torch.where(keep.view(keep.shape + (1,) * (output.dim() - 2)), output, fallback)
                 new_states = [torch.where(keep.view(keep.shape + (1,) * (s.dim() - 2)), n, s)
                               for n, s in zip(new_states, states)]
             states = new_states
