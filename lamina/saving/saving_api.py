@@ -334,9 +334,13 @@ def model_from_json(json_string, custom_objects=None, safe_mode=True):
     return model_from_config(config, custom_objects=custom_objects, safe_mode=safe_mode)
 
 
-def clone_model(model, custom_objects=None):
-    """A new model with the same architecture and freshly initialised weights (as Keras's clone_model).
+def clone_model(model, input_tensors=None, clone_function=None, call_function=None, recursive=False, **kwargs):
+    """A new model with `model`'s architecture and fresh weights; see `lamina.models.cloning.clone_model`.
 
-    Lambda bytecode is accepted here: it comes from this process, not from a file.
+    (Defined here so `lamina.saving` and `lamina.models` export one function; the models
+    package imports saving, so the implementation is imported when called.)
     """
-    return model_from_config(model_to_config(model), custom_objects=custom_objects, safe_mode=False)
+    from lamina.models.cloning import clone_model as clone
+
+    return clone(model, input_tensors=input_tensors, clone_function=clone_function, call_function=call_function,
+                 recursive=recursive, **kwargs)
