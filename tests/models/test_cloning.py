@@ -187,3 +187,36 @@ def test_subclassed_model():
         keras.models.clone_model(model, input_tensors=keras.Input((3,)))
     with pytest.raises(ValueError, match="call_function.*only supported for Functional"):
         keras.models.clone_model(model, call_function=lambda layer, *a, **k: layer(*a, **k))
+
+
+# ------------------------------------------------------------------ against Keras's clones
+
+def _without_general_config_gaps(value):
+    """Drops two things lamina's config writer leaves out for any model, cloned or not: the empty
+    `compile_config` Keras writes in nested model entries and `"mask": None` in call kwargs."""
+    if isinstance(value, dict):
+        return {k: _without_general_config_gaps(v) for k, v in value.items()
+                if not (k == "compile_config" and v == {}) and not (k == "mask" and v is None)}
+    if isinstance(value, list):
+        return [_without_general_config_gaps(v) for v in value]
+    return value
+
+
+def test_clone_configs_equal_keras():
+    import json
+    import os
+    import sys
+
+    tools = os.path.join(os.path.dirname(__file__), "..", "..", "tools", "keras_crosscheck")
+    sys.path.insert(0, tools)
+    try:
+        from clone_model_configs import cases
+    finally:
+        sys.path.remove(tools)
+    stored = json.load(open(os.path.join(os.path.dirname(__file__), "keras_clones", "configs.json")))
+    assert stored["keras_version"].startswith("3.15")
+    ours = cases(keras)
+    assert sorted(ours) == sorted(stored["configs"])
+    for name, model in ours.items():
+        config = json.loads(json.dumps(model.get_config()))
+        assert _without_general_config_gaps(config) == _without_general_config_gaps(stored["configs"][name]), name
