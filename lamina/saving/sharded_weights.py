@@ -30,6 +30,8 @@ from lamina.saving.errors import CorruptFileError, SavingError
 __all__ = ["save_sharded_weights", "ShardedWeightsReader", "shard_file_name", "is_sharded_path"]
 
 _SHARD_NAME = re.compile(r"^[^/\\]+\.weights\.h5$")
+# An index names one shard list per layer: a few MB for the largest models, never hundreds.
+MAX_INDEX_BYTES = 64 * 2 ** 20
 
 
 def is_sharded_path(filepath) -> bool:
@@ -168,6 +170,10 @@ class ShardedWeightsReader:
         self.where = repr(self.filepath)
         if not os.path.isfile(self.filepath):
             raise FileNotFoundError(f"No sharded weights index at {self.where}.")
+        size = os.path.getsize(self.filepath)
+        if size > MAX_INDEX_BYTES:
+            raise CorruptFileError(f"{self.where} is {size:,} bytes, over the {MAX_INDEX_BYTES:,} an index of shard "
+                                   f"names can need (one line per layer); refusing to read it.")
         try:
             with open(self.filepath, "rb") as handle:
                 index = archive.parse_json(handle.read(), self.where, "load_weights")
