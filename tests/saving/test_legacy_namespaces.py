@@ -74,3 +74,18 @@ def test_modern_deserialize_signature_and_scope():
         assert keras.saving.get_custom_objects()["X"] is int and scope.custom_objects == {"X": int}
     with pytest.raises(TypeError, match="`custom_objects` must be a dict"):
         keras.saving.CustomObjectScope(["X"])
+
+
+def test_modern_deserialize_safe_mode_follows_keras():
+    from lamina.saving.safe_mode import safe_mode_scope
+
+    config = keras.saving.serialize_keras_object(keras.layers.Lambda(lambda x: x * 2))
+    with pytest.raises(keras.saving.UnsafeObjectError):
+        keras.saving.deserialize_keras_object(config)  # safe_mode=True by default
+    assert isinstance(keras.saving.deserialize_keras_object(config, safe_mode=False), keras.layers.Lambda)
+    # Inside a load in progress the load's safe_mode wins over the argument, as Keras's SafeModeScope.
+    with safe_mode_scope(False):
+        assert isinstance(keras.saving.deserialize_keras_object(config), keras.layers.Lambda)
+    with safe_mode_scope(True):
+        with pytest.raises(keras.saving.UnsafeObjectError):
+            keras.saving.deserialize_keras_object(config, safe_mode=False)
