@@ -112,3 +112,26 @@ def test_mismatched_architecture_is_refused(tmp_path):
     model = keras.Model(inputs, keras.layers.Dense(3)(keras.layers.Dense(16)(keras.layers.Dense(161)(inputs))))
     with pytest.raises(keras.saving.WeightMismatchError, match="shape"):
         model.load_weights(os.path.join(HERE, "keras_written.weights.json"))
+
+
+def test_keras2_h5_through_load_weights(tmp_path):
+    """A Keras 2-format `.h5` goes to the legacy reader (by order, or by_name as Keras's)."""
+    import h5py
+
+    from lamina.saving import legacy_h5
+
+    def build():
+        inputs = keras.Input((33,), name="x")
+        hidden = keras.layers.Dense(8, name="hidden")(inputs)
+        return keras.Model(inputs, keras.layers.Dense(3, name="out")(hidden))
+
+    source = build()
+    with h5py.File(tmp_path / "k2.h5", "w") as handle:
+        legacy_h5.save_weights_to_hdf5_group(handle, source)
+    x = np.random.default_rng(2).normal(size=(2, 33)).astype("float32")
+    by_order = build()
+    keras.saving.load_weights(by_order, str(tmp_path / "k2.h5"))
+    np.testing.assert_allclose(by_order.predict(x, verbose=0), source.predict(x, verbose=0), atol=0)
+    by_name = build()
+    by_name.load_weights(str(tmp_path / "k2.h5"), by_name=True)
+    np.testing.assert_allclose(by_name.predict(x, verbose=0), source.predict(x, verbose=0), atol=0)
