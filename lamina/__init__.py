@@ -12,6 +12,7 @@ from lamina import distribution, mixed_precision, saving
 from lamina import config, datasets, dtype_policies, export, preprocessing, quantizers, random, tree, visualization
 from lamina import ops
 from lamina import applications
+from lamina import legacy
 from lamina.layers import Input, InputSpec, Layer
 from lamina.layers.variable import Variable
 from lamina.models import Model, Sequential
@@ -31,6 +32,15 @@ from lamina.regularizers import Regularizer
 
 __version__ = "0.1.0"
 
+def __getattr__(name):
+    # keras.wrappers imports scikit-learn (slow, optional): loaded on first use, not with lamina.
+    if name == "wrappers":
+        import importlib
+
+        return importlib.import_module("lamina.wrappers")
+    raise AttributeError(f"module 'lamina' has no attribute {name!r}")
+
+
 def version() -> str:
     """lamina's version (Keras's `keras.version()` answers Keras's; lamina implements the Keras
     3.15 API)."""
@@ -45,4 +55,5 @@ __all__ = [
     "DTypePolicy", "FloatDTypePolicy", "Function", "Initializer", "Loss", "Metric", "Operation", "Optimizer",
     "Quantizer", "Regularizer", "RematScope", "StatelessScope", "SymbolicScope", "device", "name_scope",
     "remat", "version", "clear_session", "__version__",
+    "legacy", "wrappers",
 ]

@@ -50,8 +50,14 @@ class KerasTensor:
 
     Args:
         shape: tuple of ints or `None` (batch dimension first).
-        dtype: dtype name or torch dtype (default float32).
+        dtype: dtype name or torch dtype (default `"float32"`).
+        sparse: whether the tensor stands for a sparse tensor.
+        ragged: whether the tensor stands for a ragged tensor (torch has none; kept for Keras
+            code that passes it; `sparse` and `ragged` cannot both be true).
+        record_history: whether operations on the tensor record graph history (Keras's flag,
+            stored as the attribute of the same name).
         name: optional name.
+        **kwargs: Keras's `ragged_rank` and `row_splits_dtype`; anything else is a TypeError.
 
     Example:
         >>> x = lamina.Input(shape=(20,))
@@ -59,12 +65,26 @@ class KerasTensor:
         (None, 20)
     """
 
-    def __init__(self, shape, dtype=None, name=None, sparse=False):
+    def __init__(self, shape, dtype="float32", sparse=False, ragged=False, record_history=True,
+                 name=None, **kwargs):
+        ragged_rank = kwargs.pop("ragged_rank", None)
+        row_splits_dtype = kwargs.pop("row_splits_dtype", None)
+        if kwargs:
+            raise TypeError(f"KerasTensor() got unexpected keyword arguments {sorted(kwargs)}; it accepts "
+                            f"shape, dtype, sparse, ragged, record_history, name, ragged_rank and "
+                            f"row_splits_dtype.")
+        if sparse and ragged:
+            raise ValueError("KerasTensor cannot have `sparse=True` and `ragged=True` at the same time; "
+                             "pass at most one of them.")
         self.shape = tuple(None if d is None else int(d) for d in shape)
         # Strings have no torch dtype: a string input (`Input(dtype="string")`) keeps the name.
         self.dtype = "string" if dtype in ("string", str) else backend.to_torch_dtype(dtype)
         self.name = name
-        self.sparse = sparse
+        self.sparse = bool(sparse)
+        self.ragged = bool(ragged)
+        self.ragged_rank = None if ragged_rank is None else int(ragged_rank)
+        self.row_splits_dtype = row_splits_dtype
+        self.record_history = record_history
         self._keras_history = None
         # The symbolic mask travelling with this tensor (from Embedding(mask_zero=True), Masking...).
         self._keras_mask = None

@@ -37,8 +37,10 @@ class Variable(nn.Parameter):
         ('scale', True, (2, 3))
     """
 
-    def __new__(cls, initializer=None, shape=None, dtype=None, trainable=True, autocast=True, aggregation="none",
-                synchronization="auto", name=None, layout=None, requires_grad=None, **kwargs):
+    def __new__(cls, initializer, shape=None, dtype=None, trainable=True, autocast=True, aggregation="none",
+                synchronization="auto", name=None, layout=None, **kwargs):
+        # torch's own copies pass `requires_grad`; Keras callers never do.
+        requires_grad = kwargs.pop("requires_grad", None)
         if isinstance(shape, bool) and isinstance(initializer, torch.Tensor):
             # torch's own `type(param)(data, requires_grad)` (deepcopy, some wrappers).
             shape, requires_grad = None, shape
@@ -61,7 +63,10 @@ class Variable(nn.Parameter):
             param._keras_name = unique_name("variable")
         return param
 
-    def __init__(self, *args, **kwargs):  # everything happens in __new__ (tensor subclasses)
+    # Everything happens in __new__ (tensor subclasses); this signature is Keras's, so that
+    # `inspect.signature(Variable)` and a call without `initializer` behave as in Keras.
+    def __init__(self, initializer, shape=None, dtype=None, trainable=True, autocast=True, aggregation="none",
+                 synchronization="auto", name=None, layout=None, **kwargs):
         pass
 
     def __deepcopy__(self, memo):

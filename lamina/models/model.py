@@ -263,17 +263,18 @@ class Model(Trainer, Layer):
         return export_model(self, filepath, format=format, input_signature=input_signature,
                             dynamic_batch=dynamic_batch, verbose=verbose)
 
-    def save_weights(self, filepath, overwrite=True):
-        """Saves the weights to a `.weights.h5` file in Keras 3's layout."""
+    def save_weights(self, filepath, overwrite=True, max_shard_size=None):
+        """Saves the weights to a `.weights.h5` file in Keras 3's layout, or with
+        `max_shard_size` (GB) to Keras's sharded `.weights.json` + `_00000.weights.h5` files."""
         from lamina.saving import save_weights
 
-        save_weights(self, filepath, overwrite=overwrite)
+        save_weights(self, filepath, overwrite=overwrite, max_shard_size=max_shard_size)
 
     def load_weights(self, filepath, skip_mismatch=False, **kwargs):
-        """Loads weights from a `.weights.h5` file or a `.keras` archive."""
+        """Loads weights from a `.weights.h5` file, a sharded `.weights.json` index or a `.keras` archive."""
         from lamina.saving import load_weights
 
-        load_weights(self, filepath, skip_mismatch=skip_mismatch)
+        load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
 
     def to_json(self, **kwargs):
         """The model's Keras config as a JSON string (see `lamina.models.model_from_json`)."""

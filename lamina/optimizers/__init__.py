@@ -116,3 +116,4 @@ def get(identifier):
     if isinstance(identifier, Optimizer):
         return identifier
     raise _unknown(identifier)
+from lamina.optimizers import legacy  # noqa: E402,F401  (keras.optimizers.legacy)

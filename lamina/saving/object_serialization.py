@@ -71,7 +71,7 @@ def serialize_keras_object(obj):
                      f"plain value, a lamina object or an object with get_config().")
 
 
-def deserialize_keras_object(config, custom_objects=None, safe_mode=None):
+def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwargs):
     """The object a config from `serialize_keras_object` (or Keras 3) describes.
 
     Args:
@@ -79,12 +79,37 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=None):
         custom_objects: `{"Name": class_or_function}` for custom classes (registered classes and
             `custom_object_scope` are found too).
         safe_mode: reach only lamina's names, registered objects and `custom_objects` (see
-            `lamina.saving.safe_mode`); None follows the load in progress (safe outside one).
+            `lamina.saving.safe_mode`). As in Keras, inside a load in progress (a nested layer's
+            `from_config`) the load's own `safe_mode` wins over this argument;
+            `keras.config.enable_unsafe_deserialization()` allows everything.
+        **kwargs: Keras's legacy `module_objects` (more `{name: object}` to look in) and
+            `printable_module_name` (ignored); anything else is a TypeError.
+
+    Example:
+        >>> config = lamina.saving.serialize_keras_object(lamina.layers.Dense(2))
+        >>> lamina.saving.deserialize_keras_object(config).units
+        2
     """
+    from lamina.saving.model_config import deserialize_layer
+    from lamina.saving.safe_mode import _SCOPE
+
+    module_objects = kwargs.pop("module_objects", None)
+    kwargs.pop("printable_module_name", None)
+    if kwargs:
+        raise TypeError(f"deserialize_keras_object() got unexpected keyword arguments {sorted(kwargs)}; it "
+                        f"accepts config, custom_objects, safe_mode, module_objects and printable_module_name.")
+    if module_objects:
+        custom_objects = {**module_objects, **(custom_objects or {})}
+    if _SCOPE.get() is not None:
+        safe_mode = None  # the load in progress decides (Keras's SafeModeScope wins over the argument)
+    return _deserialize(config, custom_objects, safe_mode)
+
+
+def _deserialize(config, custom_objects, safe_mode):
     from lamina.saving.model_config import deserialize_layer
 
     if isinstance(config, list):
-        return [deserialize_keras_object(item, custom_objects, safe_mode) for item in config]
+        return [_deserialize(item, custom_objects, safe_mode) for item in config]
     if not isinstance(config, dict) or "class_name" not in config:
         return config
     module = config.get("module") if isinstance(config.get("module"), str) else ""

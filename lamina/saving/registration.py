@@ -82,17 +82,26 @@ def get_registered_object(name, custom_objects=None, module_objects=None):
 class CustomObjectScope:
     """Context manager making `{name: class_or_function}` visible to every loader inside it.
 
+    Args:
+        custom_objects: dict `{name: class_or_function}` (None: empty). Further dicts may follow
+            positionally (Keras 2 accepted several); later ones win.
+
     Example:
         >>> with CustomObjectScope({"Scale": Scale}):
         ...     model = lamina.saving.load_model("m.keras")
     """
 
-    def __init__(self, *mappings):
+    def __init__(self, custom_objects, *more_custom_objects):
         self.objects = {}
-        for mapping in mappings:
+        for mapping in (custom_objects,) + more_custom_objects:
+            if mapping is None:
+                continue
             if not isinstance(mapping, dict):
-                raise TypeError(f"CustomObjectScope expects dicts of name -> object, received {mapping!r}.")
+                raise TypeError(f"CustomObjectScope: `custom_objects` must be a dict of name -> class or "
+                                f"function, received {type(mapping).__name__} {mapping!r}. Pass e.g. "
+                                f"{{'MyLayer': MyLayer}}.")
             self.objects.update(mapping)
+        self.custom_objects = self.objects  # Keras's attribute name
 
     def __enter__(self):
         if not hasattr(_SCOPES, "stack"):

@@ -235,28 +235,79 @@ def _load_weights(model, h5file, where, skip_mismatch):
                       stacklevel=3)
 
 
-def save_weights(model, filepath, overwrite=True):
-    """Saves only the weights, to a `.weights.h5` file in Keras 3's layout (atomically)."""
+def save_weights(model, filepath, overwrite=True, max_shard_size=None, **kwargs):
+    """Saves only the weights, in Keras 3's layout (atomically).
+
+    Args:
+        model: a built lamina model or layer.
+        filepath: a path ending in `.weights.h5`; with `max_shard_size`, the sharded index path
+            ending in `.weights.json` (the shards `<base>_00000.weights.h5`, ... go beside it).
+        overwrite: if False, an existing file is an error.
+        max_shard_size: None for one file, else the largest shard in GB (Keras's sharded format,
+            see `lamina.saving.sharded_weights`).
+        **kwargs: none are used; Keras's signature has them.
+
+    Example:
+        >>> lamina.saving.save_weights(model, "m.weights.json", max_shard_size=0.5)
+        >>> lamina.saving.load_weights(model, "m.weights.json")
+    """
+    if kwargs:
+        raise TypeError(f"save_weights() got unexpected keyword arguments {sorted(kwargs)}; it accepts "
+                        f"model, filepath, overwrite and max_shard_size.")
     filepath = os.fspath(filepath)
-    if not filepath.endswith(".weights.h5"):
+    if max_shard_size is None and not filepath.endswith(".weights.h5"):
         raise SavingError(f"save_weights needs a path ending in '.weights.h5', received {filepath!r}. "
-                          f"Use model.save('x.keras') to save the whole model.")
+                          f"Use model.save('x.keras') to save the whole model, or pass max_shard_size with a "
+                          f"'.weights.json' path for sharded weights.")
+    if max_shard_size is not None and not filepath.endswith(("weights.h5", "weights.json")):
+        raise SavingError(f"save_weights with max_shard_size={max_shard_size!r} needs a path ending in "
+                          f"'.weights.json', received {filepath!r}.")
     if not overwrite and os.path.exists(filepath):
         raise SavingError(f"{filepath!r} already exists and overwrite=False.")
+    if max_shard_size is not None:
+        from lamina.saving.sharded_weights import save_sharded_weights
+
+        save_sharded_weights(model, filepath, max_shard_size)
+        return
     data = _weights_bytes(model)
     archive.atomic_write(filepath, lambda handle: handle.write(data))
 
 
-def load_weights(model, filepath, skip_mismatch=False):
-    """Loads weights from a `.weights.h5` file, a `.keras` archive or a saved-model folder.
+def load_weights(model, filepath, skip_mismatch=False, **kwargs):
+    """Loads weights from a `.weights.h5` file, a sharded `.weights.json` index, a `.keras`
+    archive or a saved-model folder.
 
-    With `skip_mismatch=True`, layers whose stored weights do not fit are left
-    as they are (with a warning) instead of failing the whole load.
+    Args:
+        model: the built lamina model or layer to fill.
+        filepath: the file to read (written by lamina or by Keras 3).
+        skip_mismatch: leave layers whose stored weights do not fit as they are (with a
+            warning) instead of failing the whole load.
+        **kwargs: `by_name` (as Keras): match layers by name, for Keras 2-format `.h5` files
+            only; anything else is a TypeError.
     """
     import h5py
 
+    from lamina.saving import legacy_h5
+
+    by_name = kwargs.pop("by_name", False)
+    if kwargs:
+        raise TypeError(f"load_weights() got unexpected keyword arguments {sorted(kwargs)}; it accepts model, "
+                        f"filepath, skip_mismatch and by_name.")
     filepath = os.fspath(filepath)
+    if legacy_h5.is_legacy_h5(filepath):  # Keras 2's format, as Keras 3's Model.load_weights reads it
+        legacy_h5.load_weights(model, filepath, by_name=by_name, skip_mismatch=skip_mismatch)
+        return
+    if by_name:
+        raise ValueError(f"load_weights: by_name=True is only supported for Keras 2-format '.h5' files, "
+                         f"received {filepath!r}. Keras 3 files (.weights.h5, .weights.json, .keras) load by "
+                         f"structure; pass skip_mismatch=True to skip layers that do not fit.")
     where = repr(filepath)
+    if filepath.endswith("weights.json"):
+        from lamina.saving.sharded_weights import ShardedWeightsReader
+
+        with ShardedWeightsReader(filepath) as reader:
+            _load_weights(model, reader, where, skip_mismatch)
+        return
     if filepath.endswith(".weights.h5"):
         if not os.path.isfile(filepath):
             raise FileNotFoundError(f"No weights file at {where}.")
@@ -283,9 +334,13 @@ def model_from_json(json_string, custom_objects=None, safe_mode=True):
     return model_from_config(config, custom_objects=custom_objects, safe_mode=safe_mode)
 
 
-def clone_model(model, custom_objects=None):
-    """A new model with the same architecture and freshly initialised weights (as Keras's clone_model).
+def clone_model(model, input_tensors=None, clone_function=None, call_function=None, recursive=False, **kwargs):
+    """A new model with `model`'s architecture and fresh weights; see `lamina.models.cloning.clone_model`.
 
-    Lambda bytecode is accepted here: it comes from this process, not from a file.
+    (Defined here so `lamina.saving` and `lamina.models` export one function; the models
+    package imports saving, so the implementation is imported when called.)
     """
-    return model_from_config(model_to_config(model), custom_objects=custom_objects, safe_mode=False)
+    from lamina.models.cloning import clone_model as clone
+
+    return clone(model, input_tensors=input_tensors, clone_function=clone_function, call_function=call_function,
+                 recursive=recursive, **kwargs)

@@ -144,12 +144,15 @@ def _read_group(h5file, path, where):
     import h5py
 
     key = f"{path}/vars" if path else "vars"
-    group = h5file.get(key)
+    if hasattr(h5file, "read_group"):  # a sharded file: the group's datasets gathered from its shards
+        group = h5file.read_group(path, where)
+    else:
+        group = h5file.get(key)
+        if group is not None and not isinstance(group, h5py.Group):
+            raise WeightMismatchError(f"'{key}' in {where} is not an h5 group; the file is corrupt.")
     store = _ReadStore()
     if group is None:
         return None
-    if not isinstance(group, h5py.Group):
-        raise WeightMismatchError(f"'{key}' in {where} is not an h5 group; the file is corrupt.")
     for name, dataset in group.items():
         if not isinstance(dataset, h5py.Dataset):
             raise WeightMismatchError(f"'{key}/{name}' in {where} is not a dataset; the file is corrupt.")

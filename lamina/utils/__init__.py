@@ -47,3 +47,4 @@ __all__ += [
     "get_registered_object", "get_source_inputs", "is_interactive_logging_enabled", "is_keras_tensor",
     "register_keras_serializable", "serialize_keras_object", "standardize_dtype",
 ]
+from lamina.utils import legacy  # noqa: E402,F401  (keras.utils.legacy)

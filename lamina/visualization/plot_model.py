@@ -227,7 +227,7 @@ class PlotResult(str):
 
 def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False, show_layer_names=False,
                rankdir="TB", expand_nested=False, dpi=200, show_layer_activations=False,
-               show_trainable=False, **kwargs):
+               show_trainable=False, splines="ortho", **kwargs):
     """Draws a model's layer graph to a PNG or SVG file (no Graphviz or pydot needed).
 
     Args:
@@ -241,6 +241,9 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False, 
         dpi: image resolution (lowered automatically for very large graphs).
         show_layer_activations: add the activation of layers that have one.
         show_trainable: add whether each layer is trainable.
+        splines: how edges are drawn, with Graphviz's names as in Keras: "ortho" (right angles, the
+            default), "spline"/"curved"/"true" (smooth curves), "polyline" (straight segments through
+            the layout's bends), "line"/"false" (one straight line), "none"/"" (no edges).
         **kwargs: other Keras arguments (e.g. `layer_range`, `subgraph`) are accepted and ignored.
 
     Returns:
@@ -257,6 +260,11 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False, 
     if suffix not in SUFFIXES:
         raise ValueError(f"plot_model writes PNG or SVG files; to_file={to_file!r} has the unsupported suffix "
                          f"{suffix or '(none)'!r}. Use a path ending in '.png' or '.svg'.")
+    from lamina.visualization.render import SPLINES
+
+    if not isinstance(splines, str) or splines.lower() not in SPLINES:
+        raise ValueError(f"plot_model: splines must be one of {sorted(k for k in SPLINES if k)} or ''; received "
+                         f"splines={splines!r}.")
     if rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be 'TB' (top to bottom) or 'LR' (left to right); received {rankdir!r}.")
     if not getattr(model, "built", True):
@@ -265,5 +273,5 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False, 
     graph = model_to_graph(model, show_shapes=show_shapes, show_dtype=show_dtype,
                            show_layer_names=show_layer_names, expand_nested=expand_nested,
                            show_layer_activations=show_layer_activations, show_trainable=show_trainable)
-    render(graph, to_file, rankdir=rankdir, dpi=dpi, title=getattr(model, "name", None))
+    render(graph, to_file, rankdir=rankdir, dpi=dpi, title=getattr(model, "name", None), splines=splines.lower())
     return PlotResult(to_file)

@@ -77,8 +77,33 @@ def _draw_box(ax, box, geometry):
         y += DETAIL_SIZE * 0.63
 
 
-def _draw_edge(ax, points, rankdir):
-    if len(points) > 2:
+# Graphviz's `splines` values (what Keras's plot_model passes on) -> how edges are drawn here.
+SPLINES = {"ortho": "ortho", "spline": "spline", "true": "spline", "curved": "spline", "polyline": "polyline",
+           "line": "line", "false": "line", "none": "none", "": "none"}
+
+
+def _orthogonal(points, rankdir):
+    """Axis-parallel route through `points`: along the rank direction to halfway, across, then on."""
+    out = [points[0]]
+    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+        if rankdir == "TB":
+            mid = (y0 + y1) / 2
+            out.extend([(x0, mid), (x1, mid), (x1, y1)])
+        else:
+            mid = (x0 + x1) / 2
+            out.extend([(mid, y0), (mid, y1), (x1, y1)])
+    return out
+
+
+def _draw_edge(ax, points, rankdir, splines="spline"):
+    style = SPLINES[splines]
+    if style == "none":
+        return
+    if style == "line":
+        points = [points[0], points[-1]]
+    elif style == "ortho":
+        points = _orthogonal(points, rankdir)
+    if style == "spline" and len(points) > 2:
         # Smooth the route through dummy nodes: quadratic curves between segment midpoints.
         verts, codes = [points[0]], [Path.MOVETO]
         for i in range(1, len(points) - 1):
@@ -87,7 +112,7 @@ def _draw_edge(ax, points, rankdir):
             codes.extend([Path.CURVE3, Path.CURVE3])
         path = Path(verts, codes)
     else:
-        path = Path(points, [Path.MOVETO, Path.LINETO])
+        path = Path(points, [Path.MOVETO] + [Path.LINETO] * (len(points) - 1))
     ax.add_patch(FancyArrowPatch(path=path, arrowstyle="-|>", mutation_scale=9, linewidth=0.9,
                                  color=EDGE_COLOR, shrinkA=0, shrinkB=0, zorder=2))
 
@@ -109,7 +134,7 @@ def _draw_clusters(ax, graph, layout):
                 fontstyle="italic", zorder=1.5)
 
 
-def render(graph, path, rankdir="TB", dpi=200, title=None):
+def render(graph, path, rankdir="TB", dpi=200, title=None, splines="spline"):
     """Lays out `graph` (a `plot_model.Graph`) and writes it to `path` (PNG or SVG by suffix).
 
     Args:
@@ -118,6 +143,8 @@ def render(graph, path, rankdir="TB", dpi=200, title=None):
         rankdir: "TB" or "LR".
         dpi: resolution for PNG; lowered if the image would exceed Agg's size limit.
         title: drawn at the top (the model name), or None.
+        splines: edge style, a key of `SPLINES` (Graphviz's names: "ortho", "spline", "polyline",
+            "line", "none", ...).
 
     Returns:
         The `Layout` used.
@@ -155,7 +182,7 @@ def render(graph, path, rankdir="TB", dpi=200, title=None):
     moved = Layout(boxes, layout.edges, width, height, layout.ranks, layout.order)
     _draw_clusters(ax, graph, moved)
     for _, _, points in layout.edges:
-        _draw_edge(ax, [shift(*p) for p in points], rankdir)
+        _draw_edge(ax, [shift(*p) for p in points], rankdir, splines)
     for box in graph.boxes:
         _draw_box(ax, box, boxes[box.key])
     largest = max(width, height) / 72.0

@@ -202,3 +202,31 @@ def test_exported_from_utils_and_accepts_keras_extras(tmp_path):
     assert exported is plot_model
     _check_image(plot_model(siamese_model(), to_file=tmp_path / "k.png", layer_range=None, subgraph=False,
                             dpi=40), ".png")
+
+
+# ---------------------------------------------------------------- splines (Keras's argument, Graphviz's names)
+
+def test_orthogonal_routes_are_axis_parallel():
+    from lamina.visualization.render import _orthogonal
+
+    for rankdir in ("TB", "LR"):
+        route = _orthogonal([(0.0, 0.0), (30.0, 40.0), (10.0, 90.0)], rankdir)
+        assert route[0] == (0.0, 0.0) and route[-1] == (10.0, 90.0)
+        assert all(a[0] == b[0] or a[1] == b[1] for a, b in zip(route, route[1:]))
+
+
+@pytest.mark.parametrize("splines", ["ortho", "spline", "curved", "polyline", "line", "false", "none", ""])
+def test_plot_model_splines(tmp_path, splines):
+    path = plot_model(multi_task_model(), to_file=str(tmp_path / "m.svg"), splines=splines)
+    text = open(path).read()
+    assert text.startswith("<?xml")
+    assert ("<path" in text) or splines in ("none", "")
+
+
+def test_plot_model_splines_default_and_bad_value(tmp_path):
+    import inspect
+
+    assert inspect.signature(plot_model).parameters["splines"].default == "ortho"
+    assert lamina.utils.plot_model is plot_model
+    with pytest.raises(ValueError, match="splines must be one of.*received splines='wiggly'"):
+        plot_model(multi_task_model(), to_file=str(tmp_path / "m.png"), splines="wiggly")

@@ -1,0 +1,6 @@
+"""`lamina.utils.legacy`: Keras 2's `serialize_keras_object` / `deserialize_keras_object`
+(Keras 3's `keras.utils.legacy`)."""
+
+from lamina.saving.legacy_serialization import deserialize_keras_object, serialize_keras_object
+
+__all__ = ["serialize_keras_object", "deserialize_keras_object"]
