@@ -4,8 +4,10 @@ import re
 
 import torch
 
-from lamina import activations, constraints, initializers, regularizers
+from lamina import activations, backend, constraints, initializers, regularizers
 from lamina.initializers.fan_scaling import VarianceScaling
+from lamina.layers.core import quantized_ops
+from lamina.layers.core.lora_quant import LoraQuantMixin
 from lamina.layers.input_spec import InputSpec
 from lamina.layers.layer import Layer
 
@@ -89,7 +91,7 @@ def analyze_einsum_string(equation, bias_axes, input_shape, output_shape, owner=
     return kernel_shape, bias_shape, out, input_axes, output_axes
 
 
-class EinsumDense(Layer):
+class EinsumDense(LoraQuantMixin, Layer):
     """A dense layer computing `einsum(equation, inputs, kernel) + bias`, with kernels of any rank.
 
     Args:
@@ -101,7 +103,14 @@ class EinsumDense(Layer):
         bias_axes: letters of the output spec that get a bias (default None: no bias).
         kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
         kernel_constraint, bias_constraint: as `Dense`.
-        lora_rank, lora_alpha: LoRA is not available in lamina yet (refused with an error).
+        lora_rank: if set, LoRA is enabled at build with this rank (see `enable_lora`).
+        lora_alpha: LoRA scale numerator: the delta is `(lora_alpha / lora_rank) * A @ B` (default `lora_rank`).
+        gptq_unpacked_column_size: Keras's bookkeeping of GPTQ-quantized kernels (kept in the config).
+        quantization_config: a `lamina.quantizers.QuantizationConfig` for a quantized dtype policy.
+
+    LoRA adds `lora_kernel_a (kernel_shape[:-1] + (rank,))` and `lora_kernel_b (rank, kernel_shape[-1])`
+    and freezes the kernel; `quantize("float8")` adds Keras's float8 scaling state. int8/int4
+    quantization of EinsumDense is not available in lamina (it raises NotImplementedError).
 
     Weights: `kernel` (shape from the kernel spec), `bias` (shape from `bias_axes`), as Keras.
 
@@ -113,15 +122,11 @@ class EinsumDense(Layer):
     def __init__(self, equation, output_shape, activation=None, bias_axes=None,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
                  bias_regularizer=None, kernel_constraint=None, bias_constraint=None, lora_rank=None,
-                 lora_alpha=None, **kwargs):
-        kwargs.pop("quantization_config", None)
+                 lora_alpha=None, gptq_unpacked_column_size=None, quantization_config=None, **kwargs):
         super().__init__(**kwargs)
         if not isinstance(equation, str) or "->" not in equation:
             raise ValueError(f"EinsumDense layer '{self.name}': `equation` must be a string like 'ab,bc->ac', "
                              f"received equation={equation!r}.")
-        if lora_rank is not None:
-            raise ValueError(f"EinsumDense layer '{self.name}': LoRA (lora_rank) is not supported by lamina yet; "
-                             "remove `lora_rank`.")
         self.equation = equation
         self.partial_output_shape = (output_shape,) if isinstance(output_shape, int) else tuple(output_shape)
         self.bias_axes = bias_axes
@@ -132,9 +137,13 @@ class EinsumDense(Layer):
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
-        self.lora_rank = None
-        self.lora_alpha = lora_alpha
+        self.lora_rank = lora_rank
+        self.lora_alpha = lora_alpha if lora_alpha is not None else lora_rank
         self.lora_enabled = False
+        self.gptq_unpacked_column_size = gptq_unpacked_column_size
+        self.quantization_config = quantization_config
+        if self.quantization_mode in ("int8", "int4", "gptq", "awq"):
+            raise NotImplementedError(self._no_int_message(self.quantization_mode))
 
     def _owner(self):
         return f"EinsumDense layer '{self.name}'"
@@ -149,16 +158,34 @@ class EinsumDense(Layer):
             config = init.get_config()
             config.update({"seed": init.seed, "input_axes": input_axes, "output_axes": output_axes})
             init = type(init).from_config(config)
-        self.kernel = self.add_weight(name="kernel", shape=tuple(kernel_shape), initializer=init,
-                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        self.add_weight(name="kernel", shape=tuple(kernel_shape), initializer=init,
+                        regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
         if bias_shape is not None:
             self.bias = self.add_weight(name="bias", shape=tuple(bias_shape), initializer=self.bias_initializer,
                                         regularizer=self.bias_regularizer, constraint=self.bias_constraint)
         else:
             self.bias = None
+        if self.quantization_mode == "float8":
+            self._float8_build()
         self.built = True
+        if self.lora_rank:
+            self.enable_lora(self.lora_rank, lora_alpha=self.lora_alpha)
+
+    @property
+    def kernel(self):
+        """The kernel variable; with LoRA on, `kernel + (alpha / rank) * A @ B` (a tensor)."""
+        params = self.__dict__["_parameters"]
+        if "kernel" not in params:
+            raise AttributeError("You must build the layer before accessing `kernel`.")
+        kernel = params["kernel"]
+        if self.lora_enabled:
+            delta = (self.lora_alpha / self.lora_rank) * (self.lora_kernel_a @ self.lora_kernel_b)
+            kernel = (kernel + delta).to(backend.to_torch_dtype(self.compute_dtype))
+        return kernel
 
     def call(self, inputs, training=None):
+        if self.quantization_mode == "float8":
+            return self._float8_call(inputs, training)
         x = torch.einsum(self.equation, inputs, self.kernel.to(inputs.dtype))
         if self.bias is not None:
             x = x + self.bias.to(x.dtype)
@@ -185,5 +212,124 @@ class EinsumDense(Layer):
             "activity_regularizer": regularizers.serialize(self.activity_regularizer),
             "kernel_constraint": constraints.serialize(self.kernel_constraint),
             "bias_constraint": constraints.serialize(self.bias_constraint),
+            "quantization_config": _serialize_config(self.quantization_config),
         })
+        if self.lora_rank:
+            config["lora_rank"] = self.lora_rank
+            config["lora_alpha"] = self.lora_alpha
+        if self.gptq_unpacked_column_size:
+            config["gptq_unpacked_column_size"] = self.gptq_unpacked_column_size
         return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["quantization_config"] = _deserialize_config(config.get("quantization_config"))
+        return super().from_config(config)
+
+    # ------------------------------------------------------------------ LoRA
+
+    def enable_lora(self, rank, lora_alpha=None, a_initializer="he_uniform", b_initializer="zeros"):
+        """Freezes the kernel and adds a trainable low-rank delta `(lora_alpha / rank) * A @ B`.
+
+        Args:
+            rank: `lora_kernel_a` is `kernel_shape[:-1] + (rank,)`, `lora_kernel_b` `(rank, kernel_shape[-1])`.
+            lora_alpha: scale numerator (default `rank`).
+            a_initializer, b_initializer: initializers of A and B (B zeros: the layer starts unchanged).
+
+        Example:
+            >>> layer = EinsumDense("ab,bc->ac", 8); layer.build((None, 4)); layer.enable_lora(2)
+        """
+        self._check_enable_lora(self.kernel_constraint, "kernel")
+        shape = tuple(self._parameters["kernel"].shape)
+        self.lora_kernel_a = self.add_weight(name="lora_kernel_a", shape=shape[:-1] + (rank,),
+                                             initializer=initializers.get(a_initializer), dtype="float32",
+                                             regularizer=self.kernel_regularizer)
+        self.lora_kernel_b = self.add_weight(name="lora_kernel_b", shape=(rank, shape[-1]),
+                                             initializer=initializers.get(b_initializer), dtype="float32",
+                                             regularizer=self.kernel_regularizer)
+        self._freeze_base("kernel")
+        self.lora_enabled = True
+        self.lora_rank = rank
+        self.lora_alpha = lora_alpha if lora_alpha is not None else rank
+
+    # ------------------------------------------------------------------ quantization
+
+    @property
+    def variable_serialization_spec(self):
+        """Keras's saved variable order for the modes lamina supports on EinsumDense."""
+        return {None: ["kernel", "bias"],
+                "float8": ["kernel", "bias", "inputs_scale", "inputs_amax_history", "kernel_scale",
+                           "kernel_amax_history", "outputs_grad_scale", "outputs_grad_amax_history"]}
+
+    def _no_int_message(self, mode):
+        return (f"{self._layer_label()}: {mode} quantization of EinsumDense is not available in lamina (Keras "
+                "reshapes the kernel scales along the equation's contracted axes; lamina implements float8 for "
+                "EinsumDense and int8/int4/float8 for Dense and Embedding). Use quantize('float8') or leave this "
+                "layer out with model.quantize(mode, filters=...).")
+
+    def quantize(self, mode=None, type_check=True, config=None):
+        """Quantizes the layer (float8 only in lamina: `inputs_scale`, `kernel_scale`,
+        `outputs_grad_scale` and their amax histories, as Keras).
+
+        Example:
+            >>> layer = EinsumDense("ab,bc->ac", 8); layer.build((None, 4)); layer.quantize("float8")
+        """
+        if type_check and type(self) is not EinsumDense:
+            raise NotImplementedError(f"Layer {type(self).__name__} does not have a `quantize` method implemented.")
+        resolved = self._resolve_quantize_args(mode, config, ("int8", "int4", "float8"))
+        if resolved.mode != "float8":
+            raise NotImplementedError(self._no_int_message(resolved.mode))
+        self.quantization_config = resolved
+        self._adopt_quantized_policy("float8", resolved)
+        self._float8_build()
+
+    def _float8_build(self):
+        from lamina.dtype_policies import QuantizedFloat8DTypePolicy
+
+        history = getattr(self.dtype_policy, "amax_history_length",
+                          QuantizedFloat8DTypePolicy.default_amax_history_length)
+        for name, shape in (("inputs_scale", ()), ("inputs_amax_history", (history,)), ("kernel_scale", ()),
+                            ("kernel_amax_history", (history,)), ("outputs_grad_scale", ()),
+                            ("outputs_grad_amax_history", (history,))):
+            self._add_quantized(name, shape, "float32", initializer="ones" if not shape else "zeros", trainable=True)
+
+    def _float8_call(self, inputs, training):
+        if self.lora_enabled:
+            raise NotImplementedError(f"{self._layer_label()}: float8 quantization does not support LoRA (as Keras).")
+        compute = backend.to_torch_dtype(self.compute_dtype)
+        training = bool(training) if training is not None else self.training
+        x = quantized_ops.float8_qdq_with_update(inputs, self.inputs_scale, self.inputs_amax_history, compute,
+                                                 training)
+        kernel = quantized_ops.float8_qdq_with_update(self._parameters["kernel"], self.kernel_scale,
+                                                      self.kernel_amax_history, compute, training)
+        x = torch.einsum(self.equation, x, kernel)
+        x = quantized_ops.Float8OutputsGrad.apply(x, self.outputs_grad_scale, self.outputs_grad_amax_history,
+                                                  compute)
+        if self.bias is not None:
+            bias = self.bias
+            if compute == torch.float32:
+                bias = bias.to(torch.bfloat16).to(bias.dtype)  # as Keras (XLA's bias-add fusion)
+            x = x + bias
+        if self.activation is not None:
+            x = self.activation(x)
+        return x
+
+    def _saved_values(self):
+        names = [n for n in self.variable_serialization_spec[self.quantization_mode] if n in self._parameters]
+        values = [(n, self._parameters[n].detach().cpu().numpy()) for n in names]
+        if self.lora_enabled:
+            values = [(n, self.kernel.detach().cpu().numpy() if n == "kernel" else v) for n, v in values]
+        return values
+
+
+def _serialize_config(config):
+    from lamina.quantizers import serialize
+
+    return serialize(config)
+
+
+def _deserialize_config(config):
+    from lamina.quantizers import deserialize
+
+    return deserialize(config) if isinstance(config, dict) else config
