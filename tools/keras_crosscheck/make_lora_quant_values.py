@@ -192,9 +192,12 @@ def save(model, name, x, info):
     path = os.path.join(OUT, f"{name}.keras")
     model.save(path)
     np.savez(os.path.join(OUT, f"{name}_io.npz"), x=x, y=np.asarray(model(x)))
-    info[name] = {"trainable": int(sum(np.prod(w.shape) for w in model.trainable_weights)),
-                  "non_trainable": int(sum(np.prod(w.shape) for w in model.non_trainable_weights)),
-                  "weights": [[w.path, list(w.shape), str(w.dtype)] for w in model.weights]}
+    # what a model loaded from the file holds (Keras builds quantized variables before the float
+    # ones, so the order can differ from the in-memory model's after `quantize`)
+    loaded = keras.saving.load_model(path)
+    info[name] = {"trainable": int(sum(np.prod(w.shape) for w in loaded.trainable_weights)),
+                  "non_trainable": int(sum(np.prod(w.shape) for w in loaded.non_trainable_weights)),
+                  "weights": [[w.path, list(w.shape), str(w.dtype)] for w in loaded.weights]}
 
 
 def main():
