@@ -108,7 +108,7 @@ def test_wrapper_is_the_base_of_spectral_normalization_and_round_trips():
     (lambda: L.AdaptiveMaxPooling3D(2, data_format="nhwc"), ValueError, r"AdaptiveMaxPooling3D.*data_format"),
     (lambda: L.RMSNormalization(axis="last"), ValueError, r"RMSNormalization.*`axis` must be an int"),
     (lambda: L.EinsumDense("ab", 3), ValueError, r"EinsumDense.*`equation` must be a string like"),
-    (lambda: L.EinsumDense("ab,bc->ac", 3, lora_rank=2), ValueError, r"EinsumDense.*LoRA"),
+    (lambda: L.EinsumDense("ab,bc->ac", 3, dtype="int8_from_float32"), NotImplementedError, r"EinsumDense.*int8 quantization"),
     (lambda: L.SpectralNormalization(L.Dense(2), power_iterations=0), ValueError,
      r"SpectralNormalization.*`power_iterations`.*power_iterations=0"),
     (lambda: L.SpectralNormalization("dense"), ValueError, r"SpectralNormalization.*keras.layers.Layer"),
