@@ -80,13 +80,34 @@ def test_einsum_dense_float8_matches_keras():
     np.testing.assert_allclose(out.detach().numpy(), V["ein_float8_out"], rtol=1e-5, atol=1e-5)
 
 
-def test_einsum_dense_int_modes_refused_clearly():
-    layer = keras.layers.EinsumDense("ab,bc->ac", 4)
-    layer.build((None, 3))
-    with pytest.raises(NotImplementedError, match="int8 quantization of EinsumDense is not available in lamina"):
-        layer.quantize("int8")
-    with pytest.raises(NotImplementedError, match="int4 quantization of EinsumDense"):
-        keras.layers.EinsumDense("ab,bc->ac", 4, dtype="int4_from_float32")
+EIN_EQUATIONS = {"e3": ("abc,cde->abde", (None, 4, 8), "de"), "e2": ("abc,cd->abd", (None, 6), "d"),
+                 "e1": ("ab,bc->ac", 6, "c"), "e4": ("abcd,cde->abe", (None, 5), None)}
+EIN_MODES = {"int8": ("int8", None), "int8nq": ("int8", Q.Int8QuantizationConfig(activation_quantizer=None)),
+             "int4d": ("int4", None), "int4pc": ("int4", Q.Int4QuantizationConfig(block_size=-1)),
+             "int4g": ("int4", Q.Int4QuantizationConfig(block_size=2))}
+
+
+@pytest.mark.parametrize("eq_tag", sorted(EIN_EQUATIONS))
+@pytest.mark.parametrize("tag", sorted(EIN_MODES))
+def test_einsum_dense_int_quantize_matches_keras(eq_tag, tag):
+    equation, out_shape, bias_axes = EIN_EQUATIONS[eq_tag]
+    mode, config = EIN_MODES[tag]
+    x = torch.from_numpy(V[f"ein_{eq_tag}_x"])
+    layer = keras.layers.EinsumDense(equation, out_shape, bias_axes=bias_axes)
+    layer.build((None,) + tuple(x.shape[1:]))
+    layer.set_weights([V[f"ein_{eq_tag}_w{i}"] for i in range(len(layer.weights))])
+    layer.quantize(mode, config=config)
+    names = [str(n) for n in V[f"ein_{eq_tag}_{tag}_names"]]
+    assert [w.name for w in layer.weights] == names
+    for w, name in zip(layer.get_weights(), names):
+        value = V[f"ein_{eq_tag}_{tag}_var_{name}"]
+        assert w.shape == value.shape and w.dtype == value.dtype, name
+        np.testing.assert_allclose(w, value, rtol=1e-6, atol=1e-7)
+    out = layer(x)
+    np.testing.assert_allclose(out.detach().numpy(), V[f"ein_{eq_tag}_{tag}_out"], rtol=1e-5, atol=1e-5)
+    x = x.clone().requires_grad_(True)
+    layer(x).sum().backward()  # Keras's custom gradient: through the dequantized kernel
+    assert x.grad is not None and torch.isfinite(x.grad).all()
 
 
 def test_quantize_errors():

@@ -51,12 +51,14 @@ def write(folder):
         inputs = keras.Input((5,), dtype="int32")
         hidden = keras.layers.Embedding(20, 8, name="emb")(inputs)
         hidden = keras.layers.Dense(16, activation="relu", name="d1")(hidden)
+        hidden = keras.layers.EinsumDense("abc,cd->abd", (None, 6), bias_axes="d", name="ein")(hidden)
         model = keras.Model(inputs, keras.layers.Dense(4, name="d2")(hidden))
         model.quantize(mode, config=config)
         if tag == "int8":
-            model.get_layer("d2").enable_lora(2)  # saved merged and re-quantized, as Keras
-            with torch.no_grad():
-                model.get_layer("d2").lora_kernel_b.normal_(0, 0.3)
+            for name in ("d2", "ein"):
+                model.get_layer(name).enable_lora(2)  # saved merged and re-quantized, as Keras
+                with torch.no_grad():
+                    model.get_layer(name).lora_kernel_b.normal_(0, 0.3)
         dump(model, f"quant_{tag}", rng.integers(0, 20, size=(3, 5)).astype("int32"))
 
 

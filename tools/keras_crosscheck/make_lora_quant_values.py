@@ -127,6 +127,31 @@ def quantized_layer_values():
     layer.set_weights([ek, eb])
     layer.quantize("float8")
     v["ein_float8_out"] = np.asarray(layer(ex))
+    # EinsumDense int8 / int4 for a few equations
+    for eq_tag, (equation, out_shape, bias_axes, in_shape) in {
+            "e3": ("abc,cde->abde", (None, 4, 8), "de", (2, 5, 3)),
+            "e2": ("abc,cd->abd", (None, 6), "d", (2, 5, 8)),
+            "e1": ("ab,bc->ac", 6, "c", (4, 10)),
+            "e4": ("abcd,cde->abe", (None, 5), None, (2, 3, 4, 6))}.items():
+        x_ = arr(*in_shape)
+        v[f"ein_{eq_tag}_x"] = x_
+        base = keras.layers.EinsumDense(equation, out_shape, bias_axes=bias_axes)
+        base.build((None,) + in_shape[1:])
+        weights = [arr(*w.shape) * 0.3 for w in base.weights]
+        for i, w in enumerate(weights):
+            v[f"ein_{eq_tag}_w{i}"] = w
+        for tag, (mode, config) in {"int8": ("int8", None), "int8nq": ("int8", Q.Int8QuantizationConfig(
+                activation_quantizer=None)), "int4d": ("int4", None),
+                "int4pc": ("int4", Q.Int4QuantizationConfig(block_size=-1)),
+                "int4g": ("int4", Q.Int4QuantizationConfig(block_size=2))}.items():
+            layer = keras.layers.EinsumDense(equation, out_shape, bias_axes=bias_axes)
+            layer.build((None,) + in_shape[1:])
+            layer.set_weights(weights)
+            layer.quantize(mode, config=config)
+            v[f"ein_{eq_tag}_{tag}_out"] = np.asarray(layer(x_))
+            v[f"ein_{eq_tag}_{tag}_names"] = np.array([w.name for w in layer.weights])
+            for w in layer.weights:
+                v[f"ein_{eq_tag}_{tag}_var_{w.name}"] = np.asarray(w.numpy())
     # LoRA: non-zero A and B
     lora = {}
     d = keras.layers.Dense(6, lora_rank=3, lora_alpha=6)
@@ -179,6 +204,7 @@ def keras_files():
         inp = keras.Input((5,), dtype="int32", name="ids")
         h = keras.layers.Embedding(20, 8, name="emb")(inp)
         h = keras.layers.Dense(16, activation="relu", name="d1")(h)
+        h = keras.layers.EinsumDense("abc,cd->abd", (None, 6), bias_axes="d", name="ein")(h)
         out = keras.layers.Dense(4, name="d2")(h)
         m = keras.Model(inp, out)
         m.quantize(mode, config=config)
