@@ -179,3 +179,26 @@ def test_model_quantize_filters_and_summary_counts():
         model.quantize("int8", filters=3)
     with pytest.raises(NotImplementedError, match="does not run this calibration"):
         model.quantize(config=Q.AWQConfig(dataset=["x"], tokenizer=str))
+
+
+def test_int8_dot_is_exact_on_both_paths():
+    from lamina.layers.core.quantized_ops import int8_dot
+
+    gen = torch.Generator().manual_seed(0)
+    for rows, depth, cols in ((32, 64, 16), (3, 10, 5), (40, 1600, 8)):  # _int_mm path, float path, deep sums
+        x = torch.randint(-127, 128, (rows, depth), dtype=torch.int8, generator=gen)
+        k = torch.randint(-127, 128, (cols, depth), dtype=torch.int8, generator=gen)
+        exact = (x.long() @ k.long().t()).double()
+        got = int8_dot(x, k).double()
+        assert torch.allclose(got, exact, rtol=1e-6, atol=0)
+
+
+def test_quantized_dense_in_a_fitted_model_trains_the_bias_only():
+    model = keras.Sequential([keras.Input((16,)), keras.layers.Dense(8, activation="relu"), keras.layers.Dense(1)])
+    model.quantize("int8")
+    before = [w.detach().clone() for w in model.weights]
+    model.compile(optimizer="sgd", loss="mse")
+    rng = np.random.default_rng(0)
+    model.fit(rng.standard_normal((32, 16)).astype("float32"), np.ones((32, 1), "float32"), epochs=1, verbose=0)
+    changed = [w.name for w, b in zip(model.weights, before) if not torch.equal(w.detach(), b)]
+    assert changed == ["bias", "bias"]
