@@ -310,6 +310,24 @@ class Layer(WeightsMixin, nn.Module):
 
         return DTypePolicy(self._dtype_policy_name)
 
+    @dtype_policy.setter
+    def dtype_policy(self, value):
+        # Keras: giving a built layer a quantized policy quantizes it; an unbuilt one builds quantized.
+        from lamina.dtype_policies import get
+        from lamina.dtype_policies.quantized import QuantizedDTypePolicy
+
+        policy = get(value)
+        if not isinstance(policy, QuantizedDTypePolicy):
+            raise ValueError(f"Layer '{self.name}': only a quantized dtype policy can be set after construction "
+                             f"(received {policy!r}); give float policies as `dtype=` when creating the layer.")
+        if policy.quantization_mode in ("gptq", "awq"):
+            raise ValueError(f"Implicitly enabling {policy.quantization_mode.upper()} quantization by setting "
+                             f"`dtype_policy` to '{policy.name}' is not supported; it needs calibration.")
+        if self.built and self.quantization_mode is None:
+            self.quantize(policy.quantization_mode)
+        elif not self.built:
+            self._quantized_policy = policy
+
     @property
     def quantization_mode(self):
         """`"int8"`, `"int4"`, `"float8"`, ... once the layer is quantized; None otherwise."""

@@ -202,3 +202,16 @@ def test_quantized_dense_in_a_fitted_model_trains_the_bias_only():
     model.fit(rng.standard_normal((32, 16)).astype("float32"), np.ones((32, 1), "float32"), epochs=1, verbose=0)
     changed = [w.name for w, b in zip(model.weights, before) if not torch.equal(w.detach(), b)]
     assert changed == ["bias", "bias"]
+
+
+def test_setting_a_quantized_dtype_policy_quantizes_as_keras():
+    layer = keras.layers.Dense(3)
+    layer.build((None, 4))
+    layer.dtype_policy = "int8_from_float32"
+    assert layer.quantization_mode == "int8" and layer.dtype_policy.name == "int8_from_float32"
+    lazy = keras.layers.Dense(3)
+    lazy.dtype_policy = "int4_from_float32"  # not built yet: builds quantized (per channel)
+    lazy.build((None, 4))
+    assert [tuple(w.shape) for w in lazy.weights] == [(3,), (4, 2), (3,)]
+    with pytest.raises(ValueError, match="only a quantized dtype policy can be set after construction"):
+        lazy.dtype_policy = "float16"
