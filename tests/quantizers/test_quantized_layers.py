@@ -215,3 +215,24 @@ def test_setting_a_quantized_dtype_policy_quantizes_as_keras():
     assert [tuple(w.shape) for w in lazy.weights] == [(3,), (4, 2), (3,)]
     with pytest.raises(ValueError, match="only a quantized dtype policy can be set after construction"):
         lazy.dtype_policy = "float16"
+
+
+@pytest.mark.parametrize("tied", ["tied", "untied"])
+@pytest.mark.parametrize("tag", sorted(EMB_CASES))
+def test_reversible_embedding_quantize_matches_keras(tied, tag):
+    mode, config = EMB_CASES[tag]
+    key = f"rev_{tied}_{tag}"
+    layer = keras.layers.ReversibleEmbedding(12, 10, tie_weights=tied == "tied")
+    layer.build()
+    layer.set_weights([V["emb_table"]] if tied == "tied" else [V["emb_table"], V["rev_reverse_table"]])
+    layer.quantize(mode, config=config)
+    names = [str(n) for n in V[f"{key}_names"]]
+    assert [w.name for w in layer.weights] == names
+    for w, name in zip(layer.get_weights(), names):
+        value = V[f"{key}_var_{name}"]
+        assert w.shape == value.shape and w.dtype == value.dtype, name
+        np.testing.assert_allclose(w, value, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(layer(torch.from_numpy(V["emb_ids"])).detach().numpy(), V[f"{key}_out"],
+                               rtol=1e-5, atol=1e-6)
+    logits = layer(torch.from_numpy(V["rev_hidden"]), reverse=True)
+    np.testing.assert_allclose(logits.detach().numpy(), V[f"{key}_logits"], rtol=1e-5, atol=1e-5)

@@ -118,6 +118,24 @@ def quantized_layer_values():
         for w in layer.weights:
             v[f"emb_{tag}_var_{w.name}"] = np.asarray(w.numpy())
         v[f"emb_{tag}_names"] = np.array([w.name for w in layer.weights])
+    # ReversibleEmbedding (tied and untied): forward and reverse outputs
+    hidden = arr(3, 5, 10) * 0.5
+    reverse_table = arr(10, 12) * 0.2
+    v["rev_hidden"], v["rev_reverse_table"] = hidden, reverse_table
+    for tie in (True, False):
+        for tag, (mode, config) in {"int8": ("int8", None), "int4d": ("int4", None),
+                                    "int4g": ("int4", Q.Int4QuantizationConfig(block_size=4)),
+                                    "int4pc": ("int4", Q.Int4QuantizationConfig(block_size=-1))}.items():
+            key = f"rev_{'tied' if tie else 'untied'}_{tag}"
+            layer = keras.layers.ReversibleEmbedding(12, 10, tie_weights=tie)
+            layer.build()
+            layer.set_weights([table] if tie else [table, reverse_table])
+            layer.quantize(mode, config=config)
+            v[f"{key}_out"] = np.asarray(layer(ids))
+            v[f"{key}_logits"] = np.asarray(layer(hidden, reverse=True))
+            v[f"{key}_names"] = np.array([w.name for w in layer.weights])
+            for w in layer.weights:
+                v[f"{key}_var_{w.name}"] = np.asarray(w.numpy())
     # EinsumDense float8
     ex = arr(2, 5, 3)
     ek, eb = arr(3, 4, 8) * 0.5, arr(4, 8) * 0.1

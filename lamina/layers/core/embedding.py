@@ -167,7 +167,10 @@ class Embedding(LoraQuantMixin, Layer):
         if type_check and type(self) is not Embedding:
             raise NotImplementedError(f"Layer {type(self).__name__} does not have a `quantize` method implemented "
                                       "(pass type_check=False to quantize it as a plain Embedding).")
-        config = self._resolve_quantize_args(mode, config, ("int8", "int4"))
+        self._quantize_table(self._resolve_quantize_args(mode, config, ("int8", "int4")))
+
+    def _quantize_table(self, config):
+        """Quantizes the embeddings with a resolved config (shared with ReversibleEmbedding)."""
         mode = config.mode
         self.quantization_config = config
         table = self._parameters["embeddings"].detach()
