@@ -337,7 +337,7 @@ class Layer(WeightsMixin, nn.Module):
     def quantize(self, mode=None, type_check=True, config=None):
         """Quantizes the layer's weights (`Dense`, `EinsumDense` and `Embedding` implement it)."""
         raise NotImplementedError(f"Layer {type(self).__name__} does not have a `quantize` method implemented. "
-                                  "Only Dense, EinsumDense and Embedding layers can be quantized.")
+                                  "Only Dense, EinsumDense, Embedding and ReversibleEmbedding layers can be quantized.")
 
     # ------------------------------------------------------------------ losses
 
