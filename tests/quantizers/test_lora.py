@@ -123,3 +123,22 @@ def test_lora_saved_as_keras_merges_and_reloads(tmp_path):
     torch.testing.assert_close(loaded(x), y, rtol=1e-5, atol=1e-5)
     lora = loaded.get_layer("d")
     assert lora.lora_enabled and float(lora.lora_kernel_b.detach().abs().sum()) == 0.0  # merged into the kernel
+
+
+@pytest.mark.parametrize("mode", ["int8", "int4"])
+def test_lora_on_quantized_einsum_dense_and_save(mode, tmp_path):
+    model = keras.Sequential([keras.Input((5, 3)),
+                              keras.layers.EinsumDense("abc,cde->abde", (None, 4, 8), bias_axes="de", name="ein")])
+    layer = model.get_layer("ein")
+    layer.quantize(mode)
+    layer.enable_lora(2)
+    assert [tuple(w.shape) for w in (layer.lora_kernel_a, layer.lora_kernel_b)] == [(3, 4, 2), (2, 8)]
+    with torch.no_grad():
+        layer.lora_kernel_b.normal_(0, 0.1)
+    x = torch.randn(2, 5, 3)
+    y = model(x)
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    reloaded = keras.models.load_model(path)  # merged and re-quantized: within a few quantization steps
+    np.testing.assert_allclose(reloaded(x).detach().numpy(), y.detach().numpy(), atol=0.05 if mode == "int8" else 0.3)
+    assert float(reloaded.get_layer("ein").lora_kernel_b.detach().abs().sum()) == 0.0

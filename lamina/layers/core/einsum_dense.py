@@ -254,7 +254,9 @@ class EinsumDense(LoraQuantMixin, Layer):
             >>> layer = EinsumDense("ab,bc->ac", 8); layer.build((None, 4)); layer.enable_lora(2)
         """
         self._check_enable_lora(self.kernel_constraint, "kernel")
-        shape = tuple(self._parameters["kernel"].shape)
+        # an int4 kernel is stored flattened and packed: LoRA follows the original kernel's shape
+        shape = tuple(self.original_kernel_shape if self.quantization_mode == "int4"
+                      else self._parameters["kernel"].shape)
         self.lora_kernel_a = self.add_weight(name="lora_kernel_a", shape=shape[:-1] + (rank,),
                                              initializer=initializers.get(a_initializer), dtype="float32",
                                              regularizer=self.kernel_regularizer)
