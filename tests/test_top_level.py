@@ -46,5 +46,5 @@ def test_quantizer_base():
     assert q.output_dtype == "int8" and torch.equal(q(torch.tensor([-2.0, 3.0])), torch.tensor([-1.0, 1.0]))
     import pytest
 
-    with pytest.raises(NotImplementedError, match="must implement `__call__"):
-        lamina.Quantizer()(torch.ones(1))
+    x = torch.ones(1)
+    assert lamina.Quantizer()(x) is x  # Keras's base quantizer returns its input

@@ -1,8 +1,8 @@
 """`lamina.dtype_policies`: Keras 3's `keras.dtype_policies` (11 names).
 
 `DTypePolicy` is lamina's policy object (the same class as `lamina.mixed_precision.DTypePolicy`);
-`FloatDTypePolicy` is Keras's alias of it; the quantized policies are configuration objects
-(lamina does not quantize layers: a layer given one raises); `get`, `serialize` and
+`FloatDTypePolicy` is Keras's alias of it; the quantized policies make `Dense`, `EinsumDense`
+and `Embedding` store quantized weights; `get`, `serialize` and
 `deserialize` convert between names, configs and objects.
 
 Example:
@@ -43,7 +43,9 @@ def serialize(dtype_policy):
         raise TypeError(
             f"dtype_policies.serialize expects a DTypePolicy or DTypePolicyMap. Received: {dtype_policy!r}."
         )
-    return {"module": "keras", "class_name": type(dtype_policy).__name__, "config": dtype_policy.get_config(),
+    # Keras writes its quantized policies from their own module, float policies from "keras".
+    module = "keras.dtype_policies" if isinstance(dtype_policy, QuantizedDTypePolicy) else "keras"
+    return {"module": module, "class_name": type(dtype_policy).__name__, "config": dtype_policy.get_config(),
             "registered_name": None}
 
 

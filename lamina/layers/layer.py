@@ -179,6 +179,11 @@ class Layer(WeightsMixin, nn.Module):
         object.__setattr__(self, "_mode_is_set", False)
         self.built = False
         self._trainable = bool(trainable)
+        # A quantized policy ("int8_from_float32", Keras's QuantizedDTypePolicy config) is kept apart:
+        # the layer computes in its source policy; layers that quantize (Dense, ...) read it in build.
+        from lamina.dtype_policies.quantized import split_quantized_dtype
+
+        dtype, self._quantized_policy = split_quantized_dtype(dtype)
         self._dtype_policy_name = self._parse_dtype(dtype)
         self.autocast = autocast
         # Layers created with a non-default float dtype cast float inputs to it, as Keras does;
@@ -299,9 +304,40 @@ class Layer(WeightsMixin, nn.Module):
 
     @property
     def dtype_policy(self):
+        if getattr(self, "_quantized_policy", None) is not None:
+            return self._quantized_policy
         from lamina.mixed_precision import DTypePolicy
 
         return DTypePolicy(self._dtype_policy_name)
+
+    @dtype_policy.setter
+    def dtype_policy(self, value):
+        # Keras: giving a built layer a quantized policy quantizes it; an unbuilt one builds quantized.
+        from lamina.dtype_policies import get
+        from lamina.dtype_policies.quantized import QuantizedDTypePolicy
+
+        policy = get(value)
+        if not isinstance(policy, QuantizedDTypePolicy):
+            raise ValueError(f"Layer '{self.name}': only a quantized dtype policy can be set after construction "
+                             f"(received {policy!r}); give float policies as `dtype=` when creating the layer.")
+        if policy.quantization_mode in ("gptq", "awq"):
+            raise ValueError(f"Implicitly enabling {policy.quantization_mode.upper()} quantization by setting "
+                             f"`dtype_policy` to '{policy.name}' is not supported; it needs calibration.")
+        if self.built and self.quantization_mode is None:
+            self.quantize(policy.quantization_mode)
+        elif not self.built:
+            self._quantized_policy = policy
+
+    @property
+    def quantization_mode(self):
+        """`"int8"`, `"int4"`, `"float8"`, ... once the layer is quantized; None otherwise."""
+        policy = getattr(self, "_quantized_policy", None)
+        return None if policy is None else policy.quantization_mode
+
+    def quantize(self, mode=None, type_check=True, config=None):
+        """Quantizes the layer's weights (`Dense`, `EinsumDense` and `Embedding` implement it)."""
+        raise NotImplementedError(f"Layer {type(self).__name__} does not have a `quantize` method implemented. "
+                                  "Only Dense, EinsumDense, Embedding and ReversibleEmbedding layers can be quantized.")
 
     # ------------------------------------------------------------------ losses
 
@@ -372,6 +408,10 @@ class Layer(WeightsMixin, nn.Module):
         from lamina import regularizers
 
         config = {"name": self.name, "trainable": self.trainable, "dtype": serialize_policy(self._dtype_policy_name)}
+        if getattr(self, "_quantized_policy", None) is not None:
+            from lamina.dtype_policies import serialize as serialize_dtype_policy
+
+            config["dtype"] = serialize_dtype_policy(self._quantized_policy)
         if self.activity_regularizer is not None:
             config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         if type(self).get_config is Layer.get_config and self._init_kwargs:

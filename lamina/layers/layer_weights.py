@@ -49,7 +49,7 @@ class WeightsMixin:
         for pname, param in self._parameters.items():
             if param is not None:
                 spec = self._weight_specs.get(pname)
-                param.requires_grad_(value and (spec["trainable"] if spec else True))
+                param.requires_grad_(value and (spec["trainable"] and not spec.get("frozen") if spec else True))
         for child in self._modules.values():
             _set_module_trainable(child, value)
 

@@ -68,8 +68,9 @@ def _canonical(name) -> str:
     if name not in _VALID:
         if name.startswith(("int8", "float8", "int4", "gptq", "awq")):
             raise ValueError(
-                f"Quantized dtype policy {name!r}: lamina layers do not quantize their weights. Use a float "
-                f"policy, one of {list(_VALID)}."
+                f"Quantized dtype policy {name!r} cannot be the global policy in lamina. Give it to a layer "
+                f"(`Dense(..., dtype={name!r})`) or call `model.quantize(mode)`; the global policy must be "
+                f"one of {list(_VALID)}."
             )
         raise ValueError(f"Unknown dtype policy {name!r}. Expected one of {list(_VALID)}.")
     return name

@@ -276,6 +276,21 @@ class Model(Trainer, Layer):
 
         load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
 
+    def quantize(self, mode=None, config=None, filters=None, **kwargs):
+        """Quantizes the weights of every layer that supports it (`Dense`, `EinsumDense`, `Embedding`).
+
+        Args:
+            mode: `"int8"`, `"int4"` or `"float8"` (optional when `config` is given).
+            config: a `lamina.quantizers.QuantizationConfig` (quantizers, int4 `block_size`).
+            filters: regex (or list of regexes) on layer names, or a callable `layer -> bool`.
+
+        Example:
+            >>> model.quantize("int8")
+        """
+        from lamina.models.model_quantize import quantize_model
+
+        quantize_model(self, mode, config=config, filters=filters, **kwargs)
+
     def to_json(self, **kwargs):
         """The model's Keras config as a JSON string (see `lamina.models.model_from_json`)."""
         from lamina.saving import model_to_json

@@ -26,9 +26,11 @@ __all__ = ["deserialize_keras_object", "serialize_keras_object"]
 
 def _kinds():
     # (base class, package, Keras module prefix); imported late to keep `lamina.saving` light.
-    from lamina import activations, constraints, initializers, losses, metrics, optimizers, regularizers
+    from lamina import activations, constraints, initializers, losses, metrics, optimizers, quantizers, regularizers
 
     return [
+        (quantizers.Quantizer, quantizers, "keras.quantizers"),
+        (quantizers.QuantizationConfig, quantizers, "keras.quantizers"),
         (losses.Loss, losses, "keras.losses"),
         (metrics.Metric, metrics, "keras.metrics"),
         (optimizers.Optimizer, optimizers, "keras.optimizers"),

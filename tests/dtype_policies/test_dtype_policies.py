@@ -29,7 +29,9 @@ QUANTIZED = [
     ("int8_from_float32", dp.QuantizedDTypePolicy, {"mode": "int8", "source_name": "float32"}),
     ("float8_from_mixed_bfloat16", dp.QuantizedFloat8DTypePolicy,
      {"mode": "float8", "source_name": "mixed_bfloat16", "amax_history_length": 1024}),
-    ("int4_from_float32", dp.Int4DTypePolicy, {"mode": "int4", "source_name": "float32"}),
+    # as Keras: a bare "int4" is a per-channel QuantizedDTypePolicy, "int4/<block_size>" an Int4DTypePolicy
+    ("int4_from_float32", dp.QuantizedDTypePolicy, {"mode": "int4", "source_name": "float32"}),
+    ("int4/128_from_float32", dp.Int4DTypePolicy, {"mode": "int4/128", "source_name": "float32"}),
     ("gptq/4/128_from_float32", dp.GPTQDTypePolicy, {"mode": "gptq/4/128", "source_name": "float32"}),
     ("awq/4/128_from_float32", dp.AWQDTypePolicy, {"mode": "awq/4/128", "source_name": "float32"}),
 ]
@@ -39,8 +41,9 @@ QUANTIZED = [
 def test_quantized_policies(name, cls, config):
     policy = dp.get(name)
     assert type(policy) is cls and policy.name == name and policy.get_config() == config
+    assert dp.serialize(policy)["module"] == "keras.dtype_policies"
     assert dp.deserialize(dp.serialize(policy)) == policy
-    assert policy.quantization_mode == config["mode"]
+    assert policy.quantization_mode == config["mode"].split("/")[0]
 
 
 def test_quantized_policy_details_and_errors():
@@ -52,8 +55,13 @@ def test_quantized_policy_details_and_errors():
         dp.QuantizedDTypePolicy("int8", "float16")
     with pytest.raises(TypeError, match="`amax_history_length` must be an integer"):
         dp.QuantizedFloat8DTypePolicy("float8", amax_history_length=2.5)
-    with pytest.raises(ValueError, match="lamina layers do not quantize"):
+    with pytest.raises(ValueError, match="cannot be the global policy"):
         lamina.mixed_precision.set_dtype_policy("int8_from_float32")
+    assert dp.Int4DTypePolicy("int4/64", "float32").block_size == 64
+    with pytest.raises(ValueError, match="Expected format 'int4/<block_size>'"):
+        dp.Int4DTypePolicy("int4", "float32")
+    with pytest.raises(ValueError, match="Invalid weight_bits in mode"):
+        dp.GPTQDTypePolicy("gptq/5/128", "float32")
 
 
 def test_policy_map():

@@ -145,6 +145,12 @@ ROWS = [
     Row(lambda: L.Reshape((4, 3)), (2, 3, 4)),
     Row(lambda: L.EinsumDense("abc,cde->abde", (3, 2, 4), bias_axes="de", activation="relu"), (2, 3, 5)),
     Row(lambda: L.EinsumDense("...b,bc->...c", 4, bias_axes="c"), (2, 3, 5), id="EinsumDense(ellipsis)"),
+    Row(lambda: L.Dense(4, lora_rank=2), (2, 3), id="Dense(lora)"),
+    Row(lambda: L.EinsumDense("abc,cde->abde", (3, 2, 4), bias_axes="de", lora_rank=2), (2, 3, 5),
+        id="EinsumDense(lora)"),
+    Row(lambda: L.Dense(4, dtype="int8_from_float32"), (2, 3), id="Dense(int8)"),
+    Row(lambda: L.EinsumDense("abc,cde->abde", (3, 2, 4), bias_axes="de", dtype="int4/2_from_float32"), (2, 3, 5),
+        id="EinsumDense(int4)"),
     # merging
     Row(lambda: L.Add(), [(2, 3), (2, 3)]),
     Row(lambda: L.Subtract(), [(2, 3), (2, 3)]),

@@ -2,7 +2,10 @@
 
 import torch
 
+from lamina import backend
 from lamina.layers.core.embedding import Embedding
+from lamina.quantizers import quantizers as q
+from lamina.quantizers.quantization_config import QuantizationConfig, get_block_size_for_layer
 
 __all__ = ["ReversibleEmbedding"]
 
@@ -26,6 +29,10 @@ class ReversibleEmbedding(Embedding):
         forward: `(batch, ...)` ints -> `(batch, ..., output_dim)`;
         reverse: `(batch, ..., output_dim)` -> `(batch, ..., input_dim)`.
 
+    Quantization (`quantize("int8" | "int4")`, as Keras): the embeddings as `Embedding`'s, an
+    untied `reverse_embeddings` quantized per vocabulary column (int4: packed along its first
+    axis), and the reverse matmul's inputs quantized by an `AbsMaxQuantizer` by default.
+
     Example:
         >>> emb = ReversibleEmbedding(100, 8)
         >>> emb(emb(torch.ones(2, 5, dtype=torch.long)), reverse=True).shape
@@ -47,8 +54,10 @@ class ReversibleEmbedding(Embedding):
         self.logit_soft_cap = logit_soft_cap
 
     def build(self, input_shape=None):
+        if self.built:
+            return
         super().build(input_shape)
-        if not self.tie_weights:
+        if not self.tie_weights and self.quantization_mode not in ("int8", "int4"):
             self.reverse_embeddings = self.add_weight(shape=(self.output_dim, self.input_dim),
                                                       initializer=self.embeddings_initializer,
                                                       name="reverse_embeddings", trainable=True)
@@ -60,6 +69,8 @@ class ReversibleEmbedding(Embedding):
         if inputs.shape[-1] != self.output_dim:
             raise ValueError(f"ReversibleEmbedding layer '{self.name}': a reverse call expects inputs whose last "
                              f"axis is output_dim={self.output_dim}, received shape {tuple(inputs.shape)}.")
+        if self.quantization_mode in ("int8", "int4"):
+            return self._quantized_reverse(inputs)
         kernel = self.embeddings.t() if self.tie_weights else self.reverse_embeddings
         if self.reverse_dtype is not None:
             from lamina.backend.dtypes import standardize_dtype
@@ -96,3 +107,105 @@ class ReversibleEmbedding(Embedding):
         config.update({"tie_weights": self.tie_weights, "reverse_dtype": self.reverse_dtype,
                        "logit_soft_cap": self.logit_soft_cap})
         return config
+
+    # ------------------------------------------------------------------ quantization
+
+    @property
+    def variable_serialization_spec(self):
+        spec = {mode: list(names) for mode, names in super().variable_serialization_spec.items()}
+        if not self.tie_weights:
+            for mode, names in spec.items():
+                names.append("reverse_embeddings")
+                if mode in ("int8", "int4"):
+                    names.append("reverse_embeddings_scale")
+                if mode == "int4":
+                    names.append("reverse_embeddings_zero")
+        return spec
+
+    def quantize(self, mode=None, type_check=True, config=None):
+        """Quantizes the embeddings (and an untied `reverse_embeddings`) to int8 or int4, as Keras.
+
+        Example:
+            >>> emb = ReversibleEmbedding(100, 8, tie_weights=False); emb.build(); emb.quantize("int8")
+        """
+        if type_check and type(self) is not ReversibleEmbedding:
+            raise NotImplementedError(f"Layer {type(self).__name__} does not have a `quantize` method implemented.")
+        config = self._resolve_quantize_args(mode, config, ("int8", "int4"))
+        reverse = None
+        if not self.tie_weights:
+            reverse = self._quantize_reverse(self._parameters["reverse_embeddings"].detach(), config)
+            self._drop_weight("reverse_embeddings")
+        self._quantize_table(config)
+        if reverse is not None:
+            with torch.no_grad():
+                for name, value in zip(("reverse_embeddings", "reverse_embeddings_scale", "reverse_embeddings_zero"),
+                                       reverse):
+                    if value is not None:
+                        param = self._parameters[name]
+                        param.copy_(value.to(device=param.device, dtype=param.dtype))
+
+    def _quantize_reverse(self, table, config):
+        block_size = getattr(config, "block_size", None)
+        if config.mode == "int8":
+            quantizer = QuantizationConfig.weight_quantizer_or_default(config, q.AbsMaxQuantizer(axis=0))
+            values, scale = quantizer(table, to_numpy=True)
+            return values, scale.squeeze(0), None
+        zero = None
+        if block_size is None or block_size == -1:
+            quantizer = QuantizationConfig.weight_quantizer_or_default(
+                config, q.AbsMaxQuantizer(axis=0, value_range=(-8, 7), output_dtype="int8"))
+            values, scale = quantizer(table, to_numpy=True)
+            scale = scale.squeeze(0)
+        else:
+            values, scale, zero = q.abs_max_quantize_grouped_with_zero_point(table, block_size=block_size,
+                                                                             to_numpy=True)
+        return q.pack_int4(values, axis=0)[0], scale, zero
+
+    def _quantized_build(self, shape, mode, config):
+        super()._quantized_build(shape, mode, config)
+        self.inputs_quantizer = QuantizationConfig.activation_quantizer_or_default(config, q.AbsMaxQuantizer(axis=-1))
+        if self.tie_weights:
+            return
+        if mode == "int8":
+            self._add_quantized("reverse_embeddings", (self.output_dim, self.input_dim), "int8")
+            self._add_quantized("reverse_embeddings_scale", (self.input_dim,), None, initializer="ones")
+            return
+        self._add_quantized("reverse_embeddings", ((self.output_dim + 1) // 2, self.input_dim), "int8")
+        block_size = get_block_size_for_layer(self, config)
+        grouped = block_size is not None and block_size != -1
+        scale_shape = (-(-self.output_dim // block_size), self.input_dim) if grouped else (self.input_dim,)
+        self._add_quantized("reverse_embeddings_scale", scale_shape, None, initializer="ones")
+        if grouped:
+            # float32 zero points, as Keras creates them
+            self._add_quantized("reverse_embeddings_zero", scale_shape, None)
+
+    def _quantized_reverse(self, inputs):
+        compute = backend.to_torch_dtype(self.compute_dtype)
+        mode = self.quantization_mode
+        block_size = getattr(self, "_int4_block_size", None)
+        grouped = mode == "int4" and block_size not in (None, -1)
+        if self.tie_weights:
+            kernel = self._parameters["embeddings"].t()
+            scale = self.embeddings_scale if grouped else self.embeddings_scale.t()
+        else:
+            kernel, scale = self.reverse_embeddings, self.reverse_embeddings_scale
+        if mode == "int4":
+            kernel = q.unpack_int4(kernel, self.output_dim, axis=0)
+        if self.inputs_quantizer is not None:
+            inputs, inputs_scale = self.inputs_quantizer(inputs)
+        else:
+            inputs_scale = torch.ones((1,), dtype=compute, device=inputs.device)
+        if not grouped:
+            logits = (inputs.to(torch.float32) @ kernel.to(torch.float32)).to(compute)
+            logits = logits / (inputs_scale * scale).to(compute)
+        else:
+            if self.tie_weights:
+                scale_t, zero_t = scale.t(), self.embeddings_zero.t()
+            else:
+                scale_t, zero_t = scale, self.reverse_embeddings_zero
+            float_kernel = q.dequantize_with_sz_map(kernel.to(compute), scale_t.to(compute), zero_t, self.g_idx,
+                                                    group_axis=0)
+            logits = (inputs.to(compute) @ float_kernel) / inputs_scale.to(compute)
+        if self.logit_soft_cap is not None:
+            logits = torch.tanh(logits / self.logit_soft_cap) * self.logit_soft_cap
+        return logits
