@@ -274,6 +274,7 @@ ROWS = [
     # text, lookup and structured data (strings through the EncodedNoise adapter)
     Row(lambda: L.Discretization(bin_boundaries=[-0.5, 0.0, 0.5]), (2, 3)),
     Row(lambda: L.MelSpectrogram(num_mel_bins=8, fft_length=32, sequence_stride=8), (2, 100)),
+    Row(lambda: L.STFTSpectrogram(frame_length=16, frame_step=8), (2, 64, 2)),
     Row(lambda: L.Pipeline([L.Rescaling(2.0), L.Dense(3, name="pipeline_dense")]), (2, 3)),
     Row(lambda: EncodedNoise("CategoryEncoding"), (2, 3), id="CategoryEncoding"),
     Row(lambda: EncodedNoise("IntegerLookup"), (2, 3), id="IntegerLookup"),
