@@ -93,6 +93,7 @@ _ENCODERS = {
     "StringLookup": lambda: L.StringLookup(vocabulary=["t0", "t1", "t2"]),
     "Hashing": lambda: L.Hashing(num_bins=5, output_mode="one_hot"),
     "TextVectorization": lambda: L.TextVectorization(vocabulary=["t0", "t1"], output_sequence_length=4),
+    "HashedCrossing": lambda: L.HashedCrossing(num_bins=5, output_mode="one_hot"),
 }
 
 
@@ -109,9 +110,13 @@ class EncodedNoise(L.Layer):
         ids = (x.abs() * 2).long().clamp(max=3)
         if self.kind in ("CategoryEncoding", "IntegerLookup"):
             return self.inner(ids)
+        if self.kind == "HashedCrossing":  # crosses the strings "t<id>" with the ids themselves
+            return self.inner((np.char.add("t", ids.numpy().astype(str)), ids))
         return self.inner(np.char.add("t", ids.numpy().astype(str)))
 
     def compute_output_shape(self, input_shape):
+        if self.kind == "HashedCrossing":
+            return self.inner.compute_output_shape((tuple(input_shape), tuple(input_shape)))
         return self.inner.compute_output_shape(input_shape)
 
     def get_config(self):
@@ -280,6 +285,7 @@ ROWS = [
     Row(lambda: EncodedNoise("IntegerLookup"), (2, 3), id="IntegerLookup"),
     Row(lambda: EncodedNoise("StringLookup"), (2, 3), id="StringLookup"),
     Row(lambda: EncodedNoise("Hashing"), (2, 1), id="Hashing"),
+    Row(lambda: EncodedNoise("HashedCrossing"), (2, 1), id="HashedCrossing"),
     Row(lambda: EncodedNoise("TextVectorization"), (2, 1), id="TextVectorization"),
 ]
 
