@@ -22,7 +22,8 @@ import shutil
 import tempfile
 import threading
 
-__all__ = ["ASSETS", "writing_archive", "is_writing_archive", "collect_assets", "restore_assets"]
+__all__ = ["ASSETS", "writing_archive", "is_writing_archive", "collect_assets", "read_asset_members",
+           "restore_assets"]
 
 ASSETS = "assets"
 _STATE = threading.local()
@@ -73,6 +74,29 @@ def collect_assets(model):
                 with open(full, "rb") as handle:
                     members[f"{ASSETS}/{relative}"] = handle.read()
     return dict(sorted(members.items()))
+
+
+def read_asset_members(model, reader, where="the archive"):
+    """`{member name: bytes}` of the asset files the model's objects will read: only the files
+    directly in the folder of an object that has `load_assets`, at most `MAX_ASSET_BYTES` in all
+    (each member's declared size is checked before it is inflated)."""
+    from lamina.saving.archive import MAX_ASSET_BYTES
+    from lamina.saving.errors import CorruptFileError
+
+    folders = {f"{ASSETS}/{path}/" if path else f"{ASSETS}/" for path, _ in _objects_with(model, "load_assets")}
+    if not folders:
+        return {}
+    wanted = [name for name in reader.names() if not name.endswith("/")
+              and name[: name.rfind("/") + 1] in folders]
+    members, total = {}, 0
+    for name in wanted:
+        declared = reader.size(name) or 0
+        if total + declared > MAX_ASSET_BYTES:
+            raise CorruptFileError(f"The asset files of {where} declare more than {MAX_ASSET_BYTES:,} bytes in "
+                                   f"all; refusing to read them ({name!r}).")
+        members[name] = reader.read(name)
+        total += len(members[name])
+    return members
 
 
 def restore_assets(model, reader):

@@ -169,7 +169,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         inflated); the limits are in `lamina.saving.archive` and `lamina.saving.load_budget`.
     """
     filepath = os.fspath(filepath)
-    from lamina.saving.assets import restore_assets
+    from lamina.saving.assets import read_asset_members, restore_assets
 
     where = repr(filepath)
     if filepath.endswith(".weights.h5"):
@@ -190,8 +190,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                 weight_budget(held, where):
             model = model_from_config(config, custom_objects=custom_objects, safe_mode=safe_mode)
         weights = reader.read(archive.WEIGHTS, limit=_weights_limit(model, held, where))
-        asset_names = [n for n in reader.names() if n.startswith("assets/") and not n.endswith("/")]
-        asset_data = {n: reader.read(n) for n in asset_names}
+        asset_data = read_asset_members(model, reader, where)
     compile_config = config.get("compile_config")
     if isinstance(compile_config, dict) and keras_written:
         compile_config = _from_keras_compile_config(compile_config)

@@ -113,3 +113,21 @@ def test_bad_integer_vocabulary_file_is_named(tmp_path):
             write.writestr(name, data)
     with pytest.raises(ValueError, match="IntegerLookup layer 'code_lookup'.*one integer per line"):
         keras.saving.load_model(broken)
+
+
+def test_oversized_assets_are_refused_before_reading(tmp_path, monkeypatch):
+    from lamina.saving import archive
+
+    monkeypatch.setattr(archive, "MAX_ASSET_BYTES", 10)
+    with pytest.raises(ValueError, match="asset files of .* declare more than 10 bytes"):
+        keras.saving.load_model(HERE / "assets.keras")
+
+
+def test_unrelated_asset_files_are_not_read(tmp_path):
+    source = HERE / "assets.keras"
+    extra = tmp_path / "extra.keras"
+    with zipfile.ZipFile(source) as read, zipfile.ZipFile(extra, "w") as write:
+        for name in read.namelist():
+            write.writestr(name, read.read(name))
+        write.writestr("assets/nobody/huge.bin", b"\0" * 1000)
+    _check_outputs(keras.saving.load_model(extra))
