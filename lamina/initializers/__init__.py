@@ -26,6 +26,7 @@ from lamina.initializers.initializer import Initializer
 from lamina.initializers.lookup import ALL_INITIALIZERS, deserialize, get, serialize
 from lamina.initializers.orthogonal_init import Orthogonal
 from lamina.initializers.random import RandomNormal, RandomUniform, TruncatedNormal
+from lamina.initializers.stft import STFT, STFTInitializer, stft
 
 # Keras exports each class under a snake_case alias too.
 constant = Constant
@@ -85,4 +86,7 @@ __all__ = [
     "lecun_normal",
     "lecun_uniform",
     "orthogonal",
+    "STFT",
+    "STFTInitializer",
+    "stft",
 ]

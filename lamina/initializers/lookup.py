@@ -17,6 +17,7 @@ from lamina.initializers.fan_scaling import (
 from lamina.initializers.initializer import Initializer
 from lamina.initializers.orthogonal_init import Orthogonal
 from lamina.initializers.random import RandomNormal, RandomUniform, TruncatedNormal
+from lamina.initializers.stft import STFT
 from lamina.utils.serialization import (
     deserialize_from_registry,
     is_plain_function,
@@ -45,6 +46,7 @@ _CLASSES = [
     TruncatedNormal,
     VarianceScaling,
     Orthogonal,
+    STFT,
 ]
 
 # Keras's snake_case spelling of each class name (`GlorotUniform` -> `glorot_uniform`).
@@ -65,6 +67,7 @@ _SNAKE = {
     "TruncatedNormal": "truncated_normal",
     "VarianceScaling": "variance_scaling",
     "Orthogonal": "orthogonal",
+    "STFT": "stft",
 }
 
 #: Every name `get` accepts, mapped to its class (Keras's names and aliases).
@@ -78,6 +81,7 @@ ALL_INITIALIZERS.update(
         "zero": Zeros,
         "OrthogonalInitializer": Orthogonal,
         "IdentityInitializer": Identity,
+        "STFTInitializer": STFT,
     }
 )
 

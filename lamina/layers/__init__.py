@@ -38,7 +38,8 @@ from lamina.layers.preprocessing import (AutoContrast, CenterCrop, RandomBrightn
                                          ContrastLimitedAdaptiveHistogramEqualization, Equalization, AugMix,
                                          RandAugment, RandomElasticTransform, RandomPerspective,
                                          CategoryEncoding, Discretization, Hashing, IntegerLookup,
-                                         StringLookup, TextVectorization, Pipeline, MelSpectrogram)
+                                         StringLookup, TextVectorization, Pipeline, MelSpectrogram,
+                                         STFTSpectrogram, HashedCrossing)
 
 # Keras's alternative names for the same classes (files always carry the full class name).
 AvgPool1D, AvgPool2D, AvgPool3D = AveragePooling1D, AveragePooling2D, AveragePooling3D
@@ -84,7 +85,7 @@ __all__ = [
     "ContrastLimitedAdaptiveHistogramEqualization", "Equalization", "AugMix", "RandAugment",
     "RandomElasticTransform", "RandomPerspective",
     "CategoryEncoding", "Discretization", "Hashing", "IntegerLookup", "StringLookup", "TextVectorization",
-    "Pipeline", "MelSpectrogram",
+    "Pipeline", "MelSpectrogram", "STFTSpectrogram", "HashedCrossing",
     "AvgPool1D", "AvgPool2D", "AvgPool3D", "MaxPool1D", "MaxPool2D", "MaxPool3D",
     "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D",
     "Convolution1D", "Convolution2D", "Convolution3D", "Convolution1DTranspose", "Convolution2DTranspose",

@@ -34,6 +34,8 @@ MAX_JSON_BYTES = 16 * 2 ** 20
 MAX_JSON_CONTAINERS = 1_000_000
 MAX_JSON_ITEMS = 2_000_000
 MAX_WEIGHTS_BYTES = 64 * 2 ** 30
+# Files under assets/ (vocabularies: a few MiB even for large ones).
+MAX_ASSET_BYTES = 1 * 2 ** 30
 MAX_MEMBERS = 10_000
 # Keras and lamina store members uncompressed (ratio 1); trained float weights recompressed with
 # deflate shrink by a few percent, and only runs of zeros shrink 10x or more. A member above the
@@ -166,7 +168,9 @@ def write_archive(filepath, members: dict, as_zip=True):
         # mkdtemp makes the folder private (0o700); a saved folder gets a plain mkdir's mode.
         os.chmod(staging, 0o777 & ~_current_umask())
         for name, data in members.items():
-            atomic_write(os.path.join(staging, name), lambda handle, data=data: handle.write(data))
+            target = os.path.join(staging, *name.split("/"))
+            os.makedirs(os.path.dirname(target), exist_ok=True)  # assets/<path>/ folders
+            atomic_write(target, lambda handle, data=data: handle.write(data))
         if os.path.isdir(filepath):
             backup = filepath.rstrip("/\\") + ".old-" + os.path.basename(staging)
             os.replace(filepath, backup)
@@ -242,6 +246,8 @@ _LIMITS = {CONFIG: "MAX_JSON_BYTES", METADATA: "MAX_JSON_BYTES", WEIGHTS: "MAX_W
 
 
 def _limit(name):
+    if name not in _LIMITS and name.startswith("assets/"):
+        return MAX_ASSET_BYTES
     return globals()[_LIMITS[name]]  # read at call time, so tests and users can lower a limit
 
 
@@ -291,6 +297,16 @@ class ArchiveReader:
         if self._zip is not None:
             self._zip.close()
             self._zip = None
+
+    def names(self):
+        """Every member name (for a folder: its files' paths with "/" separators)."""
+        if self._zip is not None:
+            return self._zip.namelist()
+        found = []
+        for current, _, files in os.walk(self.filepath):
+            for filename in files:
+                found.append(os.path.relpath(os.path.join(current, filename), self.filepath).replace(os.sep, "/"))
+        return sorted(found)
 
     def size(self, name):
         """The declared (uncompressed) size of member `name`, or None if it is missing."""

@@ -39,6 +39,11 @@ def builtin_classes() -> dict:
             obj = getattr(package, name, None)
             if inspect.isclass(obj) and issubclass(obj, Layer):
                 table[name] = obj
+    # Keras classes saved as layers but exported elsewhere (keras.utils.FeatureSpace and the
+    # Feature/Cross/identity entries nested in its config).
+    from lamina.utils import feature_space
+
+    table.update({name: getattr(feature_space, name) for name in feature_space.SAVED_CLASSES})
     _BUILTINS_CACHE.update(key=key, table=table)
     return table
 

@@ -72,7 +72,8 @@ def _class_identity(layer):
     if cls is Sequential:
         return "keras", "Sequential", None
     if builtin_classes().get(cls.__name__) is cls:
-        return "keras.layers", cls.__name__, None
+        # Keras classes exported outside keras.layers (keras.utils.FeatureSpace) name their module.
+        return getattr(cls, "_keras_module", "keras.layers"), cls.__name__, getattr(cls, "_keras_registered_name", None)
     module = cls.__module__
     return (None if module == "__main__" else module), cls.__name__, get_registered_name(cls)
 

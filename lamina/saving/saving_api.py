@@ -98,8 +98,12 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
     if not model.built:
         raise SavingError(f"Model '{model.name}' is not built, so it has no weights to save. Build it first "
                           f"(model.build(input_shape) or call it on data).")
+    from lamina.saving.assets import collect_assets, writing_archive
+
     try:
-        config_json = json.dumps(model_to_config(model))
+        with writing_archive():  # adapted vocabularies go to assets/, not the config (as Keras)
+            config_json = json.dumps(model_to_config(model))
+            asset_members = collect_assets(model)
     except TypeError as error:
         raise SavingError(f"The config of model '{model.name}' is not JSON-serializable: {error}. Make the "
                           f"get_config() of custom layers return plain values.") from error
@@ -116,7 +120,21 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
     metadata = json.dumps(metadata)
     members = {archive.METADATA: metadata.encode(), archive.CONFIG: config_json.encode(),
                archive.WEIGHTS: _weights_bytes(model, include_optimizer=bool(include_optimizer))}
+    members.update(asset_members)
     archive.write_archive(filepath, members, as_zip=bool(zipped))
+
+
+class _AssetReader:
+    """The asset members already read from the archive, served as `restore_assets` reads them."""
+
+    def __init__(self, data):
+        self._data = data
+
+    def names(self):
+        return list(self._data)
+
+    def read(self, name):
+        return self._data[name]
 
 
 def _from_keras_compile_config(config):
@@ -151,6 +169,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         inflated); the limits are in `lamina.saving.archive` and `lamina.saving.load_budget`.
     """
     filepath = os.fspath(filepath)
+    from lamina.saving.assets import read_asset_members, restore_assets
+
     where = repr(filepath)
     if filepath.endswith(".weights.h5"):
         raise LoadError(f"{where} holds weights only; build the model and call model.load_weights({where}).")
@@ -170,6 +190,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                 weight_budget(held, where):
             model = model_from_config(config, custom_objects=custom_objects, safe_mode=safe_mode)
         weights = reader.read(archive.WEIGHTS, limit=_weights_limit(model, held, where))
+        asset_data = read_asset_members(model, reader, where)
     compile_config = config.get("compile_config")
     if isinstance(compile_config, dict) and keras_written:
         compile_config = _from_keras_compile_config(compile_config)
@@ -189,6 +210,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     with archive.h5_from_bytes(weights, where) as h5file:
         del weights
         _load_weights(model, h5file, where, skip_mismatch=False)
+        # Keras loads each object's assets after its weights (tf-idf vocabularies need both).
+        restore_assets(model, _AssetReader(asset_data))
         if compile and getattr(model, "compiled", False):
             try:
                 load_optimizer_state(model, h5file, where)

@@ -26,7 +26,7 @@ from lamina.visualization.plot_model import plot_model
 __all__ = ["bounding_boxes", "normalize", "pack_x_y_sample_weight", "plot_model", "set_random_seed",
            "to_categorical", "unpack_x_y_sample_weight",
            # Data helpers (issue 15).
-           "BatchedDataset", "Progbar", "PyDataset", "Sequence", "array_to_img", "audio_dataset_from_directory",
+           "BatchedDataset", "FeatureSpace", "Progbar", "PyDataset", "Sequence", "array_to_img", "audio_dataset_from_directory",
            "get_file",
            "image_dataset_from_directory", "img_to_array", "load_img", "pad_sequences", "save_img", "split_dataset",
            "text_dataset_from_directory", "timeseries_dataset_from_array"]
@@ -48,3 +48,12 @@ __all__ += [
     "register_keras_serializable", "serialize_keras_object", "standardize_dtype",
 ]
 from lamina.utils import legacy  # noqa: E402,F401  (keras.utils.legacy)
+
+
+def __getattr__(name):
+    # FeatureSpace is a Layer: imported on first use, since lamina.layers itself imports lamina.utils.
+    if name == "FeatureSpace":
+        from lamina.utils.feature_space import FeatureSpace
+
+        return FeatureSpace
+    raise AttributeError(f"module 'lamina.utils' has no attribute {name!r}")

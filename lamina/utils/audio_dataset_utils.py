@@ -1,7 +1,9 @@
 """`audio_dataset_from_directory`: a folder of class sub-folders of `.wav` files -> batches of waveforms.
 
 WAV files are decoded with Python's `wave` module (8/16/24/32-bit PCM) into float32 in [-1, 1], shape
-`(samples, channels)`, as TensorFlow's `decode_wav` gives them.
+`(samples, channels)`, as TensorFlow's `decode_wav` gives them. With `sampling_rate`, files of another
+rate are resampled (band-limited windowed sinc, `lamina.utils.audio_resample`), where Keras uses
+tensorflow-io's resampler: values differ slightly between the two filters, rates and lengths agree.
 """
 
 import wave
@@ -9,6 +11,7 @@ import wave
 import numpy as np
 import torch
 
+from lamina.utils.audio_resample import resample
 from lamina.utils.batched_dataset import BatchedDataset, collate
 from lamina.utils.dataset_utils import (check_validation_split_arg, get_training_or_validation_split,
                                         index_directory, labels_to_targets)
@@ -64,8 +67,7 @@ def audio_dataset_from_directory(directory, labels="inferred", label_mode="int",
         label_mode: `"int"`, `"categorical"`, `"binary"` or None.
         class_names: the class folders to use, in label order.
         batch_size: waveforms per batch; None yields single waveforms.
-        sampling_rate: the expected sample rate; a file with another rate is an error (lamina does not
-            resample; Keras needs tensorflow-io for that).
+        sampling_rate: resample every file to this rate (a positive int, Hz); None keeps each file's.
         output_sequence_length: cut or zero-pad every waveform to this many samples; None pads each batch
             to its longest waveform.
         ragged: not available (torch has no ragged tensors); use batch_size=None for unpadded waveforms.
@@ -87,6 +89,13 @@ def audio_dataset_from_directory(directory, labels="inferred", label_mode="int",
                                                or output_sequence_length <= 0):
         raise ValueError(f"{_FUNCTION}: output_sequence_length must be a positive integer or None; received "
                          f"{output_sequence_length!r}.")
+    if sampling_rate is not None:
+        if isinstance(sampling_rate, bool) or not isinstance(sampling_rate, int):
+            raise ValueError(f"{_FUNCTION}: `sampling_rate` should have an integer value. Received: "
+                             f"sampling_rate={sampling_rate!r}.")
+        if sampling_rate <= 0:
+            raise ValueError(f"{_FUNCTION}: `sampling_rate` should be higher than 0. Received: "
+                             f"sampling_rate={sampling_rate}.")
     if labels is None or label_mode is None:
         labels, label_mode = None, None
     check_validation_split_arg(validation_split, subset, shuffle, seed, _FUNCTION)
@@ -106,8 +115,8 @@ def audio_dataset_from_directory(directory, labels="inferred", label_mode="int",
     def load(path):
         waveform, rate = read_wav(path)
         if sampling_rate is not None and rate != sampling_rate:
-            raise ValueError(f"{_FUNCTION}: {path!r} has a sample rate of {rate} Hz, not the requested "
-                             f"sampling_rate={sampling_rate}; lamina does not resample audio.")
+            resampled = resample(torch.from_numpy(np.ascontiguousarray(waveform.T)), rate, sampling_rate)
+            waveform = resampled.T.contiguous().numpy()
         if output_sequence_length is not None:
             waveform = waveform[:output_sequence_length]
             waveform = np.pad(waveform, ((0, output_sequence_length - waveform.shape[0]), (0, 0)))

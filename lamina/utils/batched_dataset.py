@@ -16,6 +16,8 @@ __all__ = ["BatchedDataset", "collate"]
 def collate(items):
     """A list of per-item tuples (or single arrays) -> one batch: torch tensors, or str arrays for text."""
     first = items[0]
+    if isinstance(first, dict):  # a row of named columns (a table): a dict of batched columns
+        return {key: collate([item[key] for item in items]) for key in first}
     if isinstance(first, tuple):
         return tuple(collate([item[k] for item in items]) for k in range(len(first)))
     if isinstance(first, torch.Tensor):
@@ -93,7 +95,12 @@ class BatchedDataset:
     def _finish(self, items):
         if self.batch_size is None:
             element = self._collate(items)
-            element = tuple(part[0] for part in element) if isinstance(element, tuple) else element[0]
+            if isinstance(element, tuple):
+                element = tuple(part[0] for part in element)
+            elif isinstance(element, dict):
+                element = {key: part[0] for key, part in element.items()}
+            else:
+                element = element[0]
         else:
             element = self._collate(items)
         for fn in self._transforms:

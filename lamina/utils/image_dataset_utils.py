@@ -46,7 +46,7 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
                                  color_mode="rgb", batch_size=32, image_size=(256, 256), shuffle=True, seed=None,
                                  validation_split=None, subset=None, interpolation="bilinear", follow_links=False,
                                  crop_to_aspect_ratio=False, pad_to_aspect_ratio=False, data_format=None,
-                                 format=None, verbose=True):
+                                 format="tf", verbose=True):
     """Batches of images (float32, 0..255) and labels from a folder tree `directory/<class>/<image>`.
 
     Args:
@@ -69,8 +69,9 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
         crop_to_aspect_ratio: crop the centre to `image_size`'s aspect ratio before resizing.
         pad_to_aspect_ratio: pad with black to `image_size`'s aspect ratio before resizing.
         data_format: `"channels_last"` or `"channels_first"` (default: `image_data_format()`).
-        format: None only. Keras's default `"tf"` (a `tf.data.Dataset`) needs TensorFlow, which lamina
-            does not use; the result is a `BatchedDataset`, which `fit` and torch loops accept.
+        format: `"tf"` (Keras's default; also None): lamina returns a `BatchedDataset`, its iterable
+            of torch-tensor batches with the `tf.data` methods keras.io programs call (map, take,
+            skip, prefetch, cache). `"grain"` is refused.
         verbose: print how many files and classes were found.
 
     Returns:

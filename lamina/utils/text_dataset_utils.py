@@ -14,7 +14,7 @@ _FUNCTION = "text_dataset_from_directory"
 
 def text_dataset_from_directory(directory, labels="inferred", label_mode="int", class_names=None, batch_size=32,
                                 max_length=None, shuffle=True, seed=None, validation_split=None, subset=None,
-                                follow_links=False, format=None, verbose=True):
+                                follow_links=False, format="tf", verbose=True):
     """Batches of texts (NumPy str arrays) and labels from `directory/<class>/<file>.txt`.
 
     Args:
@@ -28,7 +28,9 @@ def text_dataset_from_directory(directory, labels="inferred", label_mode="int", 
         shuffle, seed: shuffle the files (with `seed`) and the batches each epoch.
         validation_split, subset: as in `image_dataset_from_directory` (`"both"` returns a pair).
         follow_links: follow symbolic links to folders.
-        format: None only (`"tf"` needs TensorFlow); the result is a `BatchedDataset`.
+        format: `"tf"` (Keras's default; also None): lamina returns a `BatchedDataset`, its iterable
+            of torch-tensor batches with the `tf.data` methods keras.io programs call (map, take,
+            skip, prefetch, cache). `"grain"` is refused.
         verbose: print how many files and classes were found.
 
     Returns:

@@ -9,13 +9,16 @@ __all__ = ["timeseries_dataset_from_array", "check_format"]
 
 
 def check_format(format, function):
-    """lamina's datasets are torch-tensor iterables; `format="tf"`/`"grain"` would need other libraries."""
-    if format in (None, "torch", "lamina"):
+    """Keras's `format` argument: its default "tf" (a `tf.data.Dataset` in Keras) is accepted and means
+    lamina's own dataset, a `BatchedDataset` of torch-tensor batches that fit()/evaluate()/predict() and
+    plain torch loops accept (it offers the `tf.data` methods keras.io programs call: map, take, skip,
+    prefetch, cache). "grain" needs Grain, which lamina does not use."""
+    if format in ("tf", None, "torch", "lamina"):
         return
     raise ValueError(
-        f"{function}: format={format!r} is not available in lamina (it has no TensorFlow or Grain). Leave "
-        f"`format` at its default (None): the result is a lamina BatchedDataset, an iterable of torch-tensor "
-        f"batches that fit()/evaluate()/predict() and plain torch loops accept."
+        f"{function}: format={format!r} is not available in lamina. Use the default format='tf': in lamina it "
+        f"gives a BatchedDataset, an iterable of torch-tensor batches that fit()/evaluate()/predict() and "
+        f"plain torch loops accept."
     )
 
 
@@ -31,7 +34,7 @@ def _as_array(values, name):
 
 def timeseries_dataset_from_array(data, targets, sequence_length, sequence_stride=1, sampling_rate=1,
                                   batch_size=128, shuffle=False, seed=None, start_index=None, end_index=None,
-                                  format=None):
+                                  format="tf"):
     """Windows of `sequence_length` timesteps (every `sampling_rate`-th step) starting every `sequence_stride`.
 
     Window `i` starts at `start_index + i * sequence_stride` in `data`; its target is `targets` at the same
@@ -47,7 +50,9 @@ def timeseries_dataset_from_array(data, targets, sequence_length, sequence_strid
         shuffle: shuffle the windows (each epoch; lamina's order differs from TensorFlow's shuffle).
         seed: seed for shuffling.
         start_index, end_index: the slice of `data` to use (end excluded).
-        format: None (lamina's torch-tensor dataset); `"tf"`/`"grain"` are refused.
+        format: `"tf"` (Keras's default; also None): lamina returns a `BatchedDataset`, its iterable
+            of torch-tensor batches with the `tf.data` methods keras.io programs call (map, take,
+            skip, prefetch, cache). `"grain"` is refused.
 
     Returns:
         A `BatchedDataset` of `(windows, targets)` batches, windows of shape

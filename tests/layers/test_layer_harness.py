@@ -94,6 +94,7 @@ _ENCODERS = {
     "StringLookup": lambda: L.StringLookup(vocabulary=["t0", "t1", "t2"]),
     "Hashing": lambda: L.Hashing(num_bins=5, output_mode="one_hot"),
     "TextVectorization": lambda: L.TextVectorization(vocabulary=["t0", "t1"], output_sequence_length=4),
+    "HashedCrossing": lambda: L.HashedCrossing(num_bins=5, output_mode="one_hot"),
 }
 
 
@@ -110,9 +111,13 @@ class EncodedNoise(L.Layer):
         ids = (x.abs() * 2).long().clamp(max=3)
         if self.kind in ("CategoryEncoding", "IntegerLookup"):
             return self.inner(ids)
+        if self.kind == "HashedCrossing":  # crosses the strings "t<id>" with the ids themselves
+            return self.inner((np.char.add("t", ids.numpy().astype(str)), ids))
         return self.inner(np.char.add("t", ids.numpy().astype(str)))
 
     def compute_output_shape(self, input_shape):
+        if self.kind == "HashedCrossing":
+            return self.inner.compute_output_shape((tuple(input_shape), tuple(input_shape)))
         return self.inner.compute_output_shape(input_shape)
 
     def get_config(self):
@@ -288,11 +293,13 @@ ROWS = [
     # text, lookup and structured data (strings through the EncodedNoise adapter)
     Row(lambda: L.Discretization(bin_boundaries=[-0.5, 0.0, 0.5]), (2, 3)),
     Row(lambda: L.MelSpectrogram(num_mel_bins=8, fft_length=32, sequence_stride=8), (2, 100)),
+    Row(lambda: L.STFTSpectrogram(frame_length=16, frame_step=8), (2, 64, 2)),
     Row(lambda: L.Pipeline([L.Rescaling(2.0), L.Dense(3, name="pipeline_dense")]), (2, 3)),
     Row(lambda: EncodedNoise("CategoryEncoding"), (2, 3), id="CategoryEncoding"),
     Row(lambda: EncodedNoise("IntegerLookup"), (2, 3), id="IntegerLookup"),
     Row(lambda: EncodedNoise("StringLookup"), (2, 3), id="StringLookup"),
     Row(lambda: EncodedNoise("Hashing"), (2, 1), id="Hashing"),
+    Row(lambda: EncodedNoise("HashedCrossing"), (2, 1), id="HashedCrossing"),
     Row(lambda: EncodedNoise("TextVectorization"), (2, 1), id="TextVectorization"),
 ]
 

@@ -171,13 +171,18 @@ def test_numeric_layer_refuses_strings():
         layers.Dense(2, name="strings_dense")(np.array([["a"]]))
 
 
-def test_keras_config_with_vocabulary_in_assets_is_refused():
-    # what Keras 3 writes for an adapted layer: no vocabulary in the config, only its size
+def test_keras_config_with_vocabulary_in_assets_reads_the_assets(tmp_path):
+    # what Keras 3 writes for an adapted layer: no vocabulary in the config, only its size; the
+    # vocabulary comes from the archive's assets (tests/saving/test_vocabulary_assets.py)
     config = layers.TextVectorization().get_config()
-    config.update(vocabulary=None, vocabulary_size=12, name="tv")
-    with pytest.raises(ValueError, match="assets/vocabulary.txt, which lamina cannot read yet"):
-        layers.TextVectorization.from_config(config)
+    config.update(vocabulary=None, vocabulary_size=4, name="tv")
+    layer = layers.TextVectorization.from_config(config)
+    (tmp_path / "vocabulary.txt").write_text("\n[UNK]\nsat\nthe", encoding="utf-8")
+    layer.load_assets(str(tmp_path))
+    assert layer.get_vocabulary() == ["", "[UNK]", "sat", "the"]
     lookup = layers.StringLookup().get_config()
-    lookup.update(vocabulary=None, vocabulary_size=5)
-    with pytest.raises(ValueError, match="StringLookup .* assets/vocabulary.txt"):
-        layers.StringLookup.from_config(lookup)
+    lookup.update(vocabulary=None, vocabulary_size=5, name="colors")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(ValueError, match="StringLookup layer 'colors'.*5 entries.*no assets/.../vocabulary.txt"):
+        layers.StringLookup.from_config(lookup).load_assets(str(empty))

@@ -55,8 +55,40 @@ def test_batches_are_padded_and_labelled(speech):
 def test_errors(speech, tmp_path):
     with pytest.raises(ValueError, match="ragged=True is not available"):
         audio_dataset_from_directory(speech, ragged=True)
-    with pytest.raises(ValueError, match="sample rate of 8000 Hz, not the requested sampling_rate=16000"):
-        list(audio_dataset_from_directory(speech, sampling_rate=16000, verbose=False))
+    with pytest.raises(ValueError, match="`sampling_rate` should have an integer value. Received: sampling_rate=1.5"):
+        audio_dataset_from_directory(speech, sampling_rate=1.5)
+    with pytest.raises(ValueError, match="`sampling_rate` should be higher than 0. Received: sampling_rate=0"):
+        audio_dataset_from_directory(speech, sampling_rate=0)
     (speech / "no" / "bad.wav").write_bytes(b"RIFFjunk")
     with pytest.raises(ValueError, match="could not decode WAV file .*bad.wav"):
         list(audio_dataset_from_directory(speech, verbose=False, shuffle=False))
+
+
+def test_files_are_resampled_to_sampling_rate(tmp_path):
+    t = np.arange(8000) / 8000.0
+    _write_wav(tmp_path / "tone" / "a.wav", 0.5 * np.sin(2 * np.pi * 440 * t), rate=8000)
+    _write_wav(tmp_path / "tone" / "b.wav", 0.5 * np.sin(2 * np.pi * 440 * np.arange(4000) / 4000.0), rate=4000)
+    ds = audio_dataset_from_directory(tmp_path, sampling_rate=16000, batch_size=None, shuffle=False, verbose=False)
+    waves = [w for w, _ in ds]
+    assert [tuple(w.shape) for w in waves] == [(16000, 1), (16000, 1)]
+    expected = 0.5 * np.sin(2 * np.pi * 440 * np.arange(16000) / 16000.0)
+    for waveform in waves:  # away from the edges (the filter sees zeros beyond them)
+        np.testing.assert_allclose(waveform[200:-200, 0].numpy(), expected[200:-200], atol=2e-3)
+
+
+def test_resample_is_band_limited():
+    from lamina.utils.audio_resample import resample
+
+    rate = 16000
+    t = torch.arange(rate, dtype=torch.float64) / rate
+    low = torch.sin(2 * np.pi * 1000 * t)
+    high = torch.sin(2 * np.pi * 6000 * t)  # above the 4 kHz Nyquist limit of 8 kHz: must be removed
+    down = resample(torch.stack([low, high]), rate, 8000)
+    assert tuple(down.shape) == (2, 8000) and down.dtype == torch.float64
+    expected = torch.sin(2 * np.pi * 1000 * torch.arange(8000, dtype=torch.float64) / 8000)
+    assert float((down[0, 100:-100] - expected[100:-100]).abs().max()) < 2e-3
+    assert float(down[1, 100:-100].abs().max()) < 2e-2
+    odd = resample(torch.randn(3, 2, 441), 44100, 16000)  # batch axes kept, length ceil(441 * 16000 / 44100)
+    assert tuple(odd.shape) == (3, 2, 160)
+    with pytest.raises(ValueError, match="`new_freq` should be a positive integer"):
+        resample(low, rate, 0)

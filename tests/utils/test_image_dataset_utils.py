@@ -107,8 +107,8 @@ def test_errors(tmp_path):
     _make_folder(tmp_path / "data", classes=("a", "b", "c"))
     with pytest.raises(ValueError, match="label_mode='binary' needs exactly 2 classes; found 3"):
         image_dataset_from_directory(tmp_path / "data", label_mode="binary")
-    with pytest.raises(ValueError, match="format='tf' is not available in lamina"):
-        image_dataset_from_directory(tmp_path / "data", format="tf")
+    with pytest.raises(ValueError, match="format='grain' is not available in lamina"):
+        image_dataset_from_directory(tmp_path / "data", format="grain")
     with pytest.raises(ValueError, match="pass a `seed`"):
         image_dataset_from_directory(tmp_path / "data", validation_split=0.2, subset="training")
     with pytest.raises(ValueError, match="one label per file: 15 files"):

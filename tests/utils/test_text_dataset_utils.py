@@ -40,7 +40,7 @@ def test_errors(tmp_path, reviews):
     (tmp_path / "empty" / "x").mkdir(parents=True)
     with pytest.raises(ValueError, match=r"no text files \(.txt\) found"):
         text_dataset_from_directory(tmp_path / "empty")
-    with pytest.raises(ValueError, match="format='tf' is not available"):
-        text_dataset_from_directory(reviews, format="tf")
+    with pytest.raises(ValueError, match="format='grain' is not available"):
+        text_dataset_from_directory(reviews, format="grain")
     with pytest.raises(ValueError, match="`subset` must be 'training', 'validation' or 'both'"):
         text_dataset_from_directory(reviews, validation_split=0.2, subset="test", seed=1)

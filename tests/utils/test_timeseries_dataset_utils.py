@@ -77,7 +77,7 @@ def test_fit_on_windows():
     (dict(sampling_rate=-1), "`sampling_rate` must be a positive integer"),
     (dict(start_index=30), "`start_index` must be in"),
     (dict(end_index=40), "`end_index` must be greater than start_index"),
-    (dict(format="tf"), "format='tf' is not available in lamina"),
+    (dict(format="grain"), "format='grain' is not available in lamina"),
 ])
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):

@@ -10,11 +10,13 @@ from lamina.layers.preprocessing.audio import MelSpectrogram
 from lamina.layers.preprocessing.category_encoding import CategoryEncoding
 from lamina.layers.preprocessing.discretization import Discretization
 from lamina.layers.preprocessing.hashing import Hashing
+from lamina.layers.preprocessing.hashed_crossing import HashedCrossing
 from lamina.layers.preprocessing.integer_lookup import IntegerLookup
 from lamina.layers.preprocessing.pipeline import Pipeline
 from lamina.layers.preprocessing.string_lookup import StringLookup
+from lamina.layers.preprocessing.stft_spectrogram import STFTSpectrogram
 from lamina.layers.preprocessing.text_vectorization import TextVectorization
 
-_TEXT_AND_STRUCTURED = ["CategoryEncoding", "Discretization", "Hashing", "IntegerLookup", "MelSpectrogram", "Pipeline",
-                        "StringLookup", "TextVectorization"]
+_TEXT_AND_STRUCTURED = ["CategoryEncoding", "Discretization", "HashedCrossing", "Hashing", "IntegerLookup", "MelSpectrogram", "Pipeline",
+                        "STFTSpectrogram", "StringLookup", "TextVectorization"]
 __all__ = ["Rescaling", *_TEXT_AND_STRUCTURED, *image.__all__]

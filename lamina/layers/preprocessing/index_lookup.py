@@ -440,17 +440,22 @@ class IndexLookup(Layer):
     # ------------------------------------------------------------------ config / state
 
     def get_config(self):
-        # lamina writes the current (also adapted) vocabulary into the config, so a `.keras` file
-        # carries it without an assets folder; Keras reads it back as a constructor vocabulary.
+        # An adapted vocabulary goes, as in Keras, to the archive's assets/vocabulary.txt when a
+        # `.keras` file is written (its idf weights to the weights file). Elsewhere (clone_model,
+        # to_json) lamina writes it into the config, which Keras reads as a constructor vocabulary.
+        from lamina.saving.assets import is_writing_archive
+
+        inline = not is_writing_archive()
         vocabulary = self.input_vocabulary
         if isinstance(vocabulary, (np.ndarray, torch.Tensor)):
             vocabulary = vocabulary.tolist()
-        if vocabulary is None and self._tokens:
+        if vocabulary is None and self._tokens and inline:
             vocabulary = self.get_vocabulary(include_special_tokens=True)
         idf = self.input_idf_weights
         if isinstance(idf, (np.ndarray, torch.Tensor)):
             idf = idf.tolist()
-        if idf is None and self.output_mode == "tf_idf" and self.idf_weights is not None and self._tokens:
+        if idf is None and self.output_mode == "tf_idf" and self.idf_weights is not None and self._tokens \
+                and inline:
             idf = self.idf_weights[: self.vocabulary_size()].tolist()
         config = {
             "invert": self.invert,
@@ -480,7 +485,6 @@ class IndexLookup(Layer):
             raise ValueError(f"{cls.__name__} '{config.get('name')}': the config asks to read the "
                              f"vocabulary file {vocabulary!r} outside of the model archive, which is "
                              f"refused in safe mode. If you trust the file, load with safe_mode=False.")
-        _refuse_vocabulary_in_assets(cls.__name__, config)
         return cls(**config)
 
     def save_own_variables(self, store):
@@ -492,13 +496,52 @@ class IndexLookup(Layer):
             self._set_idf(np.asarray(store["idf_weights"]))
 
 
-def _refuse_vocabulary_in_assets(class_name, config):
-    """Keras 3 stores an adapted vocabulary in the archive's `assets/` folder, not in the config
-    (only `vocabulary_size` says it exists); lamina does not read those assets yet, so such a file
-    is refused rather than loaded with an empty vocabulary (every token would become OOV)."""
-    if config.get("vocabulary") is None and config.get("vocabulary_size"):
-        raise ValueError(f"{class_name} '{config.get('name')}': this config comes from a Keras file whose "
-                         f"adapted vocabulary ({config['vocabulary_size']} entries) is stored in the "
-                         f"archive's assets/vocabulary.txt, which lamina cannot read yet. Re-create the "
-                         f"layer with vocabulary=layer.get_vocabulary() in Keras before saving, or call "
-                         f"set_vocabulary() after loading.")
+    # ------------------------------------------------------------------ `.keras` assets
+
+    def save_assets(self, dir_path):
+        """Writes the vocabulary (special tokens first) to `dir_path/vocabulary.txt`, as Keras does
+        for a vocabulary not given to the constructor (that one is in the config)."""
+        if self.input_vocabulary is not None:
+            return
+        vocabulary = self.get_vocabulary(include_special_tokens=True)
+        with open(os.path.join(dir_path, _VOCABULARY_FILE), "w", encoding="utf-8") as handle:
+            handle.write("\n".join(str(token) for token in vocabulary))
+
+    def load_assets(self, dir_path):
+        """Reads `dir_path/vocabulary.txt` written by `save_assets` (lamina's or Keras's)."""
+        if self.input_vocabulary is not None:
+            return
+        path = os.path.join(dir_path, _VOCABULARY_FILE)
+        if not os.path.isfile(path):
+            if not self._frozen_vocab_size:
+                return  # never adapted: nothing was saved
+            raise ValueError(f"{self._owner}: the file's config says the layer has a vocabulary of "
+                             f"{self._frozen_vocab_size} entries, but the archive has no "
+                             f"assets/.../{_VOCABULARY_FILE} for it. The file is incomplete; save the model "
+                             f"again from the adapted layer.")
+        with open(path, encoding="utf-8") as handle:
+            lines = handle.read().splitlines()
+        while lines and lines[-1] == "":
+            lines.pop()
+        if self.vocabulary_dtype == "string":
+            values = lines
+        else:
+            try:
+                values = [int(line) for line in lines]
+            except ValueError as error:
+                raise ValueError(f"{self._owner}: {_VOCABULARY_FILE} in the archive's assets should hold one "
+                                 f"integer per line for vocabulary_dtype={self.vocabulary_dtype!r}: {error}.") \
+                    from None
+        if not values:
+            return
+        if self.output_mode == "tf_idf":
+            # The idf weights came with the weights file (loaded first, as Keras does).
+            weights = self.idf_weights
+            weights = weights[: len(values)].detach().cpu().numpy() if weights is not None \
+                else np.zeros(len(values))
+            self.set_vocabulary(values, idf_weights=weights)
+        else:
+            self.set_vocabulary(values)
+
+
+_VOCABULARY_FILE = "vocabulary.txt"

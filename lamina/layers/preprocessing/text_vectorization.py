@@ -339,7 +339,18 @@ class TextVectorization(Layer):
                 raise ValueError(f"TextVectorization '{config.get('name')}': the config asks to read the "
                                  f"vocabulary file {vocabulary!r} outside of the model archive, which is "
                                  f"refused in safe mode. If you trust the file, load with safe_mode=False.")
-        from lamina.layers.preprocessing.index_lookup import _refuse_vocabulary_in_assets
-
-        _refuse_vocabulary_in_assets(cls.__name__, config)
         return cls(**config)
+
+    # The idf weights and the vocabulary live in the lookup layer; Keras stores them both here and
+    # under `_lookup_layer/` (the walk visits that child too), and reads them here.
+    def save_own_variables(self, store):
+        self._lookup_layer.save_own_variables(store)
+
+    def load_own_variables(self, store):
+        self._lookup_layer.load_own_variables(store)
+
+    def save_assets(self, dir_path):
+        self._lookup_layer.save_assets(dir_path)
+
+    def load_assets(self, dir_path):
+        self._lookup_layer.load_assets(dir_path)

@@ -123,8 +123,12 @@ class _AffineLayer(BaseImagePreprocessingLayer):
         return tuple(sorted(float(v) for v in values))
 
     def _resample(self, images, matrices, interpolation=None):
+        from lamina.layers.preprocessing.image._fast_affine import affine_grid_sample, can_use_grid_sample
         from lamina.ops.image import affine_transform
 
+        interpolation = interpolation or self.interpolation
+        if can_use_grid_sample(images, matrices, interpolation, self.fill_mode):  # same values, fused kernel
+            return affine_grid_sample(images, matrices, self.fill_mode, self.fill_value, self.data_format)
         return affine_transform(images, matrices.to(images.dtype), interpolation=interpolation or self.interpolation,
                                 fill_mode=self.fill_mode, fill_value=self.fill_value, data_format=self.data_format)
 
