@@ -186,6 +186,10 @@ class LossScaleOptimizer(Optimizer):
                np.asarray(self.step_counter, dtype=np.int32), np.asarray(self.dynamic_scale, dtype=np.float32)]
         return own + keras_optimizer_variables(model, self.inner_optimizer)
 
+    def _keras_child_optimizers(self):
+        """Where Keras's saving also writes the inner optimizer (`optimizer/inner_optimizer/vars`)."""
+        return [("inner_optimizer", self.inner_optimizer)]
+
     def _load_keras_variables(self, model, arrays, where):
         from lamina.saving.optimizer_state import load_keras_optimizer_variables
 

@@ -302,6 +302,20 @@ class MultiOptimizer(Optimizer):
                     out.append(np.asarray(opt._learning_rate, dtype=np.float32))
         return out
 
+    def _keras_child_optimizers(self):
+        """Keras's saving also writes each sub-optimizer under `optimizers/<snake class name>[_<n>]`."""
+        used, out = {}, []
+        for opt in self._inner_optimizers:
+            base = re.sub("([a-z])([A-Z])", r"\1_\2", re.sub("(.)([A-Z][a-z]+)", r"\1_\2", type(opt).__name__)).lower()
+            if base in used:
+                used[base] += 1
+                name = f"{base}_{used[base]}"
+            else:
+                used[base] = 0
+                name = base
+            out.append((f"optimizers/{name}", opt))
+        return out
+
     def _load_keras_variables(self, model, arrays, where):
         from lamina.saving.optimizer_state import keras_optimizer_variables, load_keras_optimizer_variables
 

@@ -86,12 +86,27 @@ def save_optimizer_state(model, h5file):
     keras_vars.attrs["name"] = type(optimizer).__name__.lower()
     for index, value in enumerate(keras_optimizer_variables(model, optimizer)):
         keras_vars.create_dataset(str(index), data=value)
+    # Keras also writes each wrapped optimizer under its own path (`optimizer/inner_optimizer/vars`,
+    # `optimizer/optimizers/sgd/vars`); lamina reads `optimizer/vars` only, Keras reads both.
+    for path, values in _keras_children(model, optimizer, "optimizer"):
+        group = h5file.create_group(f"{path}/vars")
+        for index, value in enumerate(values):
+            group.create_dataset(str(index), data=value)
     arrays = {}
     structure = _encode(optimizer.state_dict(), arrays)
     group = h5file.create_group(_STATE)
     group.attrs["structure"] = json.dumps(structure)
     for key, array in arrays.items():
         group.create_dataset(key, data=array)
+
+
+def _keras_children(model, optimizer, prefix):
+    """`(h5 path, Keras variables)` of the optimizers a wrapper holds, depth first."""
+    out = []
+    for path, child in getattr(optimizer, "_keras_child_optimizers", lambda: [])():
+        out.append((f"{prefix}/{path}", keras_optimizer_variables(model, child)))
+        out.extend(_keras_children(model, child, f"{prefix}/{path}"))
+    return out
 
 
 def _keras_ordered_params(model, optimizer):
