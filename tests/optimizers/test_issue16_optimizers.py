@@ -197,3 +197,25 @@ def test_muon_orthogonalizes_transposed_kernels_alike():
                                rtol=1e-10, atol=1e-12)
     with pytest.raises(ValueError, match="at least 2 dimensions"):
         zeropower_via_newtonschulz5(torch.ones(3), 5)
+
+
+def test_fit_with_loss_scale_optimizer_equals_plain_inner(jit_compile=False):
+    # fit backpropagates `optimizer.scale_loss(loss)`, the optimizer unscales: same steps as the inner
+    # optimizer alone (power-of-two scale, exact in float32).
+    import lamina as keras
+
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((16, 4)).astype("float32"), rng.standard_normal((16, 1)).astype("float32")
+    results = []
+    for wrap in (False, True):
+        keras.utils.set_random_seed(1)
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="tanh"), keras.layers.Dense(1)])
+        inner = optimizers.SGD(learning_rate=0.1, momentum=0.9)
+        opt = optimizers.LossScaleOptimizer(inner, initial_scale=1024.0, dynamic_growth_steps=2) if wrap else inner
+        model.compile(optimizer=opt, loss="mse", jit_compile=jit_compile)
+        model.fit(x, y, batch_size=4, epochs=2, verbose=0, shuffle=False)
+        results.append(model.get_weights())
+        if wrap:
+            assert opt.dynamic_scale == 1024.0 * 2 ** 4 and int(opt.iterations) == 8
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
