@@ -22,22 +22,19 @@ _BASE_DEFAULTS = {"weight_decay": None, "clipnorm": None, "global_clipnorm": Non
 
 
 def unscale_and_check_(grads, scale):
-    """Divides `grads` by `scale` in place; returns whether all of them were finite."""
+    """Divides `grads` by `scale` in place; returns whether all of them were finite (one host sync)."""
     by_device = {}
     for g in grads:
-        by_device.setdefault((g.device, g.dtype), []).append(g)
+        by_device.setdefault(g.device, []).append(g)
     flags = []
-    for (device, _), group in by_device.items():
+    for device, group in by_device.items():
         found_inf = torch.zeros((1,), dtype=torch.float32, device=device)
         inv_scale = torch.full((1,), 1.0 / scale, dtype=torch.float32, device=device)
-        if group[0].is_floating_point() and group[0].dtype in (torch.float16, torch.bfloat16, torch.float32,
-                                                               torch.float64):
-            torch._amp_foreach_non_finite_check_and_unscale_(group, found_inf, inv_scale)
-        else:
-            found_inf += sum(float((~torch.isfinite(g)).any()) for g in group)
-            torch._foreach_div_(group, scale)
-        flags.append(found_inf.to("cpu"))
-    return not any(bool(f.item()) for f in flags)
+        # GradScaler's fused kernel: multiplies by 1/scale and flags any inf/nan, without a sync.
+        torch._amp_foreach_non_finite_check_and_unscale_(group, found_inf, inv_scale)
+        flags.append(found_inf)
+    found = flags[0] if len(flags) == 1 else torch.cat([f.to(flags[0].device) for f in flags])
+    return not bool(found.any())
 
 
 class LossScaleOptimizer(Optimizer):
@@ -162,7 +159,9 @@ class LossScaleOptimizer(Optimizer):
             return
         grads = list(grads)
         if not self.built:
-            self.build(trainable_variables if trainable_variables is not None else [])
+            if trainable_variables is None:
+                self._require_built("apply")
+            self.build(trainable_variables)
         present = [torch.as_tensor(g).detach().clone() for g in grads if g is not None]
         finite = unscale_and_check_(present, self.dynamic_scale) if present else True
         if finite:
