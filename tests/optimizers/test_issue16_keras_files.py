@@ -20,7 +20,7 @@ from lamina.saving.optimizer_state import keras_optimizer_variables
 HERE = os.path.dirname(__file__)
 DATA = np.load(os.path.join(HERE, "lossopt16_steps.npz"))
 META = json.loads(bytes(DATA["meta"]).decode())
-CASES = ["ftrl", "adafactor", "muon", "sfadamw", "lso", "multi"]
+CASES = ["ftrl", "adafactor", "muon", "sfadamw", "lso", "multi", "adafactor_conv", "muon_conv"]
 
 
 def _load(case):

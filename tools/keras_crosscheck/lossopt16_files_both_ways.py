@@ -20,7 +20,7 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TESTS = os.path.join(HERE, "..", "..", "tests", "optimizers")
-CASES = ["ftrl", "adafactor", "muon", "sfadamw", "lso", "multi"]
+CASES = ["ftrl", "adafactor", "muon", "sfadamw", "lso", "multi", "adafactor_conv", "muon_conv"]
 
 
 def save(folder):

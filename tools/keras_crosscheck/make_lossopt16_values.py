@@ -114,10 +114,19 @@ def model_cases():
         "lso": lambda: O.LossScaleOptimizer(O.Adam(learning_rate=0.01), initial_scale=64.0, dynamic_growth_steps=2),
         "multi": lambda: O.MultiOptimizer(O.OptimizerMap(O.SGD(learning_rate=0.05, momentum=0.9),
                                                          {"out/.*": O.Adam(learning_rate=0.01)})),
+        # Conv and Dense kernels that lamina stores in torch layouts: factored statistics in Keras's.
+        "adafactor_conv": lambda: O.Adafactor(learning_rate=0.05, weight_decay=0.01),
+        "muon_conv": lambda: O.Muon(learning_rate=0.01),
     }
 
 
-def make_model():
+def make_model(case=""):
+    if case.endswith("_conv"):
+        inputs = keras.Input((5, 5, 2), name="x")
+        h = keras.layers.Conv2D(3, 3, activation="tanh", name="conv")(inputs)
+        h = keras.layers.Flatten()(h)
+        h = keras.layers.Dense(4, activation="tanh", name="hidden")(h)
+        return keras.Model(inputs, keras.layers.Dense(2, name="out")(h))
     inputs = keras.Input((6,), name="x")
     h = keras.layers.Dense(5, activation="tanh", name="hidden")(inputs)
     outputs = keras.layers.Dense(2, name="out")(h)
@@ -130,9 +139,10 @@ def model_round_trips(out, meta):
     os.makedirs(folder, exist_ok=True)
     for case, make in model_cases().items():
         keras.utils.set_random_seed(3)
-        model = make_model()
+        model = make_model(case)
         model.compile(optimizer=make(), loss="mse")
-        batches = [(rng.standard_normal((8, 6)).astype("float32"), rng.standard_normal((8, 2)).astype("float32"))
+        in_shape = (8, 5, 5, 2) if case.endswith("_conv") else (8, 6)
+        batches = [(rng.standard_normal(in_shape).astype("float32"), rng.standard_normal((8, 2)).astype("float32"))
                    for _ in range(3)]
         for x, y in batches[:2]:
             model.train_on_batch(x, y)
