@@ -90,3 +90,22 @@ def test_lookup_and_keras_config_round_trip(name, cls):
     assert type(again) is cls and again.get_config() == cls().get_config()
     assert losses.serialize(again)["class_name"] == name
     assert losses.get(name.lower()) is getattr(losses, name.lower())
+
+
+def test_models_compiled_with_ctc_and_circle_train_and_reload(tmp_path):
+    import lamina as keras
+
+    rng = np.random.default_rng(3)
+    ctc_model = keras.Sequential([keras.Input((6, 4)), keras.layers.Dense(5)])
+    ctc_model.compile(optimizer="adam", loss=losses.CTC())
+    labels = np.array([[1, 2, 0], [3, 3, 4], [2, 0, 0], [4, 1, 0]], dtype="int32")
+    ctc_model.fit(rng.standard_normal((4, 6, 4)).astype("float32"), labels, epochs=1, verbose=0)
+    circle_model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3), keras.layers.UnitNormalization()])
+    circle_model.compile(optimizer="adam", loss=losses.Circle(gamma=16.0))
+    circle_model.fit(rng.standard_normal((6, 4)).astype("float32"), np.array([0, 1, 0, 1, 2, 2]), batch_size=6,
+                     epochs=1, verbose=0)
+    for model, cls in ((ctc_model, losses.CTC), (circle_model, losses.Circle)):
+        path = str(tmp_path / f"{cls.__name__}.keras")
+        model.save(path)
+        again = keras.saving.load_model(path)
+        assert isinstance(again.loss, cls)
