@@ -42,8 +42,8 @@ def full_step_blocker(model):
     from lamina.distribution import distribution
 
     if getattr(model, "_loss_scaler", None) is not None or hasattr(model.optimizer, "dynamic_scale"):
-        return ("dynamic loss scaling (mixed_float16 or a LossScaleOptimizer) skips optimizer steps on overflow, a data-dependent "
-                "branch that would split the compiled graph every step")
+        return ("dynamic loss scaling (mixed_float16 or a LossScaleOptimizer) skips optimizer steps on overflow, "
+                "a data-dependent branch that would split the compiled graph every step")
     if distribution() is not None:
         return ("a lamina distribution is active: DistributedDataParallel all-reduces gradients from hooks in "
                 "the eager autograd engine, which compiled autograd would bypass")
