@@ -11,7 +11,7 @@ Example:
 
 import inspect
 
-from lamina.optimizers import schedules
+from lamina.optimizers import legacy, schedules
 from lamina.optimizers.adadelta import Adadelta
 from lamina.optimizers.adafactor import Adafactor
 from lamina.optimizers.adagrad import Adagrad
@@ -52,6 +52,7 @@ __all__ = [
     "ScheduleFreeAdamW",
     "deserialize",
     "get",
+    "legacy",
     "schedules",
     "serialize",
 ]

@@ -219,3 +219,11 @@ def test_fit_with_loss_scale_optimizer_equals_plain_inner(jit_compile=False):
             assert opt.dynamic_scale == 1024.0 * 2 ** 4 and int(opt.iterations) == 8
     for a, b in zip(*results):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_legacy_namespace_explains_removal():
+    from lamina.optimizers import legacy
+
+    for name in ("Adagrad", "Adam", "Ftrl", "Optimizer", "RMSprop", "SGD"):
+        with pytest.raises(ImportError, match="`keras.optimizers.legacy` is not supported in Keras 3"):
+            getattr(legacy, name)(learning_rate=0.1)
