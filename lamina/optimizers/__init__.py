@@ -60,7 +60,7 @@ __all__ = [
 # Keras looks optimizers up by lower-cased class name ("adam", "sgd", "rmsprop").
 ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in (Adam, AdamW, SGD, RMSprop, Adagrad, Adamax, Nadam, Lion,
                                                        Adadelta, Lamb, Ftrl, Adafactor, Muon, ScheduleFreeAdamW,
-                                                       LossScaleOptimizer, MultiOptimizer)}
+                                                       LossScaleOptimizer, MultiOptimizer, OptimizerMap)}
 
 
 def serialize(optimizer):
