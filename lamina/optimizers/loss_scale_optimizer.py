@@ -12,6 +12,7 @@ sync per step to decide whether the inner optimizer steps.
 import numpy as np
 import torch
 
+from lamina.optimizers._values import StateValue
 from lamina.optimizers.optimizer import Optimizer
 
 __all__ = ["LossScaleOptimizer"]
@@ -80,8 +81,32 @@ class LossScaleOptimizer(Optimizer):
         self.initial_scale = initial_scale
         self.dynamic_growth_steps = dynamic_growth_steps
         self.inner_optimizer.loss_scale_factor = None
-        self.step_counter = 0
-        self.dynamic_scale = float(initial_scale)
+        self._step_counter = 0
+        self._dynamic_scale = float(initial_scale)
+
+    @property
+    def dynamic_scale(self):
+        """The current loss scale (a float with `.numpy()` / `.assign()`, like Keras's variable)."""
+        return StateValue(self._dynamic_scale, self._set_scale, np.float32)
+
+    @dynamic_scale.setter
+    def dynamic_scale(self, value):
+        self._set_scale(value)
+
+    def _set_scale(self, value):
+        self._dynamic_scale = float(value)
+
+    @property
+    def step_counter(self):
+        """Finite steps since the scale last changed (`.numpy()` / `.assign()` like Keras's variable)."""
+        return StateValue(self._step_counter, self._set_counter, np.int32)
+
+    @step_counter.setter
+    def step_counter(self, value):
+        self._set_counter(value)
+
+    def _set_counter(self, value):
+        self._step_counter = int(value)
 
     # -------------------------------------------------------------- delegation
     @property
@@ -125,18 +150,18 @@ class LossScaleOptimizer(Optimizer):
 
     def scale_loss(self, loss):
         """Multiplies `loss` by the current scale; call before `backward()`."""
-        return loss * self.dynamic_scale
+        return loss * self._dynamic_scale
 
     # ------------------------------------------------------------------ update
     def _update_scale(self, finite):
         if not finite:
-            self.step_counter = 0
-            self.dynamic_scale *= 0.5
-        elif self.step_counter == self.dynamic_growth_steps - 1:
-            self.step_counter = 0
-            self.dynamic_scale *= 2.0
+            self._step_counter = 0
+            self._dynamic_scale *= 0.5
+        elif self._step_counter == self.dynamic_growth_steps - 1:
+            self._step_counter = 0
+            self._dynamic_scale *= 2.0
         else:
-            self.step_counter += 1
+            self._step_counter += 1
 
     def step(self, closure=None):
         """Unscales each parameter's `.grad`, steps the inner optimizer if all are finite, updates the scale."""
@@ -146,7 +171,7 @@ class LossScaleOptimizer(Optimizer):
                 loss = closure()
         self._require_built("step")
         grads = [p.grad for p in self._params if p.grad is not None and p.requires_grad]
-        finite = unscale_and_check_(grads, self.dynamic_scale) if grads else True
+        finite = unscale_and_check_(grads, self._dynamic_scale) if grads else True
         if finite:
             self.inner_optimizer.step()
         self._update_scale(finite)
@@ -163,7 +188,7 @@ class LossScaleOptimizer(Optimizer):
                 self._require_built("apply")
             self.build(trainable_variables)
         present = [torch.as_tensor(g).detach().clone() for g in grads if g is not None]
-        finite = unscale_and_check_(present, self.dynamic_scale) if present else True
+        finite = unscale_and_check_(present, self._dynamic_scale) if present else True
         if finite:
             it = iter(present)
             unscaled = [None if g is None else next(it) for g in grads]
@@ -174,7 +199,7 @@ class LossScaleOptimizer(Optimizer):
     @property
     def variables(self):
         own = [torch.tensor(self._iterations, dtype=torch.int64), torch.tensor(0.0),
-               torch.tensor(self.step_counter, dtype=torch.int32), torch.tensor(self.dynamic_scale)]
+               torch.tensor(self._step_counter, dtype=torch.int32), torch.tensor(self._dynamic_scale)]
         return own + self.inner_optimizer.variables
 
     def _keras_variables(self, model):
@@ -182,7 +207,7 @@ class LossScaleOptimizer(Optimizer):
         from lamina.saving.optimizer_state import keras_optimizer_variables
 
         own = [np.asarray(self._iterations, dtype=np.int64), np.asarray(0.0, dtype=np.float32),
-               np.asarray(self.step_counter, dtype=np.int32), np.asarray(self.dynamic_scale, dtype=np.float32)]
+               np.asarray(self._step_counter, dtype=np.int32), np.asarray(self._dynamic_scale, dtype=np.float32)]
         return own + keras_optimizer_variables(model, self.inner_optimizer)
 
     def _keras_child_optimizers(self):
@@ -200,7 +225,7 @@ class LossScaleOptimizer(Optimizer):
 
     def state_dict(self):
         return {"class_name": type(self).__name__, "iterations": self._iterations,
-                "step_counter": self.step_counter, "dynamic_scale": self.dynamic_scale,
+                "step_counter": self._step_counter, "dynamic_scale": self._dynamic_scale,
                 "inner": self.inner_optimizer.state_dict()}
 
     def load_state_dict(self, state_dict):
@@ -228,4 +253,4 @@ class LossScaleOptimizer(Optimizer):
         return cls(inner, **config)
 
     def __repr__(self):
-        return f"<LossScaleOptimizer name={self.name} inner={self.inner_optimizer!r} scale={self.dynamic_scale}>"
+        return f"<LossScaleOptimizer name={self.name} inner={self.inner_optimizer!r} scale={self._dynamic_scale}>"

@@ -227,3 +227,10 @@ def test_legacy_namespace_explains_removal():
     for name in ("Adagrad", "Adam", "Ftrl", "Optimizer", "RMSprop", "SGD"):
         with pytest.raises(ImportError, match="`keras.optimizers.legacy` is not supported in Keras 3"):
             getattr(legacy, name)(learning_rate=0.1)
+
+
+def test_loss_scale_state_reads_like_keras_variables():
+    opt = optimizers.LossScaleOptimizer(optimizers.SGD(), initial_scale=8.0)
+    assert opt.dynamic_scale.numpy() == np.float32(8.0) and opt.step_counter.numpy() == np.int32(0)
+    opt.dynamic_scale.assign(4.0)
+    assert float(opt.scale_loss(torch.tensor(1.0))) == 4.0
