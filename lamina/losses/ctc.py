@@ -1,10 +1,10 @@
 """CTC, the connectionist temporal classification loss (Graves et al., 2006), on torch's `ctc_loss` kernel."""
 
 import torch
-import torch.nn.functional as F
 
 from lamina.losses._tensor_utils import as_tensor
 from lamina.losses.loss import Loss, LossFunctionWrapper
+from lamina.ops.nn.ctc import ctc_loss
 
 __all__ = ["CTC", "ctc"]
 
@@ -45,9 +45,8 @@ def ctc(y_true, y_pred):
     batch, time = y_pred.shape[0], y_pred.shape[1]
     label_length = (labels != 0).sum(dim=-1)
     input_length = torch.full((batch,), time, dtype=torch.long, device=y_pred.device)
-    compute = y_pred.float() if y_pred.dtype in (torch.float16, torch.bfloat16) else y_pred
-    log_probs = F.log_softmax(compute, dim=-1).transpose(0, 1)  # (time, batch, classes), torch's layout
-    loss = F.ctc_loss(log_probs, labels, input_length, label_length, blank=0, reduction="none")
+    # `ops.ctc_loss`: torch's kernel on log_softmax(y_pred), float32 for half-precision inputs.
+    loss = ctc_loss(labels, y_pred, label_length, input_length, mask_index=0)
     return loss.to(y_pred.dtype)
 
 
