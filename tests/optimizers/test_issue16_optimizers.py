@@ -234,3 +234,18 @@ def test_loss_scale_state_reads_like_keras_variables():
     assert opt.dynamic_scale.numpy() == np.float32(8.0) and opt.step_counter.numpy() == np.int32(0)
     opt.dynamic_scale.assign(4.0)
     assert float(opt.scale_loss(torch.tensor(1.0))) == 4.0
+
+
+def test_signatures_equal_keras():
+    # Names, positional order and defaults of every Keras 3.15 optimizer class (and the new losses).
+    import inspect
+
+    import lamina.losses as losses
+
+    stored = json.load(open(os.path.join(os.path.dirname(__file__), "keras_signatures_lossopt16.json")))
+    for key, expected in stored.items():
+        module, name = key.split(".")
+        obj = getattr(optimizers if module == "optimizers" else losses, name)
+        ours = [[p.name, None if p.default is inspect.Parameter.empty else repr(p.default)]
+                for p in inspect.signature(obj).parameters.values()]
+        assert ours == expected, key

@@ -198,7 +198,23 @@ def losses():
         json.dump(values, f, indent=0)
 
 
+def signatures():
+    """Keras's constructor signatures (names, order, defaults) of every optimizer and the new losses."""
+    import inspect
+
+    def sig(obj):
+        return [[p.name, None if p.default is inspect.Parameter.empty else repr(p.default)]
+                for p in inspect.signature(obj).parameters.values()]
+
+    out = {f"optimizers.{n}": sig(getattr(O, n)) for n in dir(O) if inspect.isclass(getattr(O, n))}
+    out.update({f"losses.{n}": sig(getattr(keras.losses, n))
+                for n in ("CTC", "Circle", "ctc", "circle", "SparseCategoricalCrossentropy")})
+    with open(os.path.join(ROOT, "optimizers", "keras_signatures_lossopt16.json"), "w") as f:
+        json.dump(out, f, indent=0, sort_keys=True)
+
+
 def main():
+    signatures()
     out, meta = {}, {}
     optimizer_steps(out, meta)
     model_round_trips(out, meta)
