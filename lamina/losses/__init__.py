@@ -8,6 +8,8 @@ Example:
 """
 
 from lamina.losses._serialization import deserialize_object, get_object, serialize_object
+from lamina.losses.circle import Circle, circle
+from lamina.losses.ctc import CTC, ctc
 from lamina.losses.focal import (
     BinaryFocalCrossentropy,
     CategoricalFocalCrossentropy,
@@ -62,10 +64,12 @@ __all__ = [
     "BCE",
     "BinaryCrossentropy",
     "BinaryFocalCrossentropy",
+    "CTC",
     "CategoricalCrossentropy",
     "CategoricalFocalCrossentropy",
     "CategoricalGeneralizedCrossEntropy",
     "CategoricalHinge",
+    "Circle",
     "CosineSimilarity",
     "Dice",
     "Hinge",
@@ -94,7 +98,9 @@ __all__ = [
     "categorical_focal_crossentropy",
     "categorical_generalized_cross_entropy",
     "categorical_hinge",
+    "circle",
     "cosine_similarity",
+    "ctc",
     "deserialize",
     "dice",
     "get",
@@ -136,6 +142,7 @@ ALL_OBJECTS = (
     hinge, squared_hinge, categorical_hinge,
     Dice, Tversky, dice, tversky,
     CategoricalGeneralizedCrossEntropy, categorical_generalized_cross_entropy,
+    CTC, ctc, Circle, circle,
 )
 # Same keys as Keras's `ALL_OBJECTS_DICT`: class and function names plus aliases.
 ALL_OBJECTS_DICT = {obj.__name__: obj for obj in ALL_OBJECTS}

@@ -382,9 +382,9 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
         from_logits: whether `y_pred` holds logits.
         ignore_class: optional class id to leave out of the loss and its mean.
         reduction: see `Loss`.
+        axis: the class axis. Defaults to -1.
         name: defaults to "sparse_categorical_crossentropy".
         dtype: see `Loss`.
-        axis: the class axis. Defaults to -1.
 
     Example:
         >>> scce = SparseCategoricalCrossentropy(from_logits=True)
@@ -394,8 +394,8 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
 
     _keeps_integer_labels = True
 
-    def __init__(self, from_logits=False, ignore_class=None, reduction="sum_over_batch_size",
-                 name="sparse_categorical_crossentropy", dtype=None, axis=-1):
+    def __init__(self, from_logits=False, ignore_class=None, reduction="sum_over_batch_size", axis=-1,
+                 name="sparse_categorical_crossentropy", dtype=None):
         super().__init__(sparse_categorical_crossentropy, name=name, reduction=reduction, dtype=dtype,
                          from_logits=from_logits, ignore_class=ignore_class, axis=axis)
         self.from_logits = from_logits

@@ -15,11 +15,14 @@ from lamina.mixed_precision.policy import (
     set_global_policy,
 )
 
+from lamina.optimizers.loss_scale_optimizer import LossScaleOptimizer
+
 # Keras's older name for the same class (`keras.mixed_precision.Policy`).
 Policy = DTypePolicy
 
 __all__ = [
     "DTypePolicy",
+    "LossScaleOptimizer",
     "Policy",
     "dtype_policy",
     "global_policy",

@@ -11,41 +11,56 @@ Example:
 
 import inspect
 
-from lamina.optimizers import schedules
+from lamina.optimizers import legacy, schedules
 from lamina.optimizers.adadelta import Adadelta
+from lamina.optimizers.adafactor import Adafactor
 from lamina.optimizers.adagrad import Adagrad
 from lamina.optimizers.adam import Adam, AdamW
 from lamina.optimizers.adamax import Adamax
+from lamina.optimizers.ftrl import Ftrl
 from lamina.optimizers.lamb import Lamb
 from lamina.optimizers.lion import Lion
+from lamina.optimizers.loss_scale_optimizer import LossScaleOptimizer
+from lamina.optimizers.multi_optimizer import MultiOptimizer, OptimizerMap
+from lamina.optimizers.muon import Muon
 from lamina.optimizers.nadam import Nadam
 from lamina.optimizers.optimizer import Optimizer
 from lamina.optimizers.rmsprop import RMSprop
+from lamina.optimizers.schedule_free_adamw import ScheduleFreeAdamW
 from lamina.optimizers.sgd import SGD
 from lamina.utils.serialization import serialize_public_object
 
 __all__ = [
     "ALL_OBJECTS_DICT",
     "Adadelta",
+    "Adafactor",
     "Adagrad",
     "Adam",
     "AdamW",
     "Adamax",
+    "Ftrl",
     "Lamb",
     "Lion",
+    "LossScaleOptimizer",
+    "MultiOptimizer",
+    "Muon",
     "Nadam",
     "Optimizer",
+    "OptimizerMap",
     "RMSprop",
     "SGD",
+    "ScheduleFreeAdamW",
     "deserialize",
     "get",
+    "legacy",
     "schedules",
     "serialize",
 ]
 
 # Keras looks optimizers up by lower-cased class name ("adam", "sgd", "rmsprop").
 ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in (Adam, AdamW, SGD, RMSprop, Adagrad, Adamax, Nadam, Lion,
-                                                       Adadelta, Lamb)}
+                                                       Adadelta, Lamb, Ftrl, Adafactor, Muon, ScheduleFreeAdamW,
+                                                       LossScaleOptimizer, MultiOptimizer, OptimizerMap)}
 
 
 def serialize(optimizer):
@@ -116,4 +131,3 @@ def get(identifier):
     if isinstance(identifier, Optimizer):
         return identifier
     raise _unknown(identifier)
-from lamina.optimizers import legacy  # noqa: E402,F401  (keras.optimizers.legacy)

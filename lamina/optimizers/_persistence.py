@@ -21,6 +21,11 @@ class OptimizerPersistence:
         """Torch state keys per Keras `add_optimizer_variables` call, e.g. `[("exp_avg", "exp_avg_sq")]`."""
         return [tuple(self._slot_keys)] if self._slot_keys else []
 
+    def _keras_slot_order(self, params):
+        """`(parameter, torch state key)` for every Keras slot variable, in Keras's order
+        (`params` in Keras's order); optimizers whose slots differ per parameter override it."""
+        return [(param, key) for group in self._keras_slot_groups() for param in params for key in group]
+
     def _slot_to_keras(self, key, value):
         """A torch state tensor as the Keras slot's value (same layout); subclasses convert units."""
         return value

@@ -7,7 +7,7 @@ also answer the Keras variable methods user callbacks call on them:
 
 import numpy as np
 
-__all__ = ["IterationCount", "LearningRateValue"]
+__all__ = ["IterationCount", "LearningRateValue", "StateValue"]
 
 
 class LearningRateValue(float):
@@ -51,3 +51,22 @@ class IterationCount(int):
     def assign(self, value):
         """Sets the optimizer's step count to `value`."""
         self._optimizer.iterations = value
+
+
+class StateValue(float):
+    """A scalar optimizer state (e.g. `LossScaleOptimizer.dynamic_scale`) as a float with the
+    Keras variable methods `.numpy()` and `.assign(value)`."""
+
+    def __new__(cls, value, setter, dtype=np.float32):
+        obj = float.__new__(cls, value)
+        obj._setter = setter
+        obj._dtype = dtype
+        return obj
+
+    def numpy(self):
+        """The value as a NumPy scalar of the Keras variable's dtype."""
+        return self._dtype(self)
+
+    def assign(self, value):
+        """Sets the state to `value`."""
+        self._setter(value)

@@ -26,6 +26,8 @@ class Adagrad(Optimizer):
         >>> opt = Adagrad(learning_rate=0.1)
     """
 
+    _default_name = "adagrad"
+
     _fused_supported = True
     _fused_device_types = ("cpu",)  # torch's fused Adagrad kernel is CPU-only
     _slot_keys = ("sum",)
@@ -33,7 +35,7 @@ class Adagrad(Optimizer):
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, weight_decay=None,
                  clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False, ema_momentum=0.99,
                  ema_overwrite_frequency=None, loss_scale_factor=None, gradient_accumulation_steps=None,
-                 name="adagrad", **kwargs):
+                 name=None, **kwargs):
         super().__init__(learning_rate=learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
                          clipvalue=clipvalue, global_clipnorm=global_clipnorm, use_ema=use_ema,
                          ema_momentum=ema_momentum, ema_overwrite_frequency=ema_overwrite_frequency,

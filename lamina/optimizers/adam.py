@@ -60,6 +60,8 @@ class Adam(Optimizer):
         1
     """
 
+    _default_name = "adam"
+
     _fused_supported = True
     _torch_decoupled_decay = True
     _slot_keys = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
@@ -68,7 +70,7 @@ class Adam(Optimizer):
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False,
                  weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False,
                  ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
-                 gradient_accumulation_steps=None, name="adam", **kwargs):
+                 gradient_accumulation_steps=None, name=None, **kwargs):
         super().__init__(learning_rate=learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
                          clipvalue=clipvalue, global_clipnorm=global_clipnorm, use_ema=use_ema,
                          ema_momentum=ema_momentum, ema_overwrite_frequency=ema_overwrite_frequency,
@@ -174,10 +176,12 @@ class AdamW(Adam):
         >>> opt = AdamW(learning_rate=0.01, weight_decay=0.05)
     """
 
+    _default_name = "adamw"
+
     def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
                  amsgrad=False, clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False,
                  ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
-                 gradient_accumulation_steps=None, name="adamw", **kwargs):
+                 gradient_accumulation_steps=None, name=None, **kwargs):
         if weight_decay is None:
             raise ValueError(
                 "Argument `weight_decay` of AdamW must be a float, but received "

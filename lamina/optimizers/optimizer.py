@@ -78,13 +78,15 @@ class Optimizer(OptimizerPersistence):
     _torch_decoupled_decay = False  # the torch optimizer applies `w *= 1 - lr * wd` itself
     _slot_keys = ()  # torch state keys listed in `variables`, per parameter
     _counter_keys = ()  # per-parameter torch step counters that Keras keeps global
+    _default_name = None  # the name `name=None` gives (else the class name in snake case)
 
     def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
                  use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
                  gradient_accumulation_steps=None, name=None, **kwargs):
         check_arguments(kwargs, clipnorm, clipvalue, global_clipnorm, gradient_accumulation_steps, use_ema,
                         ema_momentum, ema_overwrite_frequency, weight_decay)
-        self.name = name or re.sub(r"(?<!^)(?=[A-Z])", "_", type(self).__name__).lower()
+        # Keras signatures say `name=None`; the class then picks its name.
+        self.name = name or self._default_name or re.sub(r"(?<!^)(?=[A-Z])", "_", type(self).__name__).lower()
         self.weight_decay = weight_decay
         self.clipnorm = clipnorm
         self.clipvalue = clipvalue
@@ -248,6 +250,7 @@ class Optimizer(OptimizerPersistence):
                 "pairs) to build()."
             )
         self._params = params
+        self._param_names = names  # id -> name or None (Muon reads them)
         self._index = {id(p): i for i, p in enumerate(params)}
         self._decay_ids = {id(p) for p in params if self._uses_weight_decay(p, names[id(p)])}
         self._all_decay = len(self._decay_ids) == len(params)

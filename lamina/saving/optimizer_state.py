@@ -86,12 +86,27 @@ def save_optimizer_state(model, h5file):
     keras_vars.attrs["name"] = type(optimizer).__name__.lower()
     for index, value in enumerate(keras_optimizer_variables(model, optimizer)):
         keras_vars.create_dataset(str(index), data=value)
+    # Keras also writes each wrapped optimizer under its own path (`optimizer/inner_optimizer/vars`,
+    # `optimizer/optimizers/sgd/vars`); lamina reads `optimizer/vars` only, Keras reads both.
+    for path, values in _keras_children(model, optimizer, "optimizer"):
+        group = h5file.create_group(f"{path}/vars")
+        for index, value in enumerate(values):
+            group.create_dataset(str(index), data=value)
     arrays = {}
     structure = _encode(optimizer.state_dict(), arrays)
     group = h5file.create_group(_STATE)
     group.attrs["structure"] = json.dumps(structure)
     for key, array in arrays.items():
         group.create_dataset(key, data=array)
+
+
+def _keras_children(model, optimizer, prefix):
+    """`(h5 path, Keras variables)` of the optimizers a wrapper holds, depth first."""
+    out = []
+    for path, child in getattr(optimizer, "_keras_child_optimizers", lambda: [])():
+        out.append((f"{prefix}/{path}", keras_optimizer_variables(model, child)))
+        out.extend(_keras_children(model, child, f"{prefix}/{path}"))
+    return out
 
 
 def _keras_ordered_params(model, optimizer):
@@ -104,8 +119,7 @@ def _keras_ordered_params(model, optimizer):
 
 def _keras_slot_plan(model, optimizer):
     """(param, torch state key) for every Keras slot variable, in Keras's order."""
-    params = _keras_ordered_params(model, optimizer)
-    return [(param, key) for group in optimizer._keras_slot_groups() for param in params for key in group]
+    return optimizer._keras_slot_order(_keras_ordered_params(model, optimizer))
 
 
 def _to_keras_layout(model, param, value):
@@ -120,6 +134,9 @@ def keras_optimizer_variables(model, optimizer):
     slots per Keras's variable-creation order, trailing scalars]`, every slot in the
     Keras layout of its weight (so a Keras 3 model loaded from the file resumes training).
     """
+    if hasattr(optimizer, "_keras_variables"):  # wrappers (LossScaleOptimizer, MultiOptimizer)
+        return optimizer._keras_variables(model)
+
     def numpy(tensor):
         tensor = tensor.detach().cpu()
         return (tensor.float() if tensor.dtype == torch.bfloat16 else tensor).numpy()
@@ -154,6 +171,8 @@ def load_keras_optimizer_variables(model, optimizer, arrays, where):
     if len(arrays) != len(expected) or any(np.shape(a) != np.shape(e) for a, e in zip(arrays, expected)):
         _warn_mismatch(optimizer, where, len(arrays), len(expected))
         return False
+    if hasattr(optimizer, "_load_keras_variables"):  # wrappers (LossScaleOptimizer, MultiOptimizer)
+        return optimizer._load_keras_variables(model, arrays, where)
     arrays = list(arrays)
     optimizer._iterations = int(np.asarray(arrays.pop(0)))
     optimizer._counters_diverged = True  # torch's per-parameter step counters follow at the next step

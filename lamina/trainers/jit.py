@@ -41,9 +41,9 @@ def full_step_blocker(model):
     """Why the whole step of `model` cannot be compiled (a sentence), or None when it can."""
     from lamina.distribution import distribution
 
-    if getattr(model, "_loss_scaler", None) is not None:
-        return ("dynamic loss scaling (mixed_float16) skips optimizer steps on overflow, a data-dependent "
-                "branch that would split the compiled graph every step")
+    if getattr(model, "_loss_scaler", None) is not None or hasattr(model.optimizer, "dynamic_scale"):
+        return ("dynamic loss scaling (mixed_float16 or a LossScaleOptimizer) skips optimizer steps on overflow, "
+                "a data-dependent branch that would split the compiled graph every step")
     if distribution() is not None:
         return ("a lamina distribution is active: DistributedDataParallel all-reduces gradients from hooks in "
                 "the eager autograd engine, which compiled autograd would bypass")
@@ -61,7 +61,9 @@ def _full_step(model):
         optimizer.zero_grad(set_to_none=True)
         y_pred = model(x, training=True)
         loss = model._compute_loss(x, y, y_pred, sample_weight, training=True)
-        loss.backward()
+        # Keras backpropagates `optimizer.scale_loss(loss)` (`loss_scale_factor`).
+        scale_loss = getattr(optimizer, "scale_loss", None)
+        (scale_loss(loss) if scale_loss is not None else loss).backward()
         model._optimizer_step()
         if constrained:
             with torch.no_grad():

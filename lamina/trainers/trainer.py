@@ -233,8 +233,9 @@ class Trainer:
         # mixed_float16 layers: dynamic loss scaling (lamina/mixed_precision/loss_scale.py).
         from lamina.mixed_precision.loss_scale import DynamicLossScaler, needs_loss_scaling
 
+        # An explicit LossScaleOptimizer already scales (Keras wraps only other optimizers).
         self._loss_scaler = DynamicLossScaler(self._params, self._optimizer_step) \
-            if needs_loss_scaling(self) else None
+            if needs_loss_scaling(self) and not hasattr(self.optimizer, "dynamic_scale") else None
         if self._loss_scaler is not None:
             self._optimizer_step = self._loss_scaler.step
         # The module the training forward runs through: the model itself, or its DDP wrapper. Kept in
@@ -355,7 +356,10 @@ class Trainer:
         else:
             y_pred = self._train_module(x, training=True)
             loss = self._compute_loss(x, y, y_pred, sample_weight, training=True)
-        (loss if self._loss_scaler is None else self._loss_scaler.scale(loss)).backward()
+        scaled = loss if self._loss_scaler is None else self._loss_scaler.scale(loss)
+        # Keras's trainers backpropagate `optimizer.scale_loss(loss)` (LossScaleOptimizer, loss_scale_factor).
+        scale_loss = getattr(self.optimizer, "scale_loss", None)
+        (scale_loss(scaled) if scale_loss is not None else scaled).backward()
         self._optimizer_step()
         if self._constrained:
             with torch.no_grad():
