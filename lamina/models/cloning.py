@@ -168,6 +168,40 @@ def _clone_sequential(model, clone_function, input_tensors):
     return _compile_like(model, clone)
 
 
+def replay_nodes(nodes, flat_inputs, mapped, layer_for=None, call_function=None):
+    """Calls the layers of `nodes` again on new tensors, in graph order.
+
+    Args:
+        nodes: the graph's nodes (any order).
+        flat_inputs: the old tensors the replay starts from.
+        mapped: `{id(old tensor): new tensor}`, holding the inputs' replacements; filled in with
+            every tensor the replay makes (masks included).
+        layer_for: `fn(layer) -> layer` giving the layer to call for each node (default: itself).
+        call_function: optional `fn(layer, *args, **kwargs)` making the call.
+
+    Nodes that need a tensor not computable from the inputs are skipped (as Keras does).
+    """
+    from lamina.graph.plan import _topological
+
+    def substitute(value):
+        return mapped[id(value)] if isinstance(value, KerasTensor) else value
+
+    for node in _topological(nodes, flat_inputs):
+        if node.is_input or any(id(t) not in mapped for t in node.input_tensors):
+            continue
+        args = tree.map_structure(substitute, list(node.call_args))
+        kwargs = tree.map_structure(substitute, dict(node.call_kwargs))
+        layer = layer_for(node.operation) if layer_for is not None else node.operation
+        outputs = call_function(layer, *args, **kwargs) if call_function is not None else layer(*args, **kwargs)
+        new_flat = [t for t in tree.flatten(outputs) if isinstance(t, KerasTensor)]
+        for old, new in zip(node.flat_outputs, new_flat):
+            mapped[id(old)] = new
+            old_mask, new_mask = getattr(old, "_keras_mask", None), getattr(new, "_keras_mask", None)
+            if old_mask is not None and new_mask is not None:
+                mapped[id(old_mask)] = new_mask
+    return mapped
+
+
 def _functional_like_constructor(cls):
     from lamina.models.functional import Functional
 
@@ -178,7 +212,6 @@ def _functional_like_constructor(cls):
 
 
 def _clone_functional(model, clone_function, input_tensors, call_function):
-    from lamina.graph.plan import _topological
     from lamina.models.functional import Functional
 
     flat_old_inputs = list(model._flat_inputs)
@@ -201,22 +234,7 @@ def _clone_functional(model, clone_function, input_tensors, call_function):
         flat_new = tree.flatten(input_tensors)
     mapped = {id(old): new for old, new in zip(flat_old_inputs, flat_new)}
 
-    def substitute(value):
-        return mapped[id(value)] if isinstance(value, KerasTensor) else value
-
-    for node in _topological(model._graph_nodes, flat_old_inputs):
-        if any(id(t) not in mapped for t in node.input_tensors):
-            continue  # not computable from the inputs (Keras skips such nodes too)
-        args = tree.map_structure(substitute, list(node.call_args))
-        kwargs = tree.map_structure(substitute, dict(node.call_kwargs))
-        layer = clone_function(node.operation)
-        outputs = call_function(layer, *args, **kwargs) if call_function is not None else layer(*args, **kwargs)
-        new_flat = [t for t in tree.flatten(outputs) if isinstance(t, KerasTensor)]
-        for old, new in zip(node.flat_outputs, new_flat):
-            mapped[id(old)] = new
-            old_mask, new_mask = getattr(old, "_keras_mask", None), getattr(new, "_keras_mask", None)
-            if old_mask is not None and new_mask is not None:
-                mapped[id(old_mask)] = new_mask
+    replay_nodes(model._graph_nodes, flat_old_inputs, mapped, clone_function, call_function)
     missing = [t for t in model._flat_outputs if id(t) not in mapped]
     if missing:
         raise ValueError(f"clone_model: output(s) {missing} of model '{model.name}' are not connected to the "

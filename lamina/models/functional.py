@@ -76,15 +76,15 @@ class Functional(Model):
                     f"Model '{self.name}': input {index} must be a symbolic tensor from keras.Input(), "
                     f"received {type(tensor).__name__}."
                 )
-            history = tensor._keras_history
-            if history is None or not isinstance(history.operation, InputLayer):
-                source = history.operation.name if history is not None else "nowhere"
+            if tensor._keras_history is None:
                 raise ValueError(
-                    f"Model '{self.name}': input {index} must come directly from keras.Input(); it is "
-                    f"the output of layer '{source}'. Pass the Input tensor instead."
-                )
+                    f"Model '{self.name}': input {index} ({tensor!r}) was not made by keras.Input() or a layer "
+                    f"call. Pass the Input tensor (or a tensor computed from one) instead.")
         if not flat_outputs:
             raise ValueError(f"Model '{self.name}' needs at least one output tensor.")
+        if not all(isinstance(t._keras_history.operation, InputLayer) for t in flat_inputs):
+            inputs, outputs = _rebase_on_new_inputs(self.name, inputs, outputs)
+            flat_inputs, flat_outputs = tree.flatten(inputs), tree.flatten(outputs)
         graph = map_graph(flat_inputs, flat_outputs)
         self._inputs_struct = inputs
         self._outputs_struct = outputs
@@ -235,6 +235,35 @@ class Functional(Model):
         return functional_config(self)
 
 
+def _rebase_on_new_inputs(model_name, inputs, outputs):
+    """Keras's `clone_graph_nodes`: a model whose inputs include intermediate tensors (the keras.io
+    FeatureSpace example trains on `feature_space.get_encoded_features()`) gets a new `Input` for
+    each of them (named `<tensor name>CLONE`, as Keras names it), and the layers between them and
+    the outputs are called again on the new tensors (the same layers: weights are shared)."""
+    from lamina import backend
+    from lamina.graph.map_graph import map_graph
+    from lamina.layers.input_layer import Input
+    from lamina.models.cloning import replay_nodes
+
+    flat_inputs, flat_outputs = tree.flatten(inputs), tree.flatten(outputs)
+    mapped = {}
+    for tensor in flat_inputs:
+        if isinstance(tensor._keras_history.operation, InputLayer):
+            mapped[id(tensor)] = tensor
+        else:
+            dtype = tensor.dtype if tensor.dtype == "string" else backend.dtype_name(tensor.dtype)
+            mapped[id(tensor)] = Input(batch_shape=tensor.shape, dtype=dtype,
+                                       name=f"{tensor.name}CLONE" if tensor.name else None)
+    graph = map_graph(flat_inputs, flat_outputs)
+    replay_nodes(graph.nodes, flat_inputs, mapped)
+    missing = [t for t in flat_outputs if id(t) not in mapped]
+    if missing:
+        raise ValueError(f"Model '{model_name}': output(s) {missing} cannot be computed from the given inputs "
+                         f"(graph disconnected).")
+    new_inputs = tree.pack_like(inputs, [mapped[id(t)] for t in flat_inputs])
+    return new_inputs, tree.pack_like(outputs, [mapped[id(t)] for t in flat_outputs])
+
+
 def _convert_input(value, tensor, input_name, model_name, device):
     """A NumPy input as the matching Input's dtype; string arrays stay arrays for string Inputs."""
     if not isinstance(value, np.ndarray):
@@ -245,7 +274,7 @@ def _convert_input(value, tensor, input_name, model_name, device):
         if not is_strings:
             raise TypeError(f"Model '{model_name}': input '{input_name}' is declared with dtype='string' but "
                             f"received an array of dtype {value.dtype}. Pass a NumPy array of str.")
-        return value
+        return _fix_string_rank(value, tensor.shape, input_name, model_name)
     if is_strings:
         raise TypeError(f"Model '{model_name}': input '{input_name}' expects {backend.dtype_name(tensor.dtype)} "
                         f"numbers but received a NumPy array of dtype {value.dtype} (strings). Declare the "
@@ -256,3 +285,20 @@ def _convert_input(value, tensor, input_name, model_name, device):
                         f"numbers but received a NumPy array of dtype object (object values, shape "
                         f"{value.shape}). Convert it to numbers first, e.g. array.astype('float32').")
     return torch.as_tensor(value, dtype=tensor.dtype, device=device)
+
+
+def _fix_string_rank(value, shape, input_name, model_name):
+    """Keras's one-off rank fix (see `input_standardization`) for string arrays, which stay NumPy:
+    `(N,)` strings into `Input((1,), dtype="string")` get the trailing axis, `(N, 1)` into
+    `Input((), dtype="string")` lose it."""
+    rank = len(shape)
+    if value.ndim == rank:
+        return value
+    if value.ndim == rank - 1 and rank > 0 and shape[-1] == 1:
+        return value[..., None]
+    if value.ndim == rank + 1 and value.shape[-1] == 1:
+        return value[..., 0]
+    raise ValueError(
+        f"Model '{model_name}': input '{input_name}' expects strings of shape {tuple(shape)} (rank {rank}, batch "
+        f"first), but received an array of shape {value.shape} (rank {value.ndim}). Only one missing or extra "
+        f"trailing axis of size 1 is added or removed automatically.")

@@ -172,11 +172,32 @@ def test_symbolic_tensors_refuse_python_control_flow():
         np.asarray(x)
 
 
-def test_inputs_must_come_from_input():
-    x = keras.Input(shape=(2,))
-    h = layers.Dense(2)(x)
-    with pytest.raises(ValueError, match="must come directly from keras.Input"):
-        keras.Model(h, layers.Dense(1)(h))
+def test_intermediate_tensors_as_inputs_get_new_inputs_as_keras():
+    # Keras 3 (clone_graph_nodes): the keras.io FeatureSpace example trains on encoded features.
+    import numpy as np
+
+    x = keras.Input(shape=(4,))
+    h = layers.Dense(3, name="encoder")(x)
+    head = layers.Dense(2, name="head")
+    model = keras.Model(h, head(h))
+    assert [type(l).__name__ for l in model.layers] == ["InputLayer", "Dense"]
+    assert model.inputs[0].shape == (None, 3) and model.get_layer("head") is head  # same layer, shared weights
+    data = torch.randn(5, 3)
+    torch.testing.assert_close(model(data), head(data))
+    full = keras.Model(x, head(h))  # the original graph still works beside the new one
+    assert [l.name for l in full.layers][1:] == ["encoder", "head"]
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(np.ones((8, 3), "float32"), np.ones((8, 2), "float32"), verbose=0)
+    with pytest.raises(ValueError, match="Graph disconnected|cannot be computed"):
+        other = keras.Input(shape=(3,))
+        keras.Model(h, layers.Add()([head(h), layers.Dense(2)(other)]))
+
+
+def test_inputs_must_be_symbolic_tensors_with_a_history():
+    from lamina.graph.keras_tensor import KerasTensor
+
+    with pytest.raises(ValueError, match="was not made by keras.Input"):
+        keras.Model(KerasTensor((None, 2)), layers.Dense(1)(keras.Input((2,))))
 
 
 def test_functional_subclass_pattern():

@@ -87,3 +87,12 @@ def test_strings_and_object_arrays_are_refused_naming_the_input(array, what):
     with pytest.raises(TypeError, match=r"Model '.*': input 'features' expects float32 numbers but received a "
                                         r"NumPy array of " + what):
         model(array)
+
+
+def test_string_inputs_get_the_one_off_rank_fix():
+    inputs = keras.Input((1,), dtype="string")
+    model = keras.Model(inputs, layers.StringLookup(vocabulary=["a", "b"])(inputs))
+    assert model.predict(np.array(["a", "b", "c"]), verbose=0).tolist() == [[1], [2], [0]]
+    assert tuple(model(np.array(["b"])).shape) == (1, 1)
+    with pytest.raises(ValueError, match="expects strings of shape \\(None, 1\\).*rank 4"):
+        model(np.array(["a"]).reshape(1, 1, 1, 1))
