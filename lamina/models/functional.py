@@ -241,7 +241,6 @@ def _rebase_on_new_inputs(model_name, inputs, outputs):
     each of them (named `<tensor name>CLONE`, as Keras names it), and the layers between them and
     the outputs are called again on the new tensors (the same layers: weights are shared)."""
     from lamina import backend
-    from lamina.graph.map_graph import map_graph
     from lamina.layers.input_layer import Input
     from lamina.models.cloning import replay_nodes
 
@@ -254,14 +253,34 @@ def _rebase_on_new_inputs(model_name, inputs, outputs):
             dtype = tensor.dtype if tensor.dtype == "string" else backend.dtype_name(tensor.dtype)
             mapped[id(tensor)] = Input(batch_shape=tensor.shape, dtype=dtype,
                                        name=f"{tensor.name}CLONE" if tensor.name else None)
-    graph = map_graph(flat_inputs, flat_outputs)
-    replay_nodes(graph.nodes, flat_inputs, mapped)
-    missing = [t for t in flat_outputs if id(t) not in mapped]
-    if missing:
-        raise ValueError(f"Model '{model_name}': output(s) {missing} cannot be computed from the given inputs "
-                         f"(graph disconnected).")
+    try:
+        replay_nodes(_nodes_between(flat_inputs, flat_outputs), flat_inputs, mapped)
+    except ValueError as error:
+        raise ValueError(f"Model '{model_name}': Graph disconnected: the outputs cannot be computed from the given "
+                         f"inputs ({error})") from None
     new_inputs = tree.pack_like(inputs, [mapped[id(t)] for t in flat_inputs])
     return new_inputs, tree.pack_like(outputs, [mapped[id(t)] for t in flat_outputs])
+
+
+def _nodes_between(flat_inputs, flat_outputs):
+    """The nodes on the paths from `flat_outputs` back to `flat_inputs` (not beyond them)."""
+    stop = {id(t) for t in flat_inputs}
+    seen, nodes, stack = set(), [], list(flat_outputs)
+    while stack:
+        tensor = stack.pop()
+        if id(tensor) in stop:
+            continue
+        if tensor._mask_of is not None:  # a mask is computed along with the tensor it masks
+            stack.append(tensor._mask_of)
+            continue
+        history = tensor._keras_history
+        node = history.operation._inbound_nodes[history.node_index] if history is not None else None
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        nodes.append(node)
+        stack.extend(node.input_tensors)
+    return nodes[::-1]
 
 
 def _convert_input(value, tensor, input_name, model_name, device):

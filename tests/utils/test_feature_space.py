@@ -113,8 +113,8 @@ def test_lamina_file_has_keras_layout_and_round_trips(tmp_path, adapted):
 
 def test_keras_io_structured_data_workflow():
     """keras.io examples/structured_data/structured_data_classification_with_feature_space.py, on a
-    synthetic table (the encoded features feed the training model through an Input of their width:
-    lamina's Functional models start at keras.Input tensors)."""
+    synthetic table, as written there: the training model starts at the encoded features (an
+    intermediate tensor) and the inference model shares its layers."""
     rng = np.random.default_rng(1)
     n = 64
     frame = {"sex": rng.integers(0, 2, n), "cp": rng.integers(0, 4, n), "fbs": rng.integers(0, 2, n),
@@ -148,18 +148,15 @@ def test_keras_io_structured_data_workflow():
     dict_inputs = feature_space.get_inputs()
     encoded_features = feature_space.get_encoded_features()
     assert tuple(encoded_features.shape) == (None, width)
-    hidden = keras.layers.Dense(32, activation="relu")
-    dropout = keras.layers.Dropout(0.5)
-    head = keras.layers.Dense(1, activation="sigmoid")
-    encoded_input = keras.Input(shape=(width,))
-    training_model = keras.Model(encoded_input, head(dropout(hidden(encoded_input))))
+    x = keras.layers.Dense(32, activation="relu")(encoded_features)
+    x = keras.layers.Dropout(0.5)(x)
+    predictions = keras.layers.Dense(1, activation="sigmoid")(x)
+    training_model = keras.Model(inputs=encoded_features, outputs=predictions)
     training_model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    inference_model = keras.Model(inputs=dict_inputs, outputs=predictions)
     history = training_model.fit(preprocessed_train_ds, epochs=3, verbose=0)
     assert len(history.history["loss"]) == 3
-    inference_model = keras.Model(inputs=dict_inputs, outputs=head(dropout(hidden(encoded_features))))
-    # (1, 1) columns: lamina's Functional models do not yet expand a rank-1 string input to the
-    # Input's (None, 1) as Keras does (numeric inputs are expanded).
-    sample = {k: np.array([[v[0]]]) for k, v in frame.items()}
+    sample = {k: np.array([v[0]]) for k, v in frame.items()}  # one raw value per feature, as keras.io
     predictions = inference_model.predict(sample, verbose=0)
     np.testing.assert_allclose(predictions, training_model.predict(feature_space(sample), verbose=0), atol=1e-6)
 
