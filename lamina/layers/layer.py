@@ -113,6 +113,7 @@ class Layer(WeightsMixin, nn.Module):
     _build_arg_names = ["input_shape"]
     _compute_output_shape_arg_names = ["input_shape"]
     _overrides_compute_output_shape = False
+    _distributed_io = None  # set when ModelParallel made this layer's variables DTensors (lamina/distribution)
     _overrides_compute_mask = False
 
     def __init_subclass__(cls, **kwargs):
@@ -444,6 +445,8 @@ class Layer(WeightsMixin, nn.Module):
         """Runs `call` with Keras semantics; what `nn.Module.__call__` dispatches to."""
         if not self.built:
             self._build_on_first_call(args, kwargs)
+        if self._distributed_io is not None and not self._distributed_io.depth:
+            return self._distributed_io(self, args, kwargs)  # DTensors inside, plain tensors out
         ctx = CALL_CONTEXT
         outer = ctx.training
         training = None

@@ -133,6 +133,11 @@ class WeightsMixin:
             "constraint": constraints.get(constraint) if constraint is not None else None,
             "perm": tuple(_torch_perm) if _torch_perm is not None else None,
         }
+        from lamina.distribution.base import current_distribution
+
+        strategy = current_distribution()  # ModelParallel lays a variable out as it is made (DTensor)
+        if strategy is not None and hasattr(strategy, "distribute_weight"):
+            param = strategy.distribute_weight(self, name, param)
         return param
 
     def _unique_weight_name(self, name):
