@@ -41,9 +41,10 @@ def list_devices(device_type=None):
             when a GPU is present), else the CPU. Never a mix of types.
 
     Returns:
-        List of strings "<type>:<id>". In a process group the id is the rank
-        of the process driving the device (one device per process), so the list
-        is global; outside one, the local devices.
+        List of strings "<type>:<id>". In a process group (or under torchrun,
+        from WORLD_SIZE) the id is the rank of the process driving the device
+        (one device per process), so the list is global; otherwise the local
+        devices.
 
     Example:
         >>> lamina.distribution.list_devices()  # one CPU process
@@ -52,6 +53,8 @@ def list_devices(device_type=None):
     kind = _device_type(device_type, "list_devices")
     if dist.is_available() and dist.is_initialized():
         count = dist.get_world_size()
+    elif int(os.environ.get("WORLD_SIZE", 1)) > 1:  # under torchrun, before the group is made: its processes
+        count = int(os.environ["WORLD_SIZE"])
     elif kind == "cuda":
         count = torch.cuda.device_count()
     else:

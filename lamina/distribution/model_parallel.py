@@ -209,7 +209,10 @@ class _DistributedIO:
 
         def to_local(value):
             if isinstance(value, DTensor):
-                return value.redistribute(mesh, self._placements(value)).to_local()
+                # A mesh axis of size 1 holds the whole tensor whatever its placement: leave it (no collective).
+                target = [current if mesh.size(i) == 1 else wanted for i, (current, wanted)
+                          in enumerate(zip(value.placements, self._placements(value)))]
+                return value.redistribute(mesh, target).to_local()
             return value
 
         args = tree.map_structure(to_dtensor, list(args))

@@ -243,7 +243,13 @@ class WeightsMixin:
                     )
                 if perm is not None:
                     array = array.permute(*perm)
-                param.copy_(array.to(dtype=param.dtype, device=param.device))
+                array = array.to(dtype=param.dtype, device=param.device)
+                if hasattr(param, "device_mesh") and hasattr(param, "to_local"):  # a DTensor (lamina/distribution)
+                    from torch.distributed.tensor import distribute_tensor
+
+                    # Every process holds the full array: each keeps its own part, no communication.
+                    array = distribute_tensor(array, param.device_mesh, param.placements, src_data_rank=None)
+                param.copy_(array)
 
     def count_params(self) -> int:
         """Number of scalars in all weights; the layer must be built."""

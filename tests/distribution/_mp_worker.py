@@ -1,0 +1,78 @@
+"""One process of the Keras-style distribution tests: builds, predicts, trains one step, saves.
+
+Usage: `_mp_worker.py OUT.npz MODE`, MODE one of
+    "single": no distribution (the reference, one process);
+    "model": ModelParallel over a (1, world) mesh ("batch", "model"): the first Dense kernel split
+        by output units, its bias too, the second Dense kernel split by input units;
+    "batch": ModelParallel over a (world, 1) mesh: the batch split over processes, the first
+        Dense kernel laid out on the (size-1) "model" axis;
+    "data": DataParallel(devices=list_devices()) built the Keras way, in a `scope()`.
+Rank 0 writes predictions before training, the weights and loss after one step, and the local
+(per-process) shape of the first kernel.
+"""
+
+import sys
+
+import numpy as np
+import torch
+
+import lamina
+from lamina import distribution as dlib
+
+
+def _model():
+    inputs = lamina.Input(shape=(6,))
+    hidden = lamina.layers.Dense(8, activation="tanh", name="dense")(inputs)
+    outputs = lamina.layers.Dense(4, name="dense_1")(hidden)
+    model = lamina.Model(inputs, outputs)
+    model.compile(optimizer=lamina.optimizers.SGD(learning_rate=0.1), loss="mse")
+    return model
+
+
+def _strategy(mode):
+    if mode == "single":
+        return None
+    if mode == "data":
+        return dlib.DataParallel(devices=dlib.list_devices())
+    world = dlib.get_device_count() if torch.distributed.is_initialized() else None
+    if world is None:
+        dlib.initialize()  # MASTER_ADDR/PORT, WORLD_SIZE and RANK from the environment
+        world = dlib.get_device_count()
+    shape = (1, world) if mode == "model" else (world, 1)
+    mesh = dlib.DeviceMesh(shape, ["batch", "model"], devices=dlib.list_devices())
+    layout_map = dlib.LayoutMap(mesh)
+    layout_map["dense/kernel"] = (None, "model")
+    layout_map["dense/bias"] = ("model",)
+    if mode == "model":
+        layout_map[".*_1/kernel"] = ("model", None)
+    return dlib.ModelParallel(layout_map=layout_map, batch_dim_name="batch")
+
+
+def main(out_path, mode):
+    strategy = _strategy(mode)
+    lamina.utils.set_random_seed(0)
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(16, 6)).astype("float32")
+    y = rng.normal(size=(16, 4)).astype("float32")
+    if strategy is None:
+        model = _model()
+    else:
+        with strategy.scope():
+            model = _model()
+    kernel = model.layers[1].kernel
+    local_shape = tuple(kernel.to_local().shape) if hasattr(kernel, "to_local") else tuple(kernel.shape)
+    predictions = np.asarray(model.predict(x, verbose=0))
+    if strategy is None:
+        history = model.fit(x, y, batch_size=16, epochs=1, shuffle=False, verbose=0)
+    else:
+        with strategy.scope():
+            history = model.fit(x, y, batch_size=16, epochs=1, shuffle=False, verbose=0)
+    weights = model.get_weights()  # gathers DTensor shards: a collective, every rank calls it
+    rank = torch.distributed.get_rank() if torch.distributed.is_initialized() else 0
+    if rank == 0:
+        np.savez(out_path, *weights, predictions=predictions, loss=np.float64(history.history["loss"][-1]),
+                 local_shape=np.array(local_shape), placements=np.str_(str(getattr(kernel, "placements", None))))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])
