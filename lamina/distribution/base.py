@@ -326,3 +326,18 @@ def distribute_tensor(tensor, layout):
     if isinstance(tensor, DTensor):
         return tensor.redistribute(mesh, placements)
     return torch_distribute(tensor.to(mesh.device_type), mesh, placements)
+
+
+def full_value(tensor):
+    """The whole value of a tensor: a DTensor's shards gathered (a collective: every process calls it)."""
+    return tensor.full_tensor() if hasattr(tensor, "full_tensor") else tensor
+
+
+def assign_full(target, value):
+    """`target.copy_(value)` for a whole `value`, also when `target` is a DTensor (each process keeps its part)."""
+    if hasattr(target, "device_mesh") and hasattr(target, "to_local") and not hasattr(value, "device_mesh"):
+        from torch.distributed.tensor import distribute_tensor as torch_distribute
+
+        value = torch_distribute(value.to(dtype=target.dtype, device=target.device), target.device_mesh,
+                                 target.placements, src_data_rank=None)
+    return target.copy_(value)

@@ -8,7 +8,8 @@ Usage: `_mp_worker.py OUT.npz MODE`, MODE one of
         Dense kernel laid out on the (size-1) "model" axis;
     "data": DataParallel(devices=list_devices()) built the Keras way, in a `scope()`.
 Rank 0 writes predictions before training, the weights and loss after one step, and the local
-(per-process) shape of the first kernel.
+(per-process) shape of the first kernel; in "model" mode every rank saves a .keras file and rank 0
+reloads its own without a distribution.
 """
 
 import sys
@@ -69,9 +70,20 @@ def main(out_path, mode):
             history = model.fit(x, y, batch_size=16, epochs=1, shuffle=False, verbose=0)
     weights = model.get_weights()  # gathers DTensor shards: a collective, every rank calls it
     rank = torch.distributed.get_rank() if torch.distributed.is_initialized() else 0
+    extra = {}
+    if mode == "model":
+        # Saving gathers the shards (a collective: every process saves, each to its own file); the file
+        # is an ordinary .keras file that loads without any distribution.
+        model.save(f"{out_path}.rank{rank}.keras")
+        if rank == 0:
+            loaded = lamina.models.load_model(f"{out_path}.rank0.keras")
+            extra["loaded_weights_equal"] = np.bool_(all(
+                np.array_equal(a, b) for a, b in zip(loaded.get_weights(), weights)))
+            extra["loaded_trained_steps"] = np.int64(loaded.optimizer.iterations)
     if rank == 0:
         np.savez(out_path, *weights, predictions=predictions, loss=np.float64(history.history["loss"][-1]),
-                 local_shape=np.array(local_shape), placements=np.str_(str(getattr(kernel, "placements", None))))
+                 local_shape=np.array(local_shape), placements=np.str_(str(getattr(kernel, "placements", None))),
+                 **extra)
 
 
 if __name__ == "__main__":

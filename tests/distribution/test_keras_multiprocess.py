@@ -61,6 +61,8 @@ def test_model_parallel_splits_dense_kernel_over_two_processes(single, tmp_path)
     # Keras's (None, "model") on the (6, 8) kernel: each process holds 4 of the 8 units (torch layout (8, 6)).
     assert double["local_shape"].tolist() == [4, 6] and single["local_shape"].tolist() == [8, 6]
     assert str(double["placements"]) == "(Replicate(), Shard(dim=0))"
+    # model.save gathered the shards: the file reloads in one process with the trained weights and step.
+    assert bool(double["loaded_weights_equal"]) and int(double["loaded_trained_steps"]) == 1
 
 
 def test_model_parallel_batch_axis_splits_the_batch(single, tmp_path):
