@@ -178,6 +178,11 @@ class DataParallel(Distribution):
         if not any(p.requires_grad for p in model.parameters()):
             raise ValueError(f"DataParallel: model '{getattr(model, 'name', type(model).__name__)}' has no "
                              f"trainable parameters; there is nothing to train in parallel.")
+        if any(getattr(p, "_layout", None) is not None for p in model.parameters()):
+            raise ValueError(
+                f"DataParallel: model '{getattr(model, 'name', type(model).__name__)}' has variables laid out by a "
+                f"ModelParallel (DTensors), which torch's DistributedDataParallel cannot train. Run fit under that "
+                f"ModelParallel: lamina.distribution.set_distribution(model_parallel), or fit inside its scope().")
         _WRAPPED.add(model)
         # Buffers (BatchNormalization's moving statistics) follow rank 0 at every forward: torch's
         # default in every version (`broadcast_buffers`, deprecated by name in 2.13, is not passed).

@@ -38,10 +38,10 @@ class DeviceMesh:
 
     def __init__(self, shape, axis_names, devices=None):
         if not shape or not axis_names:
-            raise ValueError(f"DeviceMesh: shape and axis_names cannot be empty. Received: shape={shape}, "
+            raise ValueError(f"DeviceMesh: Shape and axis_names cannot be empty. Received: shape={shape}, "
                              f"axis_names={axis_names}. Give e.g. shape=(2,), axis_names=['batch'].")
         if len(shape) != len(axis_names):
-            raise ValueError(f"DeviceMesh: shape and axis_names should have same size (one name per axis). "
+            raise ValueError(f"DeviceMesh: Shape and axis_names should have same size (one name per axis). "
                              f"Received: shape={shape}, axis_names={axis_names}.")
         if len(set(axis_names)) != len(axis_names):
             raise ValueError(f"DeviceMesh: axis_names must be distinct; received axis_names={axis_names}.")
@@ -249,8 +249,8 @@ class LayoutMap(collections.abc.MutableMapping):
         if isinstance(layout, (tuple, list)):
             layout = TensorLayout(axes=layout, device_mesh=None)
         if not isinstance(layout, TensorLayout):
-            raise ValueError(f"LayoutMap: the value for key {key!r} should be a TensorLayout (or a tuple of axis "
-                             f"names and None), got {type(layout).__name__}: {layout!r}.")
+            raise ValueError(f"LayoutMap: {layout} should be a TensorLayout type, got {type(layout)} (for key "
+                             f"{key!r}); give a TensorLayout or a tuple of axis names and None.")
         if layout.device_mesh is None and self._device_mesh is not None:
             layout.device_mesh = self._device_mesh
         self._layout_map[key] = layout

@@ -56,8 +56,8 @@ class ModelParallel(Distribution):
             raise TypeError(f"ModelParallel: unexpected argument(s) {sorted(kwargs)}; it takes layout_map, "
                             f"batch_dim_name, auto_shard_dataset (and the mesh comes from the layout_map).")
         if layout_map is None:
-            raise ValueError("ModelParallel: You must specify a layout_map argument (a "
-                             "lamina.distribution.LayoutMap(device_mesh)).")
+            raise ValueError("ModelParallel: You must specify a layout_map argument. Pass "
+                             "layout_map=lamina.distribution.LayoutMap(device_mesh).")
         if not isinstance(layout_map, LayoutMap):
             raise ValueError(f"ModelParallel: Argument `layout_map` must be a `LayoutMap` instance. Received: "
                              f"layout_map={layout_map!r} (of type {type(layout_map).__name__}).")

@@ -171,7 +171,7 @@ def test_layout_map_errors():
         layout_map["dense/kernel"]
     with pytest.raises(ValueError, match="already exist in the LayoutMap"):
         layout_map[".*kernel"] = (None, None)
-    with pytest.raises(ValueError, match="should be a TensorLayout.*got str"):
+    with pytest.raises(ValueError, match="model should be a TensorLayout type, got <class .str.>"):
         layout_map["bias"] = "model"
     with pytest.raises(ValueError, match="Invalid axis names for Layout"):
         layout_map["other"] = ("data",)
@@ -289,3 +289,16 @@ def test_initialize_errors():
     with pytest.raises(ValueError, match="rank=2 is outside 0..world_size-1"):
         dlib.initialize(f"127.0.0.1:{_free_port()}", num_processes=2, process_id=2)
     assert not dist.is_initialized()
+
+
+def test_fit_under_data_parallel_refuses_model_parallel_variables():
+    layout_map = LayoutMap(_cpu_mesh((1, 1), ("batch", "model")))
+    layout_map["dense/kernel"] = (None, "model")
+    with ModelParallel(layout_map=layout_map).scope():
+        model = lamina.Sequential([lamina.Input((3,)), lamina.layers.Dense(2, name="dense")])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = np.ones((4, 3), "float32"), np.ones((4, 2), "float32")
+    with DataParallel().scope():
+        with pytest.raises(ValueError, match="laid out by a ModelParallel.*Run fit under that ModelParallel"):
+            model.fit(x, y, verbose=0)
+    model.fit(x, y, verbose=0)  # no distribution (one process): the layer still computes on its DTensors
