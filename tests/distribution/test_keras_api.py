@@ -302,3 +302,51 @@ def test_fit_under_data_parallel_refuses_model_parallel_variables():
         with pytest.raises(ValueError, match="laid out by a ModelParallel.*Run fit under that ModelParallel"):
             model.fit(x, y, verbose=0)
     model.fit(x, y, verbose=0)  # no distribution (one process): the layer still computes on its DTensors
+
+
+def test_model_parallel_subclassed_model_and_late_layout():
+    """A subclassed model builds its layers on the first call (weights laid out as made, then used at
+    once); a model built outside the scope is laid out when fit starts under the distribution."""
+    layout_map = LayoutMap(_cpu_mesh((1, 1), ("batch", "model")))
+    layout_map[".*conv2d.*kernel"] = (None, None, None, "model")
+    layout_map[".*dense.*kernel"] = (None, "model")
+    strategy = ModelParallel(layout_map=layout_map)
+
+    class Net(lamina.Model):
+        def __init__(self):
+            super().__init__()
+            self.conv = lamina.layers.Conv2D(4, 3)
+            self.flat = lamina.layers.Flatten()
+            self.head = lamina.layers.Dense(2)
+
+        def call(self, x):
+            return self.head(self.flat(self.conv(x)))
+
+    x = np.random.default_rng(0).normal(size=(2, 5, 5, 3)).astype("float32")
+    with strategy.scope():
+        net = Net()
+        out = net(x)
+    assert type(out) is torch.Tensor and tuple(out.shape) == (2, 2)
+    # Keras's output-channel axis (3) of the (3, 3, 3, 4) kernel is torch's dimension 0 of (4, 3, 3, 3).
+    assert net.conv.kernel.placements == (Replicate(), Shard(0))
+    lamina.clear_session(free_memory=False)
+    late = lamina.Sequential([lamina.Input((3,)), lamina.layers.Dense(2)])  # made outside the scope
+    late.compile(optimizer="sgd", loss="mse")
+    assert not isinstance(late.layers[0].kernel, DTensor)
+    with strategy.scope():
+        late.fit(np.ones((4, 3), "float32"), np.ones((4, 2), "float32"), verbose=0)
+    assert isinstance(late.layers[0].kernel, DTensor) and int(late.optimizer.iterations) == 1
+
+
+def test_distribute_dataset_gives_each_process_its_part():
+    data = torch.utils.data.TensorDataset(torch.arange(10))
+    strategy = DataParallel()
+    assert strategy.distribute_dataset(data) is data  # one process: nothing to split
+    strategy._is_multi_process, strategy._num_processes, strategy._process_id = True, 2, 1
+    strategy._device_mesh = DeviceMesh((2,), ["batch"], devices=["cpu:0", "cpu:1"])
+    part = strategy.distribute_dataset(data)
+    assert [int(part[i][0]) for i in range(len(part))] == [1, 3, 5, 7, 9]
+    with pytest.raises(ValueError, match="dataset type list is not supported for auto-sharding"):
+        strategy.distribute_dataset([1, 2])
+    strategy.auto_shard_dataset = False
+    assert strategy.distribute_dataset(data) is data
