@@ -203,8 +203,9 @@ class _DistributedIO:
 
         def to_dtensor(value):
             if isinstance(value, torch.Tensor) and not isinstance(value, DTensor):
-                return DTensor.from_local(value.to(mesh.device_type), mesh, self._placements(value),
-                                          run_check=False)
+                converted = DTensor.from_local(value.to(mesh.device_type), mesh, self._placements(value),
+                                               run_check=False)
+                return _keep_mask(value, converted, to_dtensor)
             return value
 
         def to_local(value):
@@ -212,7 +213,7 @@ class _DistributedIO:
                 # A mesh axis of size 1 holds the whole tensor whatever its placement: leave it (no collective).
                 target = [current if mesh.size(i) == 1 else wanted for i, (current, wanted)
                           in enumerate(zip(value.placements, self._placements(value)))]
-                return value.redistribute(mesh, target).to_local()
+                return _keep_mask(value, value.redistribute(mesh, target).to_local(), to_local)
             return value
 
         args = tree.map_structure(to_dtensor, list(args))
@@ -223,3 +224,11 @@ class _DistributedIO:
         finally:
             self.depth -= 1
         return tree.map_structure(to_local, outputs)
+
+
+def _keep_mask(source, target, convert):
+    """Carries Keras's eager mask (`_keras_mask`, converted the same way) from `source` to `target`."""
+    mask = getattr(source, "_keras_mask", None)
+    if mask is not None:
+        target._keras_mask = convert(mask)
+    return target

@@ -350,3 +350,15 @@ def test_distribute_dataset_gives_each_process_its_part():
         strategy.distribute_dataset([1, 2])
     strategy.auto_shard_dataset = False
     assert strategy.distribute_dataset(data) is data
+
+
+def test_model_parallel_keeps_masks():
+    layout_map = LayoutMap(_cpu_mesh((1, 1), ("batch", "model")))
+    layout_map[".*embeddings"] = (None, "model")
+    with ModelParallel(layout_map=layout_map).scope():
+        embedding = lamina.layers.Embedding(10, 4, mask_zero=True)
+        embedding.build((None, 3))
+    out = embedding(torch.tensor([[1, 2, 0], [0, 3, 4]]))
+    assert isinstance(embedding.embeddings, DTensor) and type(out) is torch.Tensor
+    assert type(out._keras_mask) is torch.Tensor
+    assert out._keras_mask.tolist() == [[True, True, False], [False, True, True]]
