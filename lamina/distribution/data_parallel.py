@@ -145,6 +145,11 @@ class DataParallel(Distribution):
     def num_model_replicas(self):
         return self.device_mesh.devices.size
 
+    @property
+    def data_shard_id(self):
+        """This process's place in the mesh (every device is a replica, whatever the mesh's rank)."""
+        return int(np.flatnonzero(self.device_mesh.ranks().ravel() == self._process_id)[0])
+
     def _data_shards(self):
         if not getattr(self, "_auto_shard_dataset", True):
             return 1, 0

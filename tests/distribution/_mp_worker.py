@@ -1,6 +1,7 @@
 """One process of the Keras-style distribution tests: builds, predicts, trains one step, saves.
 
-Usage: `_mp_worker.py OUT.npz MODE`, MODE one of
+Usage: `_mp_worker.py OUT MODES`, MODES a comma-separated list (run in order, each writing
+OUT.<mode>.npz) of
     "single": no distribution (the reference, one process);
     "model": ModelParallel over a (1, world) mesh ("batch", "model"): the first Dense kernel split
         by output units, its bias too, the second Dense kernel split by input units;
@@ -87,4 +88,8 @@ def main(out_path, mode):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    # Several modes run one after the other in the same processes (one start-up, one process group):
+    # OUT is a prefix, each mode writes OUT.<mode>.npz.
+    for each in sys.argv[2].split(","):
+        lamina.clear_session(free_memory=False)
+        main(f"{sys.argv[1]}.{each}.npz", each)

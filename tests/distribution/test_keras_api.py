@@ -362,3 +362,10 @@ def test_model_parallel_keeps_masks():
     assert isinstance(embedding.embeddings, DTensor) and type(out) is torch.Tensor
     assert type(out._keras_mask) is torch.Tensor
     assert out._keras_mask.tolist() == [[True, True, False], [False, True, True]]
+
+
+def test_data_parallel_shard_id_is_the_place_in_the_mesh():
+    strategy = DataParallel()
+    strategy._process_id = 2  # as rank 2 of 4 would see it, with a 2-D mesh: every device is a replica
+    strategy._device_mesh = DeviceMesh((2, 2), ["batch", "model"], devices=["cpu:1", "cpu:0", "cpu:3", "cpu:2"])
+    assert strategy.num_model_replicas == 4 and strategy.data_shard_id == 3

@@ -23,7 +23,7 @@ def _free_port():
         return sock.getsockname()[1]
 
 
-def _run(out, mode, world_size):
+def _run(out, modes, world_size):
     port = str(_free_port())
     procs = []
     for rank in range(world_size):
@@ -33,17 +33,23 @@ def _run(out, mode, world_size):
         if world_size > 1:
             env.update(RANK=str(rank), WORLD_SIZE=str(world_size), MASTER_ADDR="127.0.0.1",
                        MASTER_PORT=port, LOCAL_RANK=str(rank))
-        procs.append(subprocess.Popen([sys.executable, WORKER, str(out), mode], env=env,
+        procs.append(subprocess.Popen([sys.executable, WORKER, str(out), modes], env=env,
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
     for proc in procs:
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err[-3000:]
-    return np.load(out)
+    return {mode: np.load(f"{out}.{mode}.npz") for mode in modes.split(",")}
 
 
 @pytest.fixture(scope="module")
 def single(tmp_path_factory):
-    return _run(tmp_path_factory.mktemp("single") / "single.npz", "single", 1)
+    return _run(tmp_path_factory.mktemp("single") / "run", "single", 1)["single"]
+
+
+@pytest.fixture(scope="module")
+def double(tmp_path_factory):
+    """The three two-process cases, run one after the other in the same two processes (one start-up)."""
+    return _run(tmp_path_factory.mktemp("double") / "run", "model,batch,data", 2)
 
 
 def _assert_same(single, double):
@@ -55,8 +61,8 @@ def _assert_same(single, double):
         np.testing.assert_allclose(double[key], single[key], rtol=1e-5, atol=1e-6)
 
 
-def test_model_parallel_splits_dense_kernel_over_two_processes(single, tmp_path):
-    double = _run(tmp_path / "model.npz", "model", 2)
+def test_model_parallel_splits_dense_kernel_over_two_processes(single, double):
+    double = double["model"]
     _assert_same(single, double)
     # Keras's (None, "model") on the (6, 8) kernel: each process holds 4 of the 8 units (torch layout (8, 6)).
     assert double["local_shape"].tolist() == [4, 6] and single["local_shape"].tolist() == [8, 6]
@@ -65,9 +71,9 @@ def test_model_parallel_splits_dense_kernel_over_two_processes(single, tmp_path)
     assert bool(double["loaded_weights_equal"]) and int(double["loaded_trained_steps"]) == 1
 
 
-def test_model_parallel_batch_axis_splits_the_batch(single, tmp_path):
-    _assert_same(single, _run(tmp_path / "batch.npz", "batch", 2))
+def test_model_parallel_batch_axis_splits_the_batch(single, double):
+    _assert_same(single, double["batch"])
 
 
-def test_keras_data_parallel_fit_matches_single_process(single, tmp_path):
-    _assert_same(single, _run(tmp_path / "data.npz", "data", 2))
+def test_keras_data_parallel_fit_matches_single_process(single, double):
+    _assert_same(single, double["data"])
