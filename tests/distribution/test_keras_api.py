@@ -369,3 +369,13 @@ def test_data_parallel_shard_id_is_the_place_in_the_mesh():
     strategy._process_id = 2  # as rank 2 of 4 would see it, with a 2-D mesh: every device is a replica
     strategy._device_mesh = DeviceMesh((2, 2), ["batch", "model"], devices=["cpu:1", "cpu:0", "cpu:3", "cpu:2"])
     assert strategy.num_model_replicas == 4 and strategy.data_shard_id == 3
+
+
+def test_variable_layout_of_the_wrong_rank_names_the_variable():
+    layout_map = LayoutMap(_cpu_mesh((1, 1), ("batch", "model")))
+    layout_map["dense/kernel"] = ("model",)
+    with ModelParallel(layout_map=layout_map).scope():
+        layer = lamina.layers.Dense(2, name="dense")
+        with pytest.raises(ValueError, match="axes=\\('model',\\) has rank 1 but variable 'dense/kernel' of shape "
+                                             "\\(3, 2\\) has rank 2; give one entry"):
+            layer.build((None, 3))
