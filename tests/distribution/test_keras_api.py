@@ -77,7 +77,8 @@ def test_list_devices_and_count_in_one_process():
     assert dlib.list_devices("gpu") == [f"cuda:{i}" for i in range(torch.cuda.device_count())]
     default = "cuda" if torch.cuda.is_available() else "cpu"
     assert all(d.startswith(default + ":") for d in dlib.list_devices())
-    with pytest.raises(ValueError, match="device_type must be one of 'cpu', 'gpu' or 'cuda'.*received device_type='tpu'"):
+    with pytest.raises(ValueError,
+                       match="device_type must be one of 'cpu', 'gpu' or 'cuda'.*received device_type='tpu'"):
         dlib.list_devices("tpu")
 
 
@@ -205,7 +206,8 @@ def test_data_parallel_keras_construction_in_one_process():
     assert meshed.batch_dim_name == "data" and meshed.auto_shard_dataset is False
     with pytest.raises(ValueError, match="Expect `mesh` to be an instance of `DeviceMesh`"):
         DataParallel("gloo")
-    with pytest.raises(ValueError, match="must be the 1 device\\(s\\) of this run's 1 process.*torchrun --nproc_per_node=2"):
+    with pytest.raises(ValueError,
+                       match="must be the 1 device\\(s\\) of this run's 1 process.*torchrun --nproc_per_node=2"):
         DataParallel(devices=["cpu:0", "cpu:1"])
 
 
