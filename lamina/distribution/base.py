@@ -272,6 +272,15 @@ def current_distribution():
     return _CURRENT
 
 
+def adopt_built_layer(layer):
+    """After `layer` is built under a distribution that lays variables out (ModelParallel): if layers
+    inside it own DTensor variables, `layer` itself runs on DTensors (it may use its sub-layers' weights
+    directly, e.g. an RNN's fused kernel with its cell's weights)."""
+    adopt = getattr(_CURRENT, "adopt_layer", None)
+    if adopt is not None:
+        adopt(layer)
+
+
 def distribution():
     """The current distribution: the one set (or the innermost `scope()`), else a `DataParallel` made
     automatically under torchrun (WORLD_SIZE > 1), else None."""

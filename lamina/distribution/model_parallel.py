@@ -14,7 +14,16 @@ the batch), so DTensor's sharding rules run the layer's ops with the needed
 collectives and layers between stay ordinary torch code. When the batch axis has
 more than one device, each process trains on its part of the global batch and
 the gradients (DTensor `Partial` sums over the batch axis) are summed and
-divided by the number of replicas before the optimizer step.
+divided by the number of replicas before the optimizer step. A layer whose
+sub-layers own DTensor variables (an RNN and its cell, an attention layer and
+its projections) runs on DTensors as a whole; RNNs then use their step loop
+(torch's fused RNN kernels have no DTensor rule).
+
+Limits of torch 2.13's DTensor, checked: convolution kernels must stay
+replicated (its convolution rule assumes replicated weights; a split one is
+refused with an error); MultiHeadAttention trains only with replicated
+variables, and not on CPU (no DTensor rule for the CPU attention backward); all
+layer inputs are taken as batch-first.
 """
 
 import torch
@@ -114,6 +123,14 @@ class ModelParallel(Distribution):
         if layout.device_mesh is None:
             layout.device_mesh = self.device_mesh
         perm = getattr(param, "_keras_perm", None)
+        if type(layer).__module__.startswith("lamina.layers.convolutional") and any(layout.axes):
+            # torch 2.13's DTensor rule for aten.convolution assumes replicated weights: a split kernel
+            # gives wrong shapes silently, so it is refused here.
+            raise ValueError(
+                f"ModelParallel: variable '{_path_of(param)}' of {type(layer).__name__} layer '{layer.name}' has "
+                f"the split layout {layout.axes}, but torch's DTensor computes convolutions only with replicated "
+                f"weights. Leave convolution variables out of the LayoutMap (they are then replicated), or "
+                f"split them over the batch axis only by data parallelism.")
         placements = layout.placements(param.dim(), perm, what=f"variable '{_path_of(param)}' of shape "
                                                                f"{_keras_shape(param)}")
         mesh = self.device_mesh.backend_mesh
@@ -125,18 +142,36 @@ class ModelParallel(Distribution):
                 setattr(new, attr, getattr(param, attr))
         new._layout = layout
         layer._parameters[name] = new
-        layer.__dict__["_distributed_io"] = self._io
+        self._run_on_dtensors(layer)
         return new
+
+    def _run_on_dtensors(self, layer):
+        if layer.__dict__.get("_distributed_io") is None:
+            layer.__dict__["_distributed_io"] = self._io
+            # Fast paths that call `layer.call` directly when a module has no hooks (as torch's own
+            # `__call__` does; MultiHeadAttention's projections) then go through `forward`, which converts.
+            layer.register_forward_pre_hook(_through_forward)
+
+    def adopt_layer(self, layer):
+        """Makes a built layer (not a model) run on DTensors when layers inside it own DTensor variables."""
+        from lamina.models.model import Model
+
+        if layer.__dict__.get("_distributed_io") is not None or isinstance(layer, Model):
+            return
+        if any(m.__dict__.get("_distributed_io") is not None for m in layer.modules() if m is not layer):
+            self._run_on_dtensors(layer)
 
     def wrap_model(self, model):
         """Lays out the variables made outside the scope (before `fit` builds the optimizer)."""
         from lamina.layers.layer import Layer
 
-        for module in model.modules():
-            if isinstance(module, Layer):
-                for name, param in list(module._parameters.items()):
-                    if param is not None:
-                        self.distribute_weight(module, name, param)
+        layers = [m for m in model.modules() if isinstance(m, Layer)]
+        for module in layers:
+            for name, param in list(module._parameters.items()):
+                if param is not None:
+                    self.distribute_weight(module, name, param)
+        for module in reversed(layers):  # inner layers first, so that adoption reaches up
+            self.adopt_layer(module)
         return model
 
     def wrap_step(self, params, step):
@@ -155,6 +190,11 @@ class ModelParallel(Distribution):
             step()
 
         return distributed_step
+
+
+def _through_forward(module, args):
+    """A forward pre-hook that changes nothing: its presence routes hook-aware fast paths through `forward`."""
+    return None
 
 
 def _path_of(variable):

@@ -18,6 +18,7 @@ from torch import nn
 
 from lamina import backend
 from lamina.backend.call_context import CALL_CONTEXT
+from lamina.distribution import base as _distribution_base
 from lamina.layers.implicit_masks import receives_implicit_mask, warn_mask_not_applied
 from lamina.layers.input_spec import assert_input_compatibility
 from lamina.layers.tracking import TrackedList, TrackedDict, wrap_container
@@ -627,6 +628,8 @@ class Layer(WeightsMixin, nn.Module):
         shapes = [_unify_batch(s) for s in shapes]
         with outside_trace(), _BuildDevice(device):
             self.build(*shapes)
+        if _distribution_base.current_distribution() is not None:  # a ModelParallel runs layers owning DTensors
+            _distribution_base.adopt_built_layer(self)
         if len(shapes) == 1:
             self._build_shapes = shapes[0]
         else:

@@ -7,7 +7,10 @@ OUT.<mode>.npz) of
         by output units, its bias too, the second Dense kernel split by input units;
     "batch": ModelParallel over a (world, 1) mesh: the batch split over processes, the first
         Dense kernel laid out on the (size-1) "model" axis;
-    "data": DataParallel(devices=list_devices()) built the Keras way, in a `scope()`.
+    "data": DataParallel(devices=list_devices()) built the Keras way, in a `scope()`;
+    "zoo" / "single_zoo": a model with Conv2D, Dense, LayerNormalization, LSTM and a residual add,
+        under ModelParallel over a (1, world) mesh with the Dense and LSTM kernels split (the
+        convolution replicated) / in one process.
 Rank 0 writes predictions before training, the weights and loss after one step, and the local
 (per-process) shape of the first kernel; in "model" mode every rank saves a .keras file and rank 0
 reloads its own without a distribution.
@@ -31,8 +34,33 @@ def _model():
     return model
 
 
+def _zoo_model():
+    """Conv2D, Dense, LayerNormalization, LSTM and a residual add in one graph."""
+    layers = lamina.layers
+    inputs = lamina.Input(shape=(4, 6, 3))
+    x = layers.Conv2D(8, 3, padding="same", activation="relu", name="conv2d")(inputs)
+    x = layers.Reshape((4, 48))(x)
+    x = layers.Dense(16, name="proj")(x)
+    x = layers.LayerNormalization(name="norm")(x)
+    x = x + layers.Dense(16, activation="relu", name="mlp")(x)
+    x = layers.LSTM(8, name="lstm")(x)
+    outputs = layers.Dense(4, name="head")(x)
+    model = lamina.Model(inputs, outputs)
+    model.compile(optimizer=lamina.optimizers.SGD(learning_rate=0.05), loss="mse")
+    return model
+
+
+def _zoo_layouts(layout_map):
+    # conv2d stays replicated: torch's DTensor convolutes with replicated weights only.
+    layout_map["proj/kernel"] = ("model", None)  # input units: a partial sum, all-reduced by DTensor
+    layout_map["mlp/kernel"] = (None, "model")  # output units
+    layout_map["mlp/bias"] = ("model",)
+    layout_map["lstm_cell/kernel"] = (None, "model")  # the four gates' units
+    layout_map["head/kernel"] = ("model", None)
+
+
 def _strategy(mode):
-    if mode == "single":
+    if mode.startswith("single"):
         return None
     if mode == "data":
         return dlib.DataParallel(devices=dlib.list_devices())
@@ -40,9 +68,12 @@ def _strategy(mode):
     if world is None:
         dlib.initialize()  # MASTER_ADDR/PORT, WORLD_SIZE and RANK from the environment
         world = dlib.get_device_count()
-    shape = (1, world) if mode == "model" else (world, 1)
+    shape = (world, 1) if mode == "batch" else (1, world)
     mesh = dlib.DeviceMesh(shape, ["batch", "model"], devices=dlib.list_devices())
     layout_map = dlib.LayoutMap(mesh)
+    if mode == "zoo":
+        _zoo_layouts(layout_map)
+        return dlib.ModelParallel(layout_map=layout_map)
     layout_map["dense/kernel"] = (None, "model")
     layout_map["dense/bias"] = ("model",)
     if mode == "model":
@@ -54,13 +85,15 @@ def main(out_path, mode):
     strategy = _strategy(mode)
     lamina.utils.set_random_seed(0)
     rng = np.random.default_rng(1)
-    x = rng.normal(size=(16, 6)).astype("float32")
+    zoo = mode.endswith("zoo")
+    x = rng.normal(size=(16, 4, 6, 3) if zoo else (16, 6)).astype("float32")
     y = rng.normal(size=(16, 4)).astype("float32")
+    build = _zoo_model if zoo else _model
     if strategy is None:
-        model = _model()
+        model = build()
     else:
         with strategy.scope():
-            model = _model()
+            model = build()
     kernel = model.layers[1].kernel
     local_shape = tuple(kernel.to_local().shape) if hasattr(kernel, "to_local") else tuple(kernel.shape)
     predictions = np.asarray(model.predict(x, verbose=0))

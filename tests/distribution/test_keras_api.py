@@ -310,7 +310,6 @@ def test_model_parallel_subclassed_model_and_late_layout():
     """A subclassed model builds its layers on the first call (weights laid out as made, then used at
     once); a model built outside the scope is laid out when fit starts under the distribution."""
     layout_map = LayoutMap(_cpu_mesh((1, 1), ("batch", "model")))
-    layout_map[".*conv2d.*kernel"] = (None, None, None, "model")
     layout_map[".*dense.*kernel"] = (None, "model")
     strategy = ModelParallel(layout_map=layout_map)
 
@@ -329,8 +328,8 @@ def test_model_parallel_subclassed_model_and_late_layout():
         net = Net()
         out = net(x)
     assert type(out) is torch.Tensor and tuple(out.shape) == (2, 2)
-    # Keras's output-channel axis (3) of the (3, 3, 3, 4) kernel is torch's dimension 0 of (4, 3, 3, 3).
-    assert net.conv.kernel.placements == (Replicate(), Shard(0))
+    assert net.conv.kernel.placements == (Replicate(), Replicate())  # not in the map: replicated
+    assert net.head.kernel.placements == (Replicate(), Shard(0))  # Keras's units axis is torch's dimension 0
     lamina.clear_session(free_memory=False)
     late = lamina.Sequential([lamina.Input((3,)), lamina.layers.Dense(2)])  # made outside the scope
     late.compile(optimizer="sgd", loss="mse")
@@ -381,3 +380,13 @@ def test_variable_layout_of_the_wrong_rank_names_the_variable():
         with pytest.raises(ValueError, match="axes=\\('model',\\) has rank 1 but variable 'dense/kernel' of shape "
                                              "\\(3, 2\\) has rank 2; give one entry"):
             layer.build((None, 3))
+
+
+def test_split_convolution_kernel_is_refused():
+    layout_map = LayoutMap(_cpu_mesh((1, 1), ("batch", "model")))
+    layout_map["conv2d/kernel"] = (None, None, None, "model")
+    with ModelParallel(layout_map=layout_map).scope():
+        conv = lamina.layers.Conv2D(4, 3, name="conv2d")
+        with pytest.raises(ValueError, match="variable 'conv2d/kernel' of Conv2D layer 'conv2d' has the split layout.*"
+                                             "Leave convolution variables out of the LayoutMap"):
+            conv.build((None, 5, 5, 3))

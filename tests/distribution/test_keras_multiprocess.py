@@ -43,26 +43,26 @@ def _run(out, modes, world_size):
 
 @pytest.fixture(scope="module")
 def single(tmp_path_factory):
-    return _run(tmp_path_factory.mktemp("single") / "run", "single", 1)["single"]
+    return _run(tmp_path_factory.mktemp("single") / "run", "single,single_zoo", 1)
 
 
 @pytest.fixture(scope="module")
 def double(tmp_path_factory):
-    """The three two-process cases, run one after the other in the same two processes (one start-up)."""
-    return _run(tmp_path_factory.mktemp("double") / "run", "model,batch,data", 2)
+    """The two-process cases, run one after the other in the same two processes (one start-up)."""
+    return _run(tmp_path_factory.mktemp("double") / "run", "model,batch,data,zoo", 2)
 
 
-def _assert_same(single, double):
+def _assert_same(single, double, count=4):
     np.testing.assert_allclose(double["predictions"], single["predictions"], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(double["loss"], single["loss"], rtol=1e-5)
     weights = [k for k in single.files if k.startswith("arr_")]
-    assert len(weights) == 4
+    assert len(weights) == count
     for key in weights:
         np.testing.assert_allclose(double[key], single[key], rtol=1e-5, atol=1e-6)
 
 
 def test_model_parallel_splits_dense_kernel_over_two_processes(single, double):
-    double = double["model"]
+    single, double = single["single"], double["model"]
     _assert_same(single, double)
     # Keras's (None, "model") on the (6, 8) kernel: each process holds 4 of the 8 units (torch layout (8, 6)).
     assert double["local_shape"].tolist() == [4, 6] and single["local_shape"].tolist() == [8, 6]
@@ -72,8 +72,14 @@ def test_model_parallel_splits_dense_kernel_over_two_processes(single, double):
 
 
 def test_model_parallel_batch_axis_splits_the_batch(single, double):
-    _assert_same(single, double["batch"])
+    _assert_same(single["single"], double["batch"])
 
 
 def test_keras_data_parallel_fit_matches_single_process(single, double):
-    _assert_same(single, double["data"])
+    _assert_same(single["single"], double["data"])
+
+
+def test_model_parallel_conv_norm_lstm_model_matches_single_process(single, double):
+    """Dense kernels split by input and by output units, LSTM gates split, Conv2D and
+    LayerNormalization replicated, a residual add between: same predictions and step."""
+    _assert_same(single["single_zoo"], double["zoo"], count=13)
