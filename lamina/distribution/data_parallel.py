@@ -22,16 +22,23 @@ Without a distribution none of this runs: the trainer's hot path is unchanged.
 """
 
 import atexit
-import copy
-import datetime
 import gc
-import os
 import warnings
 import weakref
 
 import numpy as np
 import torch
 import torch.distributed as dist
+
+from lamina.distribution.base import (
+    DEFAULT_BATCH_DIM_NAME,
+    Distribution,
+    distribution,
+    mesh_from_devices,
+    set_distribution,
+)
+from lamina.distribution.devices import init_process_group, list_devices
+from lamina.distribution.layouts import DeviceMesh, TensorLayout
 
 __all__ = ["DataParallel", "distribution", "set_distribution"]
 
@@ -78,17 +85,28 @@ def _register_exit_hook():
         _EXIT_HOOK = True
 
 
-class DataParallel:
-    shards_parameters = False  # FullyShardedDataParallel: parameters are replaced by shards (wrap before build)
-    """Data parallelism over `torch.distributed` processes.
+class DataParallel(Distribution):
+    """Data parallelism over `torch.distributed` processes (torch's `DistributedDataParallel`).
+
+    Keras's arguments first; the process-group settings follow as keyword-only
+    extras. The mesh is 1-D (its first axis is the batch axis); in torch each of
+    its devices is one process, so it must have as many devices as the run has
+    processes.
 
     Args:
+        device_mesh: a `DeviceMesh` (its first axis splits the batch), or None.
+        devices: devices for a 1-D mesh named "batch" (instead of
+            `device_mesh`); default: `list_devices()`, one per process.
+        auto_shard_dataset: split array data over processes in `fit` (default);
+            False when each process already holds its own part (`batch_size`
+            is then per process).
         backend: "gloo" (CPU) or "nccl" (CUDA); default: "nccl" when CUDA is
             available, else "gloo".
         timeout: seconds a collective waits for the other ranks before the run
             fails (a dead rank then ends the run instead of hanging it).
         init_method: torch.distributed init method (default: env variables set
-            by torchrun: MASTER_ADDR, MASTER_PORT, RANK, WORLD_SIZE).
+            by torchrun: MASTER_ADDR, MASTER_PORT, RANK, WORLD_SIZE). Without
+            them a single process runs as a group of one.
         rank, world_size: explicit values instead of the env variables.
 
     Example:
@@ -96,63 +114,59 @@ class DataParallel:
         >>> model.fit(x, y, batch_size=64)  # 64 = global batch over all ranks
     """
 
-    def __init__(self, backend=None, timeout=300, init_method="env://", rank=None, world_size=None):
+    def __init__(self, device_mesh=None, devices=None, auto_shard_dataset=True, *, backend=None, timeout=300,
+                 init_method="env://", rank=None, world_size=None):
         if not dist.is_available():
             raise RuntimeError("DataParallel: this torch build has no torch.distributed support.")
-        self.backend = backend or ("nccl" if torch.cuda.is_available() else "gloo")
         self.timeout = float(timeout)
-        if not dist.is_initialized():
-            rank = int(os.environ.get("RANK", 0)) if rank is None else int(rank)
-            world_size = int(os.environ.get("WORLD_SIZE", 1)) if world_size is None else int(world_size)
-            if not 0 <= rank < world_size:
-                raise ValueError(f"DataParallel: rank={rank} is outside 0..world_size-1 (world_size={world_size}); "
-                                 f"each of the world_size processes needs a distinct RANK in that range.")
-            if init_method == "env://" and "MASTER_ADDR" not in os.environ:
-                raise RuntimeError(
-                    "DataParallel: MASTER_ADDR/MASTER_PORT are not set. Launch with `torchrun "
-                    "--nproc_per_node=N script.py`, or set them (and RANK, WORLD_SIZE) yourself.")
-            dist.init_process_group(self.backend, init_method=init_method, rank=rank, world_size=world_size,
-                                    timeout=datetime.timedelta(seconds=self.timeout))
-        _register_exit_hook()
-        self.rank = dist.get_rank()
-        self.world_size = dist.get_world_size()
-        if self.backend == "nccl":
-            # One GPU per process: LOCAL_RANK (torchrun) picks it.
-            torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", self.rank % torch.cuda.device_count())))
+        self.backend = init_process_group(backend, self.timeout, init_method, rank, world_size, caller="DataParallel")
+        if device_mesh:
+            if not isinstance(device_mesh, DeviceMesh):
+                raise ValueError(f"DataParallel: Expect `mesh` to be an instance of `DeviceMesh`. Received: "
+                                 f"mesh={device_mesh} (of type {type(device_mesh).__name__}).")
+            if device_mesh.devices.ndim != 1:
+                warnings.warn(f"DataParallel: Expect the input mesh to be 1D, but received "
+                              f"mesh.devices.ndim={device_mesh.devices.ndim}. The first axis will be used for "
+                              f"data-parallel sharding.", stacklevel=2)
+            batch_dim_name = device_mesh.axis_names[0]
+        else:
+            device_mesh = mesh_from_devices(devices if devices is not None and len(devices) else list_devices())
+            batch_dim_name = DEFAULT_BATCH_DIM_NAME
+        super().__init__(device_mesh, batch_dim_name, auto_shard_dataset)
+        size = device_mesh.devices.size
+        if size != self.world_size or sorted(device_mesh.ranks().flat) != list(range(self.world_size)):
+            raise ValueError(
+                f"DataParallel: the mesh's devices {device_mesh.devices.flatten().tolist()} must be the "
+                f"{self.world_size} device(s) of this run's {self.world_size} process(es), one each (torch drives "
+                f"one device per process: ids 0..{self.world_size - 1}). Launch {size} processes (torchrun "
+                f"--nproc_per_node={size}) or use devices=lamina.distribution.list_devices().")
 
     @property
-    def is_chief(self) -> bool:
-        return self.rank == 0
+    def num_model_replicas(self):
+        return self.device_mesh.devices.size
 
-    # ------------------------------------------------------------------ data
+    @property
+    def data_shard_id(self):
+        """This process's place in the mesh (every device is a replica, whatever the mesh's rank)."""
+        return int(np.flatnonzero(self.device_mesh.ranks().ravel() == self._process_id)[0])
 
-    def shard_arrays(self, arrays, batch_size):
-        """Rank `r`'s part of each global batch of `batch_size` samples (flat list of arrays)."""
-        n = len(arrays[0])
-        world, rank = self.world_size, self.rank
-        if batch_size % world:
-            raise ValueError(f"DataParallel: the global batch_size={batch_size} must be divisible by the "
-                             f"number of processes ({world}); use a multiple of {world}.")
-        local = batch_size // world
-        full = n // batch_size
-        index = (np.arange(full)[:, None] * batch_size + rank * local + np.arange(local)[None, :]).ravel()
-        tail = n - full * batch_size
-        tail_local = tail // world
-        if tail % world:
-            warnings.warn(f"DataParallel: {tail % world} trailing sample(s) of {n} are dropped so every "
-                          f"process runs the same number of steps.", stacklevel=3)
-        if tail_local:
-            start = full * batch_size + rank * tail_local
-            index = np.concatenate([index, np.arange(start, start + tail_local)])
-        return [a[torch.as_tensor(index)] if isinstance(a, torch.Tensor) else a[index] for a in arrays], local
+    def _data_shards(self):
+        if not getattr(self, "_auto_shard_dataset", True):
+            return 1, 0
+        if getattr(self, "_device_mesh", None) is None:  # made without __init__ (tests of the shard layout)
+            return self.world_size, self.rank
+        return self.num_model_replicas, self.data_shard_id
+
+    def get_variable_layout(self, variable):
+        layout = getattr(variable, "_layout", None)
+        if layout is not None:
+            return layout
+        return TensorLayout([None] * len(variable.shape), self.device_mesh)
+
+    def get_tensor_layout(self, path):
+        return None  # data parallelism leaves intermediate tensors as they are
 
     # ------------------------------------------------------------------ weights and gradients
-
-    def broadcast_parameters(self, model):
-        """Copies rank 0's parameters and buffers to every rank."""
-        with torch.no_grad():
-            for tensor in list(model.parameters()) + list(model.buffers()):
-                dist.broadcast(tensor.data, src=0)
 
     def wrap_model(self, model):
         """`model` wrapped in `DistributedDataParallel` (broadcasts rank 0's weights on creation).
@@ -169,6 +183,11 @@ class DataParallel:
         if not any(p.requires_grad for p in model.parameters()):
             raise ValueError(f"DataParallel: model '{getattr(model, 'name', type(model).__name__)}' has no "
                              f"trainable parameters; there is nothing to train in parallel.")
+        if any(getattr(p, "_layout", None) is not None for p in model.parameters()):
+            raise ValueError(
+                f"DataParallel: model '{getattr(model, 'name', type(model).__name__)}' has variables laid out by a "
+                f"ModelParallel (DTensors), which torch's DistributedDataParallel cannot train. Run fit under that "
+                f"ModelParallel: lamina.distribution.set_distribution(model_parallel), or fit inside its scope().")
         _WRAPPED.add(model)
         # Buffers (BatchNormalization's moving statistics) follow rank 0 at every forward: torch's
         # default in every version (`broadcast_buffers`, deprecated by name in 2.13, is not passed).
@@ -194,97 +213,6 @@ class DataParallel:
             step()
 
         return distributed_step
-
-    def explain_failure(self, error):
-        """A clear error for a collective that failed because another rank died or hung, else None."""
-        text = f"{type(error).__name__}: {error}"
-        lost = isinstance(error, getattr(dist, "DistError", ())) or any(
-            marker in text for marker in ("Connection closed", "Connection reset", "timed out", "Timeout",
-                                          "timeout", "gloo", "NCCL", "Broken pipe"))
-        if not lost:
-            return None
-        return RuntimeError(
-            f"DataParallel: rank {self.rank} of {self.world_size} lost contact with the other processes during "
-            f"training (a process died, was killed, or stalled for more than timeout={self.timeout:g}s). "
-            f"Check the other ranks' logs for the first failure; restart all processes (BackupAndRestore "
-            f"resumes from the last epoch). Original error: {text[:500]}")
-
-    def reduce_logs(self, logs):
-        """Averages float logs over ranks (equal samples per rank make this the global mean)."""
-        keys = sorted(k for k, v in logs.items() if isinstance(v, (int, float)))
-        if not keys:
-            return logs
-        values = torch.tensor([float(logs[k]) for k in keys], dtype=torch.float64)
-        if self.backend == "nccl":
-            values = values.cuda()
-        dist.all_reduce(values)
-        values = (values / self.world_size).tolist()
-        return {**logs, **dict(zip(keys, values))}
-
-    def filter_callbacks(self, callbacks):
-        """Rank 0 keeps all callbacks; the others drop the ones that write files.
-
-        `BackupAndRestore` stays on every rank in a read-only form: all ranks must
-        restore the same backup at the start (or they would diverge), but only
-        rank 0 writes and deletes it.
-        """
-        if self.is_chief or not callbacks:
-            return callbacks
-        from lamina.callbacks import BackupAndRestore, CSVLogger, ModelCheckpoint
-
-        kept = []
-        for callback in callbacks:
-            if isinstance(callback, (ModelCheckpoint, CSVLogger)):
-                continue
-            if isinstance(callback, BackupAndRestore):
-                callback = copy.copy(callback)
-                callback.__class__ = _restore_only_class()
-            kept.append(callback)
-        return kept
-
-
-_RESTORE_ONLY = None
-
-
-def _restore_only_class():
-    """`BackupAndRestore` that restores at train begin but never writes (non-chief ranks)."""
-    global _RESTORE_ONLY
-    if _RESTORE_ONLY is None:
-        from lamina.callbacks import BackupAndRestore
-
-        class _RestoreOnly(BackupAndRestore):
-            def _write(self, epoch, step):
-                pass
-
-            def on_train_end(self, logs=None):
-                pass
-
-        _RESTORE_ONLY = _RestoreOnly
-    return _RESTORE_ONLY
-
-
-def set_distribution(value):
-    """Sets (or with `None` clears) the process-wide distribution used by `fit`."""
-    global _CURRENT
-    if value is not None and not isinstance(value, DataParallel):
-        raise TypeError(f"set_distribution expects a lamina.distribution.DataParallel (or its subclass "
-                        f"FullyShardedDataParallel) or None, "
-                        f"received {type(value).__name__}.")
-    _CURRENT = value
-
-
-def distribution():
-    """The active distribution: the one set explicitly, else one created under torchrun, else None."""
-    global _CURRENT
-    if _CURRENT is None and int(os.environ.get("WORLD_SIZE", "1")) > 1:
-        if "RANK" not in os.environ:
-            raise RuntimeError(
-                f"lamina.distribution: WORLD_SIZE={os.environ['WORLD_SIZE']} is set but RANK is not, so this "
-                f"process cannot tell which part of the data it trains on. Launch with `torchrun "
-                f"--nproc_per_node=N script.py` (it sets RANK, LOCAL_RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT), "
-                f"or set RANK as well, or unset WORLD_SIZE to train in one process.")
-        _CURRENT = DataParallel()
-    return _CURRENT
 
 
 def prepare_fit(strategy, model, x, y, sample_weight, batch_size, verbose, callbacks):
@@ -312,10 +240,10 @@ def prepare_fit(strategy, model, x, y, sample_weight, batch_size, verbose, callb
         x = next(it)
         y = next(it) if y is not None else None
         sample_weight = next(it) if sample_weight is not None else None
-    else:
-        warnings.warn("DataParallel: fit() received a Dataset/DataLoader/generator, which lamina cannot "
+    elif strategy.auto_shard_dataset and strategy.num_model_replicas > 1:
+        warnings.warn(f"{type(strategy).__name__}: fit() received a Dataset/DataLoader/generator, which lamina cannot "
                       "shard; give each process its own part (torch.utils.data.DistributedSampler) and "
-                      "a per-process batch size.", stacklevel=3)
+                      "a per-process batch size (and auto_shard_dataset=False to silence this).", stacklevel=3)
     if not strategy.is_chief:
         verbose = 0
     return x, y, sample_weight, batch_size, verbose, strategy.filter_callbacks(callbacks)

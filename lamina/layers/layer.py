@@ -18,6 +18,7 @@ from torch import nn
 
 from lamina import backend
 from lamina.backend.call_context import CALL_CONTEXT
+from lamina.distribution import base as _distribution_base
 from lamina.layers.implicit_masks import receives_implicit_mask, warn_mask_not_applied
 from lamina.layers.input_spec import assert_input_compatibility
 from lamina.layers.tracking import TrackedList, TrackedDict, wrap_container
@@ -113,6 +114,7 @@ class Layer(WeightsMixin, nn.Module):
     _build_arg_names = ["input_shape"]
     _compute_output_shape_arg_names = ["input_shape"]
     _overrides_compute_output_shape = False
+    _distributed_io = None  # set when ModelParallel made this layer's variables DTensors (lamina/distribution)
     _overrides_compute_mask = False
 
     def __init_subclass__(cls, **kwargs):
@@ -484,6 +486,8 @@ class Layer(WeightsMixin, nn.Module):
         """Runs `call` with Keras semantics; what `nn.Module.__call__` dispatches to."""
         if not self.built:
             self._build_on_first_call(args, kwargs)
+        if self._distributed_io is not None and not self._distributed_io.depth:
+            return self._distributed_io(self, args, kwargs)  # DTensors inside, plain tensors out
         ctx = CALL_CONTEXT
         outer = ctx.training
         training = None
@@ -664,6 +668,8 @@ class Layer(WeightsMixin, nn.Module):
         shapes = [_unify_batch(s) for s in shapes]
         with outside_trace(), _BuildDevice(device):
             self.build(*shapes)
+        if _distribution_base.current_distribution() is not None:  # a ModelParallel runs layers owning DTensors
+            _distribution_base.adopt_built_layer(self)
         if len(shapes) == 1:
             self._build_shapes = shapes[0]
         else:

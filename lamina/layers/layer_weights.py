@@ -133,6 +133,11 @@ class WeightsMixin:
             "constraint": constraints.get(constraint) if constraint is not None else None,
             "perm": tuple(_torch_perm) if _torch_perm is not None else None,
         }
+        from lamina.distribution.base import current_distribution
+
+        strategy = current_distribution()  # ModelParallel lays a variable out as it is made (DTensor)
+        if strategy is not None and hasattr(strategy, "distribute_weight"):
+            param = strategy.distribute_weight(self, name, param)
         return param
 
     def _unique_weight_name(self, name):
@@ -238,7 +243,13 @@ class WeightsMixin:
                     )
                 if perm is not None:
                     array = array.permute(*perm)
-                param.copy_(array.to(dtype=param.dtype, device=param.device))
+                array = array.to(dtype=param.dtype, device=param.device)
+                if hasattr(param, "device_mesh") and hasattr(param, "to_local"):  # a DTensor (lamina/distribution)
+                    from torch.distributed.tensor import distribute_tensor
+
+                    # Every process holds the full array: each keeps its own part, no communication.
+                    array = distribute_tensor(array, param.device_mesh, param.placements, src_data_rank=None)
+                param.copy_(array)
 
     def count_params(self) -> int:
         """Number of scalars in all weights; the layer must be built."""

@@ -18,6 +18,7 @@ import json
 import numpy as np
 import torch
 
+from lamina.distribution.base import assign_full, full_value
 from lamina.saving.errors import CorruptFileError, LoadError, SavingError
 
 __all__ = ["save_optimizer_state", "load_optimizer_state"]
@@ -34,7 +35,7 @@ def _optimizer(model):
 
 def _encode(value, arrays):
     if isinstance(value, torch.Tensor):
-        tensor = value.detach().cpu()
+        tensor = full_value(value.detach()).cpu()
         key = str(len(arrays))
         dtype = str(tensor.dtype).replace("torch.", "")
         if tensor.dtype == torch.bfloat16:
@@ -138,7 +139,7 @@ def keras_optimizer_variables(model, optimizer):
         return optimizer._keras_variables(model)
 
     def numpy(tensor):
-        tensor = tensor.detach().cpu()
+        tensor = full_value(tensor.detach()).cpu()  # a DTensor (lamina/distribution): gathered
         return (tensor.float() if tensor.dtype == torch.bfloat16 else tensor).numpy()
 
     # Keras stores its raw step counter (`_iterations`: micro-steps under gradient accumulation).
@@ -193,7 +194,7 @@ def load_keras_optimizer_variables(model, optimizer, arrays, where):
             if extra:
                 for p in params:
                     target = extra[position[id(p)]]
-                    target.copy_(from_keras_layout(p, arrays.pop(0), target))
+                    assign_full(target, from_keras_layout(p, arrays.pop(0), target))
         state = optimizer._torch.state
         for param, key in _keras_slot_plan(model, optimizer):
             entry = state[param]
@@ -201,7 +202,7 @@ def load_keras_optimizer_variables(model, optimizer, arrays, where):
             if target is None:
                 target = entry[key] = torch.zeros_like(param, memory_format=torch.preserve_format)
             value = from_keras_layout(param, arrays.pop(0), target)
-            target.copy_(optimizer._slot_from_keras(key, value))
+            assign_full(target, optimizer._slot_from_keras(key, value))
     optimizer._load_keras_trailing_variables([torch.from_numpy(np.asarray(a)) for a in arrays])
     return True
 

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from lamina.backend import to_snake_case
+from lamina.distribution.base import assign_full, full_value
 from lamina.saving.errors import WeightMismatchError
 
 __all__ = ["save_weights_to_h5", "load_weights_from_h5", "own_keras_values", "stored_weight_bytes"]
@@ -34,7 +35,7 @@ def own_keras_values(layer):
     """The layer's own parameters (not sub-layers'), Keras order and layout."""
     out = []
     for pname in layer._own_weight_names():
-        value = layer._parameters[pname].detach()
+        value = full_value(layer._parameters[pname].detach())  # a DTensor (lamina/distribution): gathered
         perm = layer._weight_specs.get(pname, {}).get("perm")
         if perm is not None:
             value = value.permute(*np.argsort(perm).tolist())
@@ -258,5 +259,5 @@ def load_weights_from_h5(model, h5file, where="the weights file", skip_mismatch=
             tensor = torch.from_numpy(np.array(value, copy=True).reshape(np.shape(value)))
             if perm is not None:
                 tensor = tensor.permute(*perm)
-            target.copy_(tensor.to(dtype=target.dtype, device=target.device))
+            assign_full(target, tensor.to(dtype=target.dtype, device=target.device))
     return skipped

@@ -230,6 +230,9 @@ class Trainer:
                     self._constrained.append((param, in_keras_layout(spec["constraint"], spec.get("perm"))))
         step = getattr(self.optimizer, "step", None)
         self._optimizer_step = step if step is not None else self._apply_gradients_step
+        if strategy is not None and strategy.shards_parameters and strategy.averages_at_step:
+            # ModelParallel over a batch axis: per-process gradient sums become the mean (lamina/distribution).
+            self._optimizer_step = strategy.wrap_step(self._params, self._optimizer_step)
         # mixed_float16 layers: dynamic loss scaling (lamina/mixed_precision/loss_scale.py).
         from lamina.mixed_precision.loss_scale import DynamicLossScaler, needs_loss_scaling
 

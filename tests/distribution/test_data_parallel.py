@@ -93,7 +93,7 @@ def test_shard_layout_and_errors():
 
 
 def test_set_distribution_type_error():
-    with pytest.raises(TypeError, match="expects a lamina.distribution.DataParallel \\(or its subclass"):
+    with pytest.raises(TypeError, match="expects a lamina.distribution.Distribution \\(DataParallel, ModelParallel"):
         set_distribution("ddp")
 
 

@@ -135,6 +135,8 @@ def run(layer, runner, inputs, states, training, mask):
     """
     if mask is not None and layer.go_backwards:
         return None
+    if type(inputs).__name__ == "DTensor":  # ModelParallel: torch's fused RNN kernels have no DTensor rule
+        return None
     inputs = prepare(layer, inputs, training)
     if inputs is None:
         return None
