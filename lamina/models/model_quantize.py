@@ -21,9 +21,12 @@ def should_quantize_layer(layer, filters):
 
 
 def _leaf_layers(model):
+    from lamina.layers.input_layer import InputLayer
     from lamina.layers.layer import Layer
 
     for module in model.modules():
+        if isinstance(module, InputLayer):
+            continue  # not a layer Keras visits (no warning that it cannot be quantized)
         if isinstance(module, Layer) and not any(isinstance(m, Layer) for m in module.modules() if m is not module):
             yield module
 
