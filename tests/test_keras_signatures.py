@@ -40,10 +40,7 @@ DELIBERATE = {
 # (Keras name, check) -> the branch fixing it now (metrics order, losses/optimizers name=None, layer
 # signatures, quantizers, distribution, dataset utils `format`). The lead empties this at merge;
 # test_listed_differences_still_exist names the entries a merged branch has fixed.
-PENDING_OTHER_BRANCHES = {
-    ('keras.distribution.DataParallel', 'missing'): 'distribution branch: DataParallel(device_mesh, devices, auto_shard_dataset)',
-    ('keras.distribution.DataParallel', 'positional'): 'distribution branch: DataParallel(device_mesh, devices, auto_shard_dataset)',
-}
+PENDING_OTHER_BRANCHES = {}
 
 
 def _keras_signatures():
