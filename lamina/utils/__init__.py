@@ -21,9 +21,10 @@ from lamina.utils.text_dataset_utils import text_dataset_from_directory
 from lamina.utils.timeseries_dataset_utils import timeseries_dataset_from_array
 from lamina.utils.numerical import normalize, to_categorical
 from lamina.utils.random import set_random_seed
+from lamina.visualization.model_to_dot import model_to_dot
 from lamina.visualization.plot_model import plot_model
 
-__all__ = ["bounding_boxes", "normalize", "pack_x_y_sample_weight", "plot_model", "set_random_seed",
+__all__ = ["bounding_boxes", "model_to_dot", "normalize", "pack_x_y_sample_weight", "plot_model", "set_random_seed",
            "to_categorical", "unpack_x_y_sample_weight",
            # Data helpers (issue 15).
            "BatchedDataset", "FeatureSpace", "Progbar", "PyDataset", "Sequence", "array_to_img", "audio_dataset_from_directory",
