@@ -148,3 +148,18 @@ def test_batch_norm_half_inputs_compute_in_float32():
     assert out.dtype == torch.bfloat16 and layer.moving_mean.dtype == torch.float32
     torch.testing.assert_close(out.float(), L.BatchNormalization()(x.to(torch.bfloat16).float(), training=True),
                                rtol=1e-2, atol=1e-2)
+
+
+def test_batch_norm_training_moments_equal_keras_biased_ones_and_a_batch_of_one_works():
+    # One torch pass gives the batch moments (unbiased variance rescaled to Keras's biased one).
+    torch.manual_seed(0)
+    x = torch.randn(16, 5, 5, 8) * 3 + 1
+    bn = keras.layers.BatchNormalization(momentum=0.5)
+    bn(x, training=True)
+    var, mean = torch.var_mean(x, dim=(0, 1, 2), correction=0)
+    torch.testing.assert_close(bn.moving_mean.value, 0.5 * mean, rtol=1e-6, atol=1e-6)
+    torch.testing.assert_close(bn.moving_variance.value, 0.5 + 0.5 * var, rtol=1e-6, atol=1e-6)
+    single = keras.layers.BatchNormalization(momentum=0.5)
+    out = single(torch.tensor([[1.0, -2.0, 3.0]]), training=True)  # Keras: variance 0, output beta
+    torch.testing.assert_close(out, torch.zeros(1, 3))
+    torch.testing.assert_close(single.moving_variance.value, torch.full((3,), 0.5))

@@ -148,11 +148,7 @@ class BatchNormalization(Layer):
             if mask is not None:
                 outputs = self._masked_train(x, mask)
             else:
-                outputs = F.batch_norm(x, None, None, self.gamma, self.beta, True, 0.0, self.epsilon)
-                with torch.no_grad():
-                    dims = [d for d in range(x.ndim) if d != 1]
-                    var, mean = torch.var_mean(x.detach(), dim=dims, correction=0)
-                    self._update_moving(mean, var)
+                outputs = self._train_and_update(x)
         else:
             outputs = F.batch_norm(x, self.moving_mean, self.moving_variance, self.gamma, self.beta, False,
                                    0.0, self.epsilon)
@@ -225,6 +221,27 @@ class BatchNormalization(Layer):
         self.moving_stddev.mul_(m).add_(stddev.to(self.moving_stddev.dtype), alpha=1.0 - m)
         # relu: rounding must not make the variance negative.
         self.moving_variance.copy_(torch.relu(self.moving_stddev * self.moving_stddev - self.epsilon))
+
+    def _train_and_update(self, x):
+        """Training-mode batch norm whose one pass over `x` also gives the batch moments.
+
+        torch's kernel writes the batch mean and the unbiased variance into the running buffers
+        it is given; with momentum 1 they are exactly the batch's, and the biased variance Keras
+        averages is `unbiased * (n - 1) / n`. A separate `var_mean` pass cost ~18% of a ResNet50
+        training step on CPU.
+        """
+        count = x.numel() // max(x.shape[1], 1)
+        if count < 2:  # one value per feature (a batch of one): torch refuses it, Keras's variance is 0
+            var, mean = torch.var_mean(x, dim=[d for d in range(x.ndim) if d != 1], correction=0)
+            with torch.no_grad():
+                self._update_moving(mean, var)
+            return self._normalize(x, mean, var, self.gamma, self.beta)
+        batch_mean = torch.zeros(x.shape[1], dtype=x.dtype, device=x.device)
+        batch_var = torch.zeros(x.shape[1], dtype=x.dtype, device=x.device)
+        outputs = F.batch_norm(x, batch_mean, batch_var, self.gamma, self.beta, True, 1.0, self.epsilon)
+        with torch.no_grad():
+            self._update_moving(batch_mean, batch_var.mul_((count - 1) / count))
+        return outputs
 
     def _update_moving(self, mean, var):
         self.moving_mean.mul_(self.momentum).add_(mean.to(self.moving_mean.dtype), alpha=1.0 - self.momentum)
