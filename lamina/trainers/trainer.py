@@ -9,6 +9,7 @@ structure resolution happens once (first batch); a step does no validation.
 
 
 import inspect
+import time
 
 import numpy as np
 import torch
@@ -83,6 +84,11 @@ class Trainer:
         self.run_eagerly = run_eagerly
         self.steps_per_execution = steps_per_execution
         self.jit_compile = jit_compile is True
+        # "sync": capture the step at the first batch (jit_compile=True); "auto": capture in the
+        # background when a long run makes it pay (lamina/trainers/capture.py).
+        self.__dict__["_capture_mode"] = "sync" if jit_compile is True else (
+            "auto" if jit_compile == "auto" and not run_eagerly else None)
+        self.__dict__["_captured"] = None
         self._jit_fn = None
         self._jit_full_step = False
         self._train_ready = False
@@ -248,7 +254,15 @@ class Trainer:
                 # A custom train_step calls `self(...)`, not the wrapper: average gradients at the step.
                 strategy.broadcast_parameters(self)
                 self._optimizer_step = strategy.wrap_step(self._params, self._optimizer_step)
-        if self.jit_compile and self._jit_fn is None:
+        mode = self.__dict__.get("_capture_mode")
+        captured = None
+        if mode is not None and self.__dict__.get("_captured") is None:
+            from lamina.trainers.capture import Captured
+
+            if Captured.supports(self, x, y, batch[2]) is None:
+                captured = Captured(self, background=mode == "auto")
+                self.__dict__["_captured"] = captured
+        if self.jit_compile and self._jit_fn is None and self.__dict__.get("_captured") is None:
             from lamina.trainers.jit import compile_train_step
 
             self._jit_fn, self._jit_full_step = compile_train_step(self)
@@ -345,6 +359,9 @@ class Trainer:
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         if _LOSS_TRACKER:
             Layer._clear_losses()
+        captured = self.__dict__.get("_captured")
+        if captured is not None and sample_weight is None:
+            return self._captured_step(captured, x, y)
         if self._jit_fn is not None and self._jit_full_step:
             # Whole step compiled (lamina/trainers/jit.py): forward, loss, backward and update in one graph.
             loss, y_pred = self._jit_fn(x, y, sample_weight)
@@ -362,6 +379,40 @@ class Trainer:
                 for param, constraint in self._constrained:
                     param.copy_(constraint(param))
         return self._track(loss, x, y, y_pred, sample_weight)
+
+    def _captured_step(self, captured, x, y):
+        """A step through the captured graph when it is ready for this batch; eager otherwise (and,
+        for jit_compile="auto", timed, to decide whether capturing pays)."""
+        left = self.__dict__.get("_fit_steps_left", 0)
+        self.__dict__["_fit_steps_left"] = left - 1
+        if not captured.background and captured.key is None and captured.failed is None:
+            captured.build(x, y)
+        timed = captured.background and captured.kept is None
+        start = time.perf_counter() if timed else 0.0
+        if captured.ready_for(x, y):
+            loss, y_pred = captured.run(x, y)
+            self._optimizer_step()
+            eager = False
+        else:
+            self.optimizer.zero_grad(set_to_none=True)
+            y_pred = self._train_module(x, training=True)
+            loss = self._compute_loss(x, y, y_pred, None, training=True)
+            loss.backward()
+            self._optimizer_step()
+            eager = True
+        if self._constrained:
+            with torch.no_grad():
+                for param, constraint in self._constrained:
+                    param.copy_(constraint(param))
+        if timed:
+            seconds = time.perf_counter() - start
+            if eager:
+                captured.note_eager(seconds)
+                if captured.worth_building(left):
+                    captured.build(x, y)
+            else:
+                captured.note_captured(seconds)
+        return self._track(loss, x, y, y_pred, None)
 
     def _track(self, loss, x, y, y_pred, sample_weight):
         state = self._compile_state
