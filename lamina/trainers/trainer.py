@@ -58,14 +58,17 @@ class Trainer:
             metrics: metric names/objects per output; `"accuracy"` becomes binary,
                 categorical or sparse categorical accuracy from the loss and shapes.
             weighted_metrics: metrics that also receive `sample_weight`.
-            run_eagerly: accepted for Keras compatibility (steps always run eagerly
-                unless `jit_compile=True`).
+            run_eagerly: True keeps every step eager (no capture under "auto").
             steps_per_execution: accepted for Keras compatibility.
-            jit_compile: True compiles the whole training step (forward, loss,
-                backward via compiled autograd, optimizer update) with
-                `torch.compile`, or forward + loss only with a warning where that
-                is unsafe (see `lamina/trainers/jit.py`); `"auto"`/False run
-                eagerly (as Keras on the torch backend).
+            jit_compile: True captures forward, loss and backward of the
+                training step as one inductor-compiled graph on the first batch
+                (the optimizer update stays one eager fused call; see
+                `lamina/trainers/capture.py`), or, where capture is not
+                supported, uses `torch.compile` (`lamina/trainers/jit.py`).
+                `"auto"` (Keras's default) runs eagerly and captures only when a
+                `fit` is long enough for compiling to pay off, keeping the captured
+                step only if it measures faster; False always runs eagerly.
+                `model.jit_compile` is True only for True, as in Keras on torch.
 
         Example:
             >>> model.compile(optimizer="adam", loss={"sentiment": "binary_crossentropy",
@@ -86,7 +89,11 @@ class Trainer:
         self.jit_compile = jit_compile is True
         # "sync": capture the step at the first batch (jit_compile=True); "auto": capture in the
         # background when a long run makes it pay (lamina/trainers/capture.py).
-        self.__dict__["_capture_mode"] = "sync" if jit_compile is True else (
+        # LAMINA_JIT_BACKEND names a torch.compile backend to use the dynamo path (lamina/trainers/jit.py).
+        import os
+
+        capture = os.environ.get("LAMINA_JIT_BACKEND", "capture") == "capture"
+        self.__dict__["_capture_mode"] = None if not capture else "sync" if jit_compile is True else (
             "auto" if jit_compile == "auto" and not run_eagerly else None)
         self.__dict__["_captured"] = None
         self._jit_fn = None
