@@ -37,6 +37,22 @@ __all__ = ["Captured", "AUTO_MIN_SECONDS"]
 AUTO_MIN_SECONDS = 60.0
 
 
+def _cpp_wrapper():
+    """Inductor's C++ wrapper (the compiled graph called without a Python wrapper function, which
+    on a small graph costs as much as its kernels); `LAMINA_CAPTURE_CPP_WRAPPER=0` turns it off."""
+    import os
+
+    return os.environ.get("LAMINA_CAPTURE_CPP_WRAPPER", "1") != "0"
+
+
+def _flatten(x, y):
+    """The batch's tensors and their structure; the common `(tensor, tensor)` case without pytree
+    (it runs every step)."""
+    if type(x) is torch.Tensor and type(y) is torch.Tensor:
+        return [x, y], "xy"
+    return pytree.tree_flatten((x, y))
+
+
 def _all_tensors(tree):
     leaves = pytree.tree_leaves(tree)
     return bool(leaves) and all(isinstance(leaf, torch.Tensor) for leaf in leaves)
@@ -94,7 +110,7 @@ class Captured:
 
     @staticmethod
     def signature(x, y):
-        leaves, spec = pytree.tree_flatten((x, y))
+        leaves, spec = _flatten(x, y)
         return spec, tuple((t.shape, t.dtype, t.device) for t in leaves)
 
     # ---------------------------------------------------------------- building
@@ -125,7 +141,9 @@ class Captured:
 
         spec, shapes = self.signature(x, y)
         self.key = (spec, shapes)
-        inputs = [p.detach() for p in self.params] + pytree.tree_leaves((x, y))
+        inputs = [p.detach() for p in self.params] + _flatten(x, y)[0]
+        if spec == "xy":
+            spec = pytree.tree_flatten((x, y))[1]
         try:
             # Fake tensors: tracing computes nothing and draws no random numbers.
             graph = make_fx(self._step_function(spec, len(self.params)), tracing_mode="fake")(*inputs)
@@ -139,7 +157,7 @@ class Captured:
 
         try:
             # The random ops call torch's own generator: the same masks as the eager step.
-            with inductor_config.patch(fallback_random=True):
+            with inductor_config.patch(fallback_random=True, cpp_wrapper=_cpp_wrapper()):
                 self.fn = compile_fx(graph, inputs)
         except Exception as error:  # noqa: BLE001 - a compiler failure: stay eager, say why
             self.failed = f"compiling the step failed ({type(error).__name__}: {error})"
@@ -159,7 +177,7 @@ class Captured:
             `(loss, y_pred)`: the scalar loss (detached) and the predictions in the model's output
             structure.
         """
-        outputs = self.fn(*[p.detach() for p in self.params], *pytree.tree_leaves((x, y)))
+        outputs = self.fn(*[p.detach() for p in self.params], *_flatten(x, y)[0])
         count = len(outputs) - 1 - len(self.params)
         for param, grad in zip(self.params, outputs[1 + count:]):
             param.grad = grad

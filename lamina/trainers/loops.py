@@ -186,7 +186,8 @@ def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbac
             callback_list.on_train_begin()
             start = self._initial_epoch if self._initial_epoch is not None else initial_epoch
             # jit_compile="auto" weighs the steps left against the cost of compiling (capture.py).
-            self.__dict__["_fit_steps_left"] = steps * max(0, epochs - start)
+            # (Data of unknown length: 0, never captured by "auto".)
+            self.__dict__["_fit_steps_left"] = (steps or 0) * max(0, epochs - start)
             for epoch in range(start, epochs):
                 self.reset_metrics()
                 callback_list.on_epoch_begin(epoch)

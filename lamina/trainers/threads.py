@@ -38,7 +38,7 @@ import time
 import torch
 
 __all__ = ["set_num_threads", "num_threads", "ThreadChooser", "ThreadPolicy", "LoadProbe", "thread_scope",
-           "TINY_STEP_FLOPS"]
+           "TINY_STEP_FLOPS", "last_choice"]
 
 # Below this many floating-point operations per step (forward + backward + update), a step is all
 # framework overhead (~0.2 ms): a second thread only adds synchronisation, and beside a busy core it
@@ -51,6 +51,7 @@ _SETTING = "LAMINA_NUM_THREADS"
 _COUNT_AT_IMPORT = torch.get_num_threads()
 _configured = None  # None: follow LAMINA_NUM_THREADS; "auto" or an int: set_num_threads
 _active = False  # a run is choosing; nested runs (callbacks calling evaluate) leave the count alone
+_last = None  # what the last automatic run chose, as its verbose line says it
 
 
 def _cpu_count():
@@ -79,6 +80,17 @@ def _validate(value, setting):
         raise ValueError(f"{setting}={value} is not valid: the number of threads must be from 1 to {cores} "
                          f"(the CPUs this process may use); use 'auto' to let lamina measure.")
     return value
+
+
+def last_choice():
+    """What the last `fit`/`evaluate`/`predict` with the automatic choice chose and why (the line
+    `verbose` prints), or None. For benchmarks and logs.
+
+    Example:
+        >>> model.fit(x, y, verbose=0); lamina.trainers.threads.last_choice()
+        'intra-op threads: 1 (a tiny step (2.02 MFLOP) gains nothing from more threads)'
+    """
+    return _last
 
 
 def set_num_threads(value="auto") -> None:
@@ -314,6 +326,7 @@ class ThreadPolicy:
         self.probe_seconds, self.window, self.drift, self.tiny = probe_seconds, window, drift, tiny
         self.chooser_args = chooser_args or {}
         self.flops = None
+        self.estimate = estimate
         self.others = None  # the other processes' load last measured, in cores
         self.reason = None
         self.chooser = None
@@ -336,6 +349,8 @@ class ThreadPolicy:
 
     def set_flops(self, flops):
         """The first step's FLOPs (None: not countable); decides at once for tiny steps."""
+        if flops is None and self.estimate is not None:  # not countable (e.g. compiled): the estimate
+            flops = self.estimate
         self.flops = flops
         if self.default == 1:
             self._fix(1, "torch's count is 1")
@@ -511,7 +526,7 @@ def thread_scope(device, verbose=0, clock=time.perf_counter, print_fn=print, mod
         batch_size: samples per batch, for the first step's estimate.
         probe: a `LoadProbe`, None (unknown load: measure the candidates) or "auto" (this machine's).
     """
-    global _active
+    global _active, _last
     setting = _setting()
     if _active or setting == "user" or (setting == "auto" and getattr(device, "type", "cpu") != "cpu"):
         yield _Passthrough()
@@ -533,8 +548,10 @@ def thread_scope(device, verbose=0, clock=time.perf_counter, print_fn=print, mod
             pacer = _Passthrough()
         yield pacer
         chooser = pacer.chooser
-        if verbose and chooser is not None and chooser.chosen is not None:
-            print_fn(chooser.describe())
+        if chooser is not None and chooser.chosen is not None:
+            _last = chooser.describe()
+            if verbose:
+                print_fn(_last)
     finally:
         _active = False
         if torch.get_num_threads() != previous:

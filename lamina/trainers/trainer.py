@@ -373,7 +373,7 @@ class Trainer:
             # Whole step compiled (lamina/trainers/jit.py): forward, loss, backward and update in one graph.
             loss, y_pred = self._jit_fn(x, y, sample_weight)
             return self._track(loss, x, y, y_pred, sample_weight)
-        self.optimizer.zero_grad(set_to_none=True)
+        self._clear_gradients()
         if self._jit_fn is not None:
             loss, y_pred = self._jit_fn(x, y, sample_weight)
         else:
@@ -386,6 +386,17 @@ class Trainer:
                 for param, constraint in self._constrained:
                     param.copy_(constraint(param))
         return self._track(loss, x, y, y_pred, sample_weight)
+
+    def _clear_gradients(self):
+        """Sets the trained parameters' gradients to None. Directly, not through the optimizer:
+        torch's `Optimizer.zero_grad` opens a profiler range and walks its groups every call
+        (~8% of a small model's step)."""
+        params = self.__dict__.get("_params")
+        if params is None:  # train_step called before fit/train_on_batch set the model up
+            self.optimizer.zero_grad(set_to_none=True)
+            return
+        for param in params:
+            param.grad = None
 
     def _captured_step(self, captured, x, y):
         """A step through the captured graph when it is ready for this batch; eager otherwise (and,
@@ -401,7 +412,7 @@ class Trainer:
             self._optimizer_step()
             eager = False
         else:
-            self.optimizer.zero_grad(set_to_none=True)
+            self._clear_gradients()
             y_pred = self._train_module(x, training=True)
             loss = self._compute_loss(x, y, y_pred, None, training=True)
             loss.backward()
