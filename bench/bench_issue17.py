@@ -1,7 +1,8 @@
 """Issue 17 in one run: busy machine, wide data, tiny model, and today's workloads, each against
 hand-written torch, with the thread count lamina chose.
 
-Run: `.venv/bin/python bench/bench_issue17.py [--quick] [--skip-memmap] [--skip-keras]`
+Run: `.venv/bin/python bench/bench_issue17.py [--quick] [--repeats R] [--memmap-gb G] [--skip-memmap]
+      [--skip-keras]`
 
 1. today's: `bench_training.py`'s MLP and CNN workloads (lamina `fit` vs the hand-written loop);
 2. busy: a child process spins on core 0; the seed MLP's default `fit` vs the same `fit` pinned to
@@ -145,10 +146,11 @@ def main():
     parser.add_argument("--quick", action="store_true", help="fewer steps and repeats (a smoke run)")
     parser.add_argument("--skip-memmap", action="store_true")
     parser.add_argument("--skip-keras", action="store_true")
-    parser.add_argument("--memmap-gb", type=float, default=4.0)
+    parser.add_argument("--memmap-gb", type=float, default=None, help="default 4 (0.5 with --quick)")
+    parser.add_argument("--repeats", type=int, default=None, help="default 5 (2 with --quick)")
     parser.add_argument("--keras-python", default="/tmp/lamina-keras-venv/bin/python")
     args = parser.parse_args()
-    repeats = 2 if args.quick else 5
+    repeats = args.repeats or (2 if args.quick else 5)
     print(steady_allocator())
     print(f"torch {torch.__version__}, default intra-op threads {torch.get_num_threads()}, cores {os.cpu_count()}; "
           f"{load()}", flush=True)
@@ -161,7 +163,7 @@ def main():
           f"hand-written torch {hand:.3f} ms/step, lamina fit {ours:.3f} ms/step, ratio {ratio:.2f}x (target <= 1.1); "
           f"chose: {threads.last_choice()}; {load()}", flush=True)
     if not args.skip_memmap:
-        gigabytes = 0.5 if args.quick else args.memmap_gb
+        gigabytes = args.memmap_gb or (0.5 if args.quick else 4.0)
         r = bench_wide.memmap_peak(gigabytes, 0)
         print(f"memmap ({gigabytes:g} GB read-only, {r['rows']} rows, one shuffled epoch of {r['steps']} steps): own "
               f"memory (RssAnon) +{r['anon_mb']:.0f} MB beyond the built model, mapped file pages resident "

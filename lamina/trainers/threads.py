@@ -412,6 +412,8 @@ class ThreadPolicy:
                 self._start_probe(self.default if self.chosen == self.default else self.chosen)
 
     def describe(self) -> str:
+        if self.chosen is None:  # the run ended while measuring
+            return f"intra-op threads: {self.count} (the run ended before the choice was made; still measuring)"
         text = f"intra-op threads: {self.chosen} ({self.reason}"
         if self.chooser is not None and self.chooser.medians:
             timing = ", ".join(f"{c}: {m * 1e3:.3g} ms" for c, m in sorted(self.chooser.medians.items()))
@@ -548,7 +550,7 @@ def thread_scope(device, verbose=0, clock=time.perf_counter, print_fn=print, mod
             pacer = _Passthrough()
         yield pacer
         chooser = pacer.chooser
-        if chooser is not None and chooser.chosen is not None:
+        if isinstance(chooser, ThreadPolicy):
             _last = chooser.describe()
             if verbose:
                 print_fn(_last)
