@@ -252,3 +252,24 @@ def test_fit_counts_the_flops_once_and_keeps_results_equal_to_a_pinned_run():
     assert 0 < model.__dict__["_lamina_flops_per_sample"]["train"] < 1000
     model.predict(x, batch_size=8, verbose=0)
     assert 0 < model.__dict__["_lamina_flops_per_sample"]["predict"] < 1000
+
+
+def test_load_probe_subtracts_this_process_own_cpu_time():
+    ticks = iter([10.0, 13.0])  # 3 s of busy CPU time on this process's cores...
+    own = iter([1.0, 2.5])  # ...1.5 s of it this process's own
+    clock = iter([0.0, 2.0])  # over 2 s
+    probe = threads.LoadProbe(lambda: next(ticks), lambda: next(own), lambda: next(clock))
+    probe.start()
+    assert probe.others() == pytest.approx(0.75)  # other processes kept 0.75 cores busy
+
+
+def test_load_probe_reads_this_machine_where_proc_stat_exists():
+    import os
+
+    probe = threads.LoadProbe.create()
+    if not os.path.exists("/proc/stat"):
+        assert probe is None
+        return
+    probe.start()
+    sum(i * i for i in range(200_000))
+    assert probe.others() >= 0.0
