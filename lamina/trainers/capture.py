@@ -33,8 +33,9 @@ from torch.utils import _pytree as pytree
 __all__ = ["Captured", "AUTO_MIN_SECONDS"]
 
 # A run whose remaining eager steps take less than this gains less from compiling than compiling
-# costs (the compile itself, and the GIL it holds while eager steps run beside it).
-AUTO_MIN_SECONDS = 60.0
+# costs: the seed MLP's compile takes ~5 s on a quiet 2-core machine with inductor's cache warm
+# (20+ s busy or cold) and halves its step time, so it pays after ~10-40 s of eager steps.
+AUTO_MIN_SECONDS = 30.0
 
 
 def _cpp_wrapper():
