@@ -81,6 +81,7 @@ def section_busy(steps, repeats):
         for repeat in range(repeats):
             order = ["auto", "one", "hand"] if repeat % 2 == 0 else ["hand", "one", "auto"]
             for name in order:
+                time.sleep(0.5)  # let torch's worker threads of the previous run go idle (see bench_busy)
                 if name == "auto":
                     seconds, chosen = seed_mlp_lamina_step_time("auto", x, y)
                     auto.append(seconds)
