@@ -3,7 +3,8 @@
 Run: `.venv/bin/python bench/bench_busy.py [--steps N] [--repeats R] [--no-spinner]`
 
 A child process spins on core 0 (pinned with sched_setaffinity where the OS allows) for the
-whole run. Each repeat runs every variant once, taking turns to go first; the time per step of
+whole run. Each repeat runs every variant once, in an order rotated per repeat, with a 0.5 s
+pause before each; the time per step of
 each variant is the median over repeats of (fit time / steps), the first epoch excluded from
 nothing: `auto` pays for its trial inside the timed fit, as a user would.
 
@@ -72,9 +73,14 @@ def main():
     try:
         variants = {"torch-default": default, "1": 1, "2": min(2, os.cpu_count() or 1), "auto": "auto"}
         results = {name: [] for name in variants}
+        items = list(variants.items())
         for repeat in range(args.repeats):
-            order = list(variants.items()) if repeat % 2 == 0 else list(reversed(variants.items()))
+            # Rotated, so that every variant follows each other one equally often, and a pause between
+            # runs: a run right after a 2-thread run was ~0.3 s slower (torch's worker thread still
+            # spinning beside the busy core), which with a fixed order always hit the same variant.
+            order = items[repeat % len(items):] + items[:repeat % len(items)]
             for name, setting in order:
+                time.sleep(0.5)
                 results[name].append(time_fit(setting, x, y, batch))
     finally:
         if spinner is not None:

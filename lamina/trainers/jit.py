@@ -1,4 +1,8 @@
-"""`compile(jit_compile=True)`: the training step under `torch.compile`.
+"""`compile(jit_compile=True)` where the step cannot be captured: the training step under `torch.compile`.
+
+Where `lamina/trainers/capture.py` supports the model (the default `train_step`, no
+regularizers, buffers, sample weights, ...), `jit_compile=True` captures the step there instead;
+setting `LAMINA_JIT_BACKEND` to a `torch.compile` backend name selects this path for every model.
 
 What works reliably on torch 2.x (checked on 2.13, CPU, inductor):
 
@@ -25,8 +29,9 @@ What works reliably on torch 2.x (checked on 2.13, CPU, inductor):
     autograd engine; compiled autograd would bypass the overlap they provide;
   * a torch build without compiled autograd.
 
-`LAMINA_JIT_BACKEND` (env) picks the `torch.compile` backend (default
-"inductor"; "eager"/"aot_eager" help debugging).
+`LAMINA_JIT_BACKEND` (env) picks the `torch.compile` backend of this path (default
+"inductor"; "eager"/"aot_eager" help debugging; "capture", the default of the variable,
+means: capture where supported, this path with inductor elsewhere).
 """
 
 import os
@@ -86,6 +91,8 @@ def compile_train_step(model):
         False it computed forward + loss only and the caller runs the rest.
     """
     backend = os.environ.get("LAMINA_JIT_BACKEND", "inductor")
+    if backend == "capture":
+        backend = "inductor"
     reason = full_step_blocker(model)
     if reason is None:
         compiled = torch.compile(_full_step(model), backend=backend)

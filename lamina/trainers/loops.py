@@ -180,10 +180,14 @@ def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbac
     train_step = self.train_step
     on_batch_begin, on_batch_end = callback_list.on_train_batch_begin, callback_list.on_train_batch_end
     has_batch_begin = callback_list.has_on_train_batch_begin
-    with training_mode(self, True), thread_scope(device, verbose) as pacer:
+    with training_mode(self, True), thread_scope(
+            device, verbose, model=self, kind="train", batch_size=getattr(data, "batch_size", None)) as pacer:
         try:
             callback_list.on_train_begin()
             start = self._initial_epoch if self._initial_epoch is not None else initial_epoch
+            # jit_compile="auto" weighs the steps left against the cost of compiling (capture.py).
+            # (Data of unknown length: 0, never captured by "auto".)
+            self.__dict__["_fit_steps_left"] = (steps or 0) * max(0, epochs - start)
             for epoch in range(start, epochs):
                 self.reset_metrics()
                 callback_list.on_epoch_begin(epoch)
@@ -294,7 +298,8 @@ def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weigh
     _check_prepared(self, first_batch, (data,), "evaluate", "test_step")
     callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self, steps=steps or data.num_batches,
                                  verbose=verbose)
-    with thread_scope(model_device(self), verbose) as pacer:
+    with thread_scope(model_device(self), verbose, model=self, kind="test",
+                      batch_size=getattr(data, "batch_size", None)) as pacer:
         logs = _run_test(self, data, steps, callback_list, pacer)
     return self._results(logs, return_dict)
 
@@ -324,7 +329,8 @@ def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None
     callback_list.on_predict_begin()
     outputs = []
     with training_mode(self, False), torch.inference_mode(), \
-            thread_scope(model_device(self), verbose) as pacer:
+            thread_scope(model_device(self), verbose, model=self, kind="predict",
+                         batch_size=getattr(data, "batch_size", None)) as pacer:
         for step, batch in enumerate(pacer.wrap(data.epoch(steps))):
             callback_list.on_predict_batch_begin(step)
             out = self.predict_step(pack_x_y_sample_weight(*batch))

@@ -9,6 +9,7 @@ structure resolution happens once (first batch); a step does no validation.
 
 
 import inspect
+import time
 
 import numpy as np
 import torch
@@ -57,14 +58,17 @@ class Trainer:
             metrics: metric names/objects per output; `"accuracy"` becomes binary,
                 categorical or sparse categorical accuracy from the loss and shapes.
             weighted_metrics: metrics that also receive `sample_weight`.
-            run_eagerly: accepted for Keras compatibility (steps always run eagerly
-                unless `jit_compile=True`).
+            run_eagerly: True keeps every step eager (no capture under "auto").
             steps_per_execution: accepted for Keras compatibility.
-            jit_compile: True compiles the whole training step (forward, loss,
-                backward via compiled autograd, optimizer update) with
-                `torch.compile`, or forward + loss only with a warning where that
-                is unsafe (see `lamina/trainers/jit.py`); `"auto"`/False run
-                eagerly (as Keras on the torch backend).
+            jit_compile: True captures forward, loss and backward of the
+                training step as one inductor-compiled graph on the first batch
+                (the optimizer update stays one eager fused call; see
+                `lamina/trainers/capture.py`), or, where capture is not
+                supported, uses `torch.compile` (`lamina/trainers/jit.py`).
+                `"auto"` (Keras's default) runs eagerly and captures only when a
+                `fit` is long enough for compiling to pay off, keeping the captured
+                step only if it measures faster; False always runs eagerly.
+                `model.jit_compile` is True only for True, as in Keras on torch.
 
         Example:
             >>> model.compile(optimizer="adam", loss={"sentiment": "binary_crossentropy",
@@ -83,6 +87,15 @@ class Trainer:
         self.run_eagerly = run_eagerly
         self.steps_per_execution = steps_per_execution
         self.jit_compile = jit_compile is True
+        # "sync": capture the step at the first batch (jit_compile=True); "auto": capture in the
+        # background when a long run makes it pay (lamina/trainers/capture.py).
+        # LAMINA_JIT_BACKEND names a torch.compile backend to use the dynamo path (lamina/trainers/jit.py).
+        import os
+
+        capture = os.environ.get("LAMINA_JIT_BACKEND", "capture") == "capture"
+        self.__dict__["_capture_mode"] = None if not capture else "sync" if jit_compile is True else (
+            "auto" if jit_compile == "auto" and not run_eagerly else None)
+        self.__dict__["_captured"] = None
         self._jit_fn = None
         self._jit_full_step = False
         self._train_ready = False
@@ -252,7 +265,15 @@ class Trainer:
                 # A custom train_step calls `self(...)`, not the wrapper: average gradients at the step.
                 strategy.broadcast_parameters(self)
                 self._optimizer_step = strategy.wrap_step(self._params, self._optimizer_step)
-        if self.jit_compile and self._jit_fn is None:
+        mode = self.__dict__.get("_capture_mode")
+        captured = None
+        if mode is not None and self.__dict__.get("_captured") is None:
+            from lamina.trainers.capture import Captured
+
+            if Captured.supports(self, x, y, batch[2]) is None:
+                captured = Captured(self, background=mode == "auto")
+                self.__dict__["_captured"] = captured
+        if self.jit_compile and self._jit_fn is None and self.__dict__.get("_captured") is None:
             from lamina.trainers.jit import compile_train_step
 
             self._jit_fn, self._jit_full_step = compile_train_step(self)
@@ -349,11 +370,14 @@ class Trainer:
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         if _LOSS_TRACKER:
             Layer._clear_losses()
+        captured = self.__dict__.get("_captured")
+        if captured is not None and sample_weight is None:
+            return self._captured_step(captured, x, y)
         if self._jit_fn is not None and self._jit_full_step:
             # Whole step compiled (lamina/trainers/jit.py): forward, loss, backward and update in one graph.
             loss, y_pred = self._jit_fn(x, y, sample_weight)
             return self._track(loss, x, y, y_pred, sample_weight)
-        self.optimizer.zero_grad(set_to_none=True)
+        self._clear_gradients()
         if self._jit_fn is not None:
             loss, y_pred = self._jit_fn(x, y, sample_weight)
         else:
@@ -369,6 +393,51 @@ class Trainer:
                 for param, constraint in self._constrained:
                     param.copy_(constraint(param))
         return self._track(loss, x, y, y_pred, sample_weight)
+
+    def _clear_gradients(self):
+        """Sets the trained parameters' gradients to None. Directly, not through the optimizer:
+        torch's `Optimizer.zero_grad` opens a profiler range and walks its groups every call
+        (~8% of a small model's step)."""
+        params = self.__dict__.get("_params")
+        if params is None:  # train_step called before fit/train_on_batch set the model up
+            self.optimizer.zero_grad(set_to_none=True)
+            return
+        for param in params:
+            param.grad = None
+
+    def _captured_step(self, captured, x, y):
+        """A step through the captured graph when it is ready for this batch; eager otherwise (and,
+        for jit_compile="auto", timed, to decide whether capturing pays)."""
+        left = self.__dict__.get("_fit_steps_left", 0)
+        self.__dict__["_fit_steps_left"] = left - 1
+        if not captured.background and captured.key is None and captured.failed is None:
+            captured.build(x, y)
+        timed = captured.background and captured.kept is None
+        start = time.perf_counter() if timed else 0.0
+        if captured.ready_for(x, y):
+            loss, y_pred = captured.run(x, y)
+            self._optimizer_step()
+            eager = False
+        else:
+            self._clear_gradients()
+            y_pred = self._train_module(x, training=True)
+            loss = self._compute_loss(x, y, y_pred, None, training=True)
+            loss.backward()
+            self._optimizer_step()
+            eager = True
+        if self._constrained:
+            with torch.no_grad():
+                for param, constraint in self._constrained:
+                    param.copy_(constraint(param))
+        if timed:
+            seconds = time.perf_counter() - start
+            if eager:
+                captured.note_eager(seconds)
+                if captured.worth_building(left):
+                    captured.build(x, y)
+            else:
+                captured.note_captured(seconds)
+        return self._track(loss, x, y, y_pred, None)
 
     def _track(self, loss, x, y, y_pred, sample_weight):
         state = self._compile_state

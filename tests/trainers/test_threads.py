@@ -39,8 +39,9 @@ def drive(chooser, times_by_count, steps):
 
 def test_keeps_the_fastest_count_and_drops_the_first_step_of_each_block():
     chooser = ThreadChooser([2, 1], rounds=3, block=3)
-    # The first step of each block pays the switch: make it huge, it must not count.
-    used = drive(chooser, lambda c, s: 9.0 if s % 3 == 0 else {2: 0.002, 1: 0.001}[c], 18)
+    # The first step of each block pays the switch: make it slow (not slow enough to drop the count),
+    # it must not count.
+    used = drive(chooser, lambda c, s: 0.005 if s % 3 == 0 else {2: 0.002, 1: 0.001}[c], 18)
     assert used == [2, 2, 2, 1, 1, 1] * 3
     assert chooser.chosen == 1 and not chooser.deciding and chooser.trials == 1
     assert chooser.medians == {2: 0.002, 1: 0.001}
@@ -103,11 +104,14 @@ def test_scope_chooses_with_a_fake_clock_and_restores_the_count(capsys):
     torch.set_num_threads(2)
     threads._COUNT_AT_IMPORT = 2
     seen = []
-    with threads.thread_scope(torch.device("cpu"), verbose=1, clock=FakeClock()) as pacer:
+    # No load probe (as where /proc/stat cannot be read) and no model: the counts are measured.
+    with threads.thread_scope(torch.device("cpu"), verbose=1, clock=FakeClock(), probe=None) as pacer:
         for _ in pacer.wrap(range(40)):
             seen.append(torch.get_num_threads())
-    assert seen[:7] == [2, 2, 2, 2, 1, 1, 1]  # the run's first step is a warm-up, then the trial
-    assert set(seen[10:]) == {1}
+    # The run's first step is a warm-up, then 1 thread, then 2 threads until a step of 2 is more
+    # than 3x the best of 1 (a block's first step has twice the slack: it pays for the switch).
+    assert seen[:7] == [2, 1, 1, 1, 2, 2, 1]
+    assert set(seen[6:]) == {1}
     assert torch.get_num_threads() == 2
     assert "intra-op threads: 1" in capsys.readouterr().out
 
@@ -160,3 +164,112 @@ def test_settings_that_make_no_sense_are_errors_naming_the_setting(monkeypatch, 
     monkeypatch.setenv("LAMINA_NUM_THREADS", str(value))
     with pytest.raises(ValueError, match="LAMINA_NUM_THREADS=.*not valid"):
         small_model().fit(np.ones((4, 4)), np.ones((4, 1)), verbose=0)
+
+
+def test_a_count_far_slower_than_the_best_is_dropped_at_its_first_slow_step():
+    chooser = ThreadChooser([1, 2], prefer=2, rounds=3, block=3, give_up=3.0)
+    used = drive(chooser, {1: 0.001, 2: 0.176}, 8)
+    # 2 threads: its first step is over 2 x 3 x the best step of 1: dropped after one step.
+    assert used == [1, 1, 1, 2, 1, 1, 1, 1]
+    assert chooser.chosen == 1 and chooser.trials == 1
+
+
+class FakeProbe:
+    """A load probe reporting a fixed load of other processes."""
+
+    def __init__(self, others):
+        self.load, self.starts = others, 0
+
+    def start(self):
+        self.starts += 1
+
+    def others(self):
+        return self.load
+
+
+def test_a_tiny_step_runs_with_one_thread_from_the_start_without_a_trial():
+    policy = threads.ThreadPolicy(default=2, cores=2, probe=FakeProbe(1.0), estimate=2e6)
+    assert policy.count == 1  # the estimate already says tiny: even the first step
+    policy.set_flops(2.1e6)
+    assert drive(policy, {1: 0.001, 2: 0.001}, 50) == [1] * 50
+    assert policy.chooser is None and "tiny step" in policy.describe()
+
+
+def test_counted_flops_override_a_small_estimate():
+    probe = FakeProbe(0.0)
+    policy = threads.ThreadPolicy(default=2, cores=2, probe=probe, estimate=1e6)  # few parameters...
+    policy.set_flops(2e9)  # ...but a convolution's worth of work
+    assert policy.count == 2 and probe.starts == 1
+
+
+def test_an_idle_machine_keeps_the_default_count_without_a_trial():
+    policy = threads.ThreadPolicy(default=2, cores=2, probe=FakeProbe(0.1), probe_seconds=0.1)
+    policy.set_flops(2e9)
+    used = drive(policy, {1: 0.06, 2: 0.03}, 20)
+    assert used == [2] * 20 and policy.chooser is None and policy.chosen == 2
+    assert "leaving enough for 2" in policy.describe()
+
+
+def test_a_busy_machine_measures_the_counts():
+    policy = threads.ThreadPolicy(default=2, cores=2, probe=FakeProbe(1.0), probe_seconds=0.1)
+    policy.set_flops(2e9)
+    used = drive(policy, {1: 0.03, 2: 0.06}, 30)
+    assert used[:4] == [2, 2, 2, 1]  # the probe's 0.1 s at the default count, then the trial
+    assert policy.chosen == 1 and set(used[-5:]) == {1}
+    assert "busy machine" in policy.describe() and "1.0 of 2 cores" in policy.describe()
+
+
+def test_a_drifting_step_time_checks_the_machine_again():
+    probe = FakeProbe(0.0)
+    policy = threads.ThreadPolicy(default=2, cores=2, probe=probe, probe_seconds=0.1, window=4)
+    policy.set_flops(2e9)
+    drive(policy, {1: 0.06, 2: 0.03}, 8)
+    assert policy.chosen == 2 and probe.starts == 1
+    probe.load = 1.0
+    drive(policy, {1: 0.06, 2: 0.30}, 4)  # another program started
+    assert probe.starts == 2 and policy.rechecks == 1 and policy.deciding
+
+
+def test_fit_counts_the_flops_once_and_keeps_results_equal_to_a_pinned_run():
+    torch.set_num_threads(2)
+    threads._COUNT_AT_IMPORT = 2
+    x, y = np.random.RandomState(0).rand(64, 4).astype("float32"), np.random.RandomState(1).rand(64, 1)
+    losses = []
+    for setting in ("auto", 1):
+        lamina.config.set_num_threads(setting)
+        lamina.utils.set_random_seed(3)
+        model = small_model()
+        seen = []
+        history = model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0, callbacks=[
+            lamina.callbacks.LambdaCallback(on_batch_end=lambda b, l: seen.append(torch.get_num_threads()))])
+        losses.append(history.history["loss"])
+        assert set(seen) == {1}  # tiny: one thread from the first step
+    np.testing.assert_allclose(losses[0], losses[1], rtol=1e-6)
+    lamina.config.set_num_threads("auto")
+    model = small_model()
+    model.fit(x, y, batch_size=8, verbose=0)
+    # Counted on the first step and kept on the model: a few FLOPs per parameter per sample.
+    assert 0 < model.__dict__["_lamina_flops_per_sample"]["train"] < 1000
+    model.predict(x, batch_size=8, verbose=0)
+    assert 0 < model.__dict__["_lamina_flops_per_sample"]["predict"] < 1000
+
+
+def test_load_probe_subtracts_this_process_own_cpu_time():
+    ticks = iter([10.0, 13.0])  # 3 s of busy CPU time on this process's cores...
+    own = iter([1.0, 2.5])  # ...1.5 s of it this process's own
+    clock = iter([0.0, 2.0])  # over 2 s
+    probe = threads.LoadProbe(lambda: next(ticks), lambda: next(own), lambda: next(clock))
+    probe.start()
+    assert probe.others() == pytest.approx(0.75)  # other processes kept 0.75 cores busy
+
+
+def test_load_probe_reads_this_machine_where_proc_stat_exists():
+    import os
+
+    probe = threads.LoadProbe.create()
+    if not os.path.exists("/proc/stat"):
+        assert probe is None
+        return
+    probe.start()
+    sum(i * i for i in range(200_000))
+    assert probe.others() >= 0.0
