@@ -163,3 +163,10 @@ def test_batch_norm_training_moments_equal_keras_biased_ones_and_a_batch_of_one_
     out = single(torch.tensor([[1.0, -2.0, 3.0]]), training=True)  # Keras: variance 0, output beta
     torch.testing.assert_close(out, torch.zeros(1, 3))
     torch.testing.assert_close(single.moving_variance.value, torch.full((3,), 0.5))
+
+
+def test_batch_norm_training_backpropagates():
+    x = torch.randn(8, 4, 4, 3, requires_grad=True)
+    bn = keras.layers.BatchNormalization()
+    bn(x, training=True).square().sum().backward()
+    assert x.grad is not None and bn.gamma.grad is not None

@@ -240,7 +240,7 @@ class BatchNormalization(Layer):
         batch_var = torch.zeros(x.shape[1], dtype=x.dtype, device=x.device)
         outputs = F.batch_norm(x, batch_mean, batch_var, self.gamma, self.beta, True, 1.0, self.epsilon)
         with torch.no_grad():
-            self._update_moving(batch_mean, batch_var.mul_((count - 1) / count))
+            self._update_moving(batch_mean, batch_var * ((count - 1) / count))  # not in place: autograd saved it
         return outputs
 
     def _update_moving(self, mean, var):
