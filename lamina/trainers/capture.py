@@ -97,6 +97,10 @@ class Captured:
             return "weights have regularizers"
         if getattr(model, "_loss_scaler", None) is not None:
             return "dynamic loss scaling skips steps data-dependently"
+        optimizer = getattr(model, "optimizer", None)
+        if getattr(optimizer, "loss_scale_factor", None) is not None or (
+                optimizer is not None and type(optimizer).scale_loss is not _base_scale_loss()):
+            return "the optimizer scales the loss (loss_scale_factor or LossScaleOptimizer)"
         if distribution() is not None:
             return "a distribution is active"
         if any(not p.requires_grad for p in model.parameters()) or any(True for _ in model.buffers()):
@@ -214,3 +218,9 @@ class Captured:
             return "captured"
         return {None: "captured, being compared with eager steps", True: "captured (faster than eager)",
                 False: "captured but slower than eager: eager steps kept"}[self.kept]
+
+
+def _base_scale_loss():
+    from lamina.optimizers.optimizer import Optimizer
+
+    return Optimizer.scale_loss

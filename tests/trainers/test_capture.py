@@ -93,3 +93,12 @@ def test_steps_that_a_trace_would_freeze_are_not_captured(case, reason):
     assert model.__dict__["_captured"] is None
     batch = (torch.from_numpy(x), torch.from_numpy(y), None if sw is None else torch.from_numpy(sw))
     assert reason in Captured.supports(model, *batch)
+
+
+def test_optimizers_that_scale_the_loss_are_not_captured():
+    for optimizer in (keras.optimizers.SGD(loss_scale_factor=8.0),
+                      keras.optimizers.LossScaleOptimizer(keras.optimizers.SGD())):
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+        model.compile(optimizer=optimizer, loss="mse")
+        reason = Captured.supports(model, torch.zeros(2, 3), torch.zeros(2, 1), None)
+        assert reason is not None and "scales the loss" in reason
