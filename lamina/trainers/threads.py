@@ -33,6 +33,7 @@ Example:
 import contextlib
 import os
 import statistics
+import sys
 import time
 
 import torch
@@ -513,8 +514,17 @@ def _estimate(model, kind):
     return (6 if kind == "train" else 2) * params
 
 
+def _say(line):
+    """Prints like the progress bar: to stdout, or to the "lamina" logger when
+    `keras.config.disable_interactive_logging()` is in effect."""
+    from lamina.backend.config import is_interactive_logging_enabled
+    from lamina.callbacks.progbar import LoggerStream
+
+    print(line, file=sys.stdout if is_interactive_logging_enabled() else LoggerStream())
+
+
 @contextlib.contextmanager
-def thread_scope(device, verbose=0, clock=time.perf_counter, print_fn=print, model=None, kind="train",
+def thread_scope(device, verbose=0, clock=time.perf_counter, print_fn=_say, model=None, kind="train",
                  batch_size=None, probe="auto"):
     """The thread policy of one `fit`/`evaluate`/`predict` run; yields an object whose `wrap(batches)`
     the loops iterate over.
