@@ -80,3 +80,21 @@ def test_loss_weights_list_and_per_output_logs():
     assert logs["first_loss"] == pytest.approx(mse, rel=1e-6)
     assert logs["second_loss"] == pytest.approx(mae, rel=1e-6)
     assert logs["loss"] == pytest.approx(2.0 * mse + 0.5 * mae, rel=1e-6)
+
+
+def test_fit_on_a_model_without_trainable_weights_warns_and_still_logs_the_loss():
+    # keras.io "Making new layers and models via subclassing": Input -> a weight-free layer whose
+    # `add_loss` joins the compiled loss. Keras's torch trainer warns and skips the update.
+    class ActivityRegularizationLayer(keras.layers.Layer):
+        def call(self, inputs):
+            self.add_loss(1e-2 * keras.ops.mean(inputs))
+            return inputs
+
+    inputs = keras.Input(shape=(3,))
+    model = keras.Model(inputs, ActivityRegularizationLayer()(inputs))
+    model.compile(optimizer="adam", loss="mse")
+    x = np.full((2, 3), 0.5, "float32")
+    y = np.zeros((2, 3), "float32")
+    with pytest.warns(UserWarning, match="does not have any trainable weights"):
+        history = model.fit(x, y, epochs=1, verbose=0)
+    np.testing.assert_allclose(history.history["loss"][0], 0.25 + 0.005, rtol=1e-6)
