@@ -11,6 +11,7 @@ the failure), no structure flattening.
 """
 
 import inspect
+import warnings
 
 import numpy as np
 import torch
@@ -219,6 +220,9 @@ class Layer(WeightsMixin, nn.Module):
         if batch_input_shape is not None:
             self._batch_input_shape = tuple(batch_input_shape)
         elif input_shape is not None:
+            warnings.warn(
+                "Do not pass an `input_shape`/`input_dim` argument to a layer. When using Sequential models, "
+                "prefer using an `Input(shape)` object as the first layer in the model instead.", stacklevel=3)
             shape = (input_shape,) if isinstance(input_shape, int) else tuple(input_shape)
             self._batch_input_shape = (kwargs.get("batch_size"),) + shape
         else:
