@@ -57,6 +57,10 @@ def _by_name_or_order(names, model_name):
         if isinstance(targets, dict):
             check_keys(targets, names, "output", model_name)
             return [targets[k] for k in names]
+        if len(targets) != len(names):
+            raise ValueError(
+                f"Model '{model_name}' has {len(names)} outputs {names}, but y is a {type(targets).__name__} of "
+                f"{len(targets)} arrays. Pass one target per output, in this order, or a dict keyed by output name.")
         return list(targets)
     return flatten
 

@@ -117,3 +117,5 @@ def test_multi_output_targets_as_a_list_then_as_a_dict_on_the_same_compiled_mode
     model.fit(x, {"score_output": y_score, "class_output": y_class}, epochs=1, verbose=0)
     with pytest.raises(ValueError, match="missing: \\['class_output'\\]"):
         model.evaluate(x, {"score_output": y_score}, verbose=0)
+    with pytest.raises(ValueError, match="has 2 outputs .* but y is a list of 1 arrays"):
+        model.evaluate(x, [y_score], verbose=0)
