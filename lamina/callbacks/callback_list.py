@@ -70,18 +70,22 @@ class CallbackList:
         if not targets:
             return lambda *args, **kwargs: None
         # Hooks are always called with `logs` (positionally), as Keras does: LambdaCallback
-        # functions are written `lambda epoch, logs: ...`.
+        # functions are written `lambda epoch, logs: ...`. As in Keras, a hook without logs
+        # (`on_train_begin`, `on_epoch_begin`, ...) gets `{}`, never None: keras.io callbacks do
+        # `list(logs.keys())`. (`is None`, not `or`: truth-testing lazy batch logs would sync.)
         if hook.endswith(("_batch_begin", "_batch_end", "epoch_begin", "epoch_end")):
             if len(targets) == 1:
                 target = targets[0]
-                return lambda index, logs=None: target(index, logs)
+                return lambda index, logs=None: target(index, {} if logs is None else logs)
 
             def call_all(index, logs=None):
+                logs = {} if logs is None else logs
                 for target in targets:
                     target(index, logs)
             return call_all
 
         def call_all_logs(logs=None):
+            logs = {} if logs is None else logs
             for target in targets:
                 target(logs)
         return call_all_logs

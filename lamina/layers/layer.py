@@ -11,6 +11,7 @@ the failure), no structure flattening.
 """
 
 import inspect
+import warnings
 
 import numpy as np
 import torch
@@ -219,6 +220,9 @@ class Layer(WeightsMixin, nn.Module):
         if batch_input_shape is not None:
             self._batch_input_shape = tuple(batch_input_shape)
         elif input_shape is not None:
+            warnings.warn(
+                "Do not pass an `input_shape`/`input_dim` argument to a layer. When using Sequential models, "
+                "prefer using an `Input(shape)` object as the first layer in the model instead.", stacklevel=3)
             shape = (input_shape,) if isinstance(input_shape, int) else tuple(input_shape)
             self._batch_input_shape = (kwargs.get("batch_size"),) + shape
         else:
@@ -448,6 +452,38 @@ class Layer(WeightsMixin, nn.Module):
     def finalize_state(self):
         """Keras's hook for deriving state after weights are loaded; lamina's layers compute from
         their weights directly, so there is nothing to do (kept so Keras code calling it runs)."""
+
+    def save_own_variables(self, store):
+        """Writes this layer's own weights (not its sub-layers') into `store` as `"0"`, `"1"`, ...
+        in Keras's order and layout, as Keras's `Layer.save_own_variables` does.
+
+        Weights files call an override of it; an override that keeps extra state calls
+        `super().save_own_variables(store)` first (keras.io "Save, serialize, and export models").
+
+        Args:
+            store: a dict-like mapping string keys to arrays.
+        """
+        from lamina.saving.weights_store import own_keras_values
+
+        for index, value in enumerate(own_keras_values(self)):
+            store[str(index)] = value
+
+    def load_own_variables(self, store):
+        """Assigns this layer's own weights from `store` (the keys `save_own_variables` wrote).
+
+        Args:
+            store: a dict-like mapping `"0"`, `"1"`, ... to arrays in Keras layout.
+        """
+        names = self._own_weight_names()
+        keys = [str(index) for index in range(len(names))]
+        missing = [key for key in keys if key not in store]
+        if missing:
+            raise ValueError(
+                f"Layer '{self.name}' expected {len(names)} variables ({', '.join(names)}) under keys {keys}, "
+                f"but the store has keys {sorted(store)}. The values were saved from a different layer; "
+                "rebuild the same architecture before loading.")
+        for key, pname in zip(keys, names):
+            self._parameters[pname].assign(np.asarray(store[key]))
 
     def build_from_config(self, config):
         """Builds the layer from `get_build_config()` output (used when loading)."""

@@ -146,8 +146,38 @@ class Variable(nn.Parameter):
             self.copy_(value)
         return self
 
+    def assign_add(self, value) -> "Variable":
+        """Adds `value` (broadcast against the Keras-layout shape) in place, as Keras's
+        `v.assign_add(x)` (e.g. a running total in a custom layer's `call`)."""
+        return self.assign(self._combined(value, torch.add, "assign_add"))
+
+    def assign_sub(self, value) -> "Variable":
+        """Subtracts `value` (broadcast against the Keras-layout shape) in place."""
+        return self.assign(self._combined(value, torch.sub, "assign_sub"))
+
+    def _combined(self, value, op, method):
+        # Detached and on this weight's device/dtype: an update never joins the autograd graph.
+        if isinstance(value, torch.Tensor):
+            value = value.detach().to(device=self.device, dtype=self.dtype)
+        else:
+            value = torch.as_tensor(np.asarray(value), device=self.device, dtype=self.dtype)
+        shape = self.keras_shape
+        if not _broadcastable(shape, value.shape) or tuple(torch.broadcast_shapes(shape, value.shape)) != shape:
+            raise ValueError(
+                f"Cannot {method} a value of shape {tuple(value.shape)} to weight '{self.path}' of shape "
+                f"{shape} (Keras layout): the value must have the weight's shape or broadcast to it.")
+        return op(self.keras_view(self.detach()), value)
+
     def __repr__(self) -> str:
         return f"<Variable path={self.path}, shape={tuple(self.shape)}, dtype={str(self.dtype).replace('torch.', '')}>"
+
+
+def _broadcastable(shape, other):
+    try:
+        torch.broadcast_shapes(shape, other)
+    except RuntimeError:
+        return False
+    return True
 
 
 def _label(name):

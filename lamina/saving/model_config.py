@@ -236,7 +236,9 @@ def deserialize_layer(entry, custom_objects=None, safe_mode=None):
 
 
 def _shapes(build_config):
-    """build_config shapes validated as ints/None (absurd or negative sizes are refused)."""
+    """build_config shapes (`input_shape`, `shapes_dict`) validated as ints/None (absurd or negative
+    sizes are refused). Other keys, which a custom layer's `get_build_config` may add (keras.io's
+    serialization guide stores an initializer name), are plain JSON data and pass unchanged."""
     def check(value, depth=0):
         if depth > 32:
             raise LoadError("A build_config shape is nested too deeply; the file is corrupt.")
@@ -247,7 +249,8 @@ def _shapes(build_config):
         if value is None or (isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2 ** 31):
             return value
         raise LoadError(f"Invalid dimension {short_repr(value)} in build_config {short_repr(build_config)}.")
-    return check(build_config)
+    return {key: check(value) if key in ("input_shape", "shapes_dict") else value
+            for key, value in build_config.items()}
 
 
 class _NotReady(Exception):

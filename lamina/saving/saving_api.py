@@ -11,6 +11,7 @@ import datetime
 import io
 import json
 import os
+import warnings
 
 from lamina.saving import archive, registration
 from lamina.saving.errors import CorruptFileError, LoadError, SavingError
@@ -81,7 +82,6 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
             raise ValueError(f"save_model: the `save_format` argument is deprecated in Keras 3; remove it and pass "
                              f"a path ending in '.keras'. Received save_format={save_format!r}, "
                              f"filepath={filepath!r}.")
-        import warnings
 
         warnings.warn(f"The `save_format` argument is deprecated in Keras 3 and is ignored (the format follows "
                       f"the path). Received save_format={save_format!r}.", stacklevel=2)
@@ -96,8 +96,11 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
         raise SavingError(f"Cannot save to {filepath!r}: the legacy Keras 2 HDF5 model format is not supported. "
                           f"Use a '.keras' path (or '.weights.h5' with save_weights for weights only).")
     if not model.built:
-        raise SavingError(f"Model '{model.name}' is not built, so it has no weights to save. Build it first "
-                          f"(model.build(input_shape) or call it on data).")
+        # Keras saves it anyway (the config, and the weights of any layer already built, as in the
+        # keras.io serialization guide's Sequential of a hand-built custom layer) and warns.
+        warnings.warn(f"You are saving model '{model.name}', which has not yet been built. It might not contain "
+                      "any weights yet. Consider building the model first by calling it on some data.",
+                      stacklevel=2)
     from lamina.saving.assets import collect_assets, writing_archive
 
     try:

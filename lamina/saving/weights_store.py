@@ -111,11 +111,28 @@ def _walk(obj, path, visit, seen):
             _walk(child, child_path, visit, seen)
 
 
+def _custom_hook(obj, name):
+    """`obj.<name>` (`save_own_variables` / `load_own_variables`) when the object has its own, else
+    None. `Layer`'s generic hooks count as none: the code here does the same with its shape checks,
+    DTensor gathering and `skip_mismatch` reporting."""
+    from lamina.layers.core.lora_quant import LoraQuantMixin
+    from lamina.layers.layer import Layer
+
+    method = getattr(obj, name, None)
+    if method is None:
+        return None
+    owner = next((cls for cls in type(obj).__mro__ if name in vars(cls)), None)
+    if owner is Layer or (owner is LoraQuantMixin and not obj._stores_own_variables()):
+        return None
+    return method
+
+
 def _own_values(obj):
     """`{"0": array, ...}` an object stores at its path."""
     store = {}
-    if hasattr(obj, "save_own_variables"):
-        obj.save_own_variables(store)
+    custom = _custom_hook(obj, "save_own_variables")
+    if custom is not None:
+        custom(store)
         return store
     if hasattr(obj, "_own_weight_names"):
         for i, value in enumerate(own_keras_values(obj)):
@@ -190,7 +207,7 @@ def stored_weight_bytes(model):
     def visit(obj, path):
         if total[0] is None:
             return
-        if hasattr(obj, "load_own_variables"):
+        if _custom_hook(obj, "load_own_variables") is not None:
             total[0] = None
             return
         if isinstance(obj, Layer):
@@ -218,7 +235,7 @@ def load_weights_from_h5(model, h5file, where="the weights file", skip_mismatch=
     def visit(obj, path):
         label = f"'{getattr(obj, 'name', type(obj).__name__)}' ({type(obj).__name__}) at '{path or '/'}'"
         store = _read_group(h5file, path, where)
-        if hasattr(obj, "load_own_variables"):
+        if _custom_hook(obj, "load_own_variables") is not None:
             assignments.append(("custom", obj, dict(store or {})))
             return
         if isinstance(obj, Layer):

@@ -49,6 +49,22 @@ def _as_list(metrics):
     return [metrics]
 
 
+def _by_name_or_order(names, model_name):
+    """Flattens multi-output targets given as a dict (matched by output name) or a list/tuple
+    (output order). Both forms are accepted on every call: the keras.io training guide fits the
+    same compiled model with a list of targets, then with a dict of them."""
+    def flatten(targets):
+        if isinstance(targets, dict):
+            check_keys(targets, names, "output", model_name)
+            return [targets[k] for k in names]
+        if len(targets) != len(names):
+            raise ValueError(
+                f"Model '{model_name}' has {len(names)} outputs {names}, but y is a {type(targets).__name__} of "
+                f"{len(targets)} arrays. Pass one target per output, in this order, or a dict keyed by output name.")
+        return list(targets)
+    return flatten
+
+
 class CompileState:
     """The compiled loss and metrics of a model (see `Trainer.compile`).
 
@@ -94,14 +110,14 @@ class CompileState:
             self.flat_true = lambda t: [None] * len(names)
         elif isinstance(y, dict):
             check_keys(y, names, "output", name)
-            self.flat_true = lambda t: [t[k] for k in names]
+            self.flat_true = _by_name_or_order(names, name)
         elif isinstance(y, (list, tuple)) and len(names) > 1:
             if len(y) != len(names):
                 raise ValueError(
                     f"Model '{name}' has {len(names)} outputs {names}, but y is a {type(y).__name__} of "
                     f"{len(y)} arrays. Pass one target per output, in this order, or a dict keyed by output name."
                 )
-            self.flat_true = list
+            self.flat_true = _by_name_or_order(names, name)
         elif len(names) > 1 and self._only_output_with_loss(names) is not None:
             # Keras: one target for a model whose other outputs have no loss (`loss=[fn, None]`).
             only = self._only_output_with_loss(names)

@@ -184,6 +184,7 @@ def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbac
             device, verbose, model=self, kind="train", batch_size=getattr(data, "batch_size", None)) as pacer:
         try:
             callback_list.on_train_begin()
+            epoch_logs = None  # the last epoch's logs go to on_train_end, as in Keras
             start = self._initial_epoch if self._initial_epoch is not None else initial_epoch
             # jit_compile="auto" weighs the steps left against the cost of compiling (capture.py).
             # (Data of unknown length: 0, never captured by "auto".)
@@ -221,7 +222,7 @@ def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbac
             if epochs > 0:
                 # As Keras: with use_ema, the weights become their moving averages when fit ends.
                 self.optimizer.finalize_variable_values(self.trainable_weights)
-            callback_list.on_train_end()
+            callback_list.on_train_end(epoch_logs)
         except Exception as error:
             # A dead or stalled peer surfaces as an opaque backend error from a collective: say what happened.
             clear = strategy.explain_failure(error) if strategy is not None else None

@@ -10,6 +10,7 @@ structure resolution happens once (first batch); a step does no validation.
 
 import inspect
 import time
+import warnings
 
 import numpy as np
 import torch
@@ -383,6 +384,11 @@ class Trainer:
         else:
             y_pred = self._train_module(x, training=True)
             loss = self._compute_loss(x, y, y_pred, sample_weight, training=True)
+        if not loss.requires_grad:
+            # Nothing to differentiate (e.g. a model of weight-free layers with an `add_loss`):
+            # Keras's torch trainer warns and skips the update.
+            warnings.warn("The model does not have any trainable weights.", stacklevel=2)
+            return self._track(loss, x, y, y_pred, sample_weight)
         scaled = loss if self._loss_scaler is None else self._loss_scaler.scale(loss)
         # Keras's trainers backpropagate `optimizer.scale_loss(loss)` (LossScaleOptimizer, loss_scale_factor).
         scale_loss = getattr(self.optimizer, "scale_loss", None)

@@ -37,6 +37,32 @@ def test_hook_order_and_batch_logs():
                       "epoch_end0:['loss', 'val_loss']", "train_end"]
 
 
+def test_hooks_get_a_dict_of_logs_and_on_train_end_gets_the_last_epoch_logs():
+    # keras.io "Writing your own callbacks": every hook prints `list(logs.keys())`.
+    seen = {}
+
+    class KeyRecorder(cb.Callback):
+        def _record(self, hook, logs):
+            seen.setdefault(hook, list(logs.keys()))
+
+        def on_train_begin(self, logs=None): self._record("train_begin", logs)
+        def on_epoch_begin(self, epoch, logs=None): self._record("epoch_begin", logs)
+        def on_train_batch_begin(self, batch, logs=None): self._record("train_batch_begin", logs)
+        def on_test_begin(self, logs=None): self._record("test_begin", logs)
+        def on_predict_begin(self, logs=None): self._record("predict_begin", logs)
+        def on_predict_batch_begin(self, batch, logs=None): self._record("predict_batch_begin", logs)
+        def on_predict_end(self, logs=None): self._record("predict_end", logs)
+        def on_train_end(self, logs=None): self._record("train_end", logs)
+
+    model, x, y = model_and_data()
+    model.fit(x, y, epochs=2, batch_size=16, validation_split=0.5, verbose=0, callbacks=[KeyRecorder()])
+    model.predict(x, verbose=0, callbacks=[KeyRecorder()])
+    for hook in ("train_begin", "epoch_begin", "train_batch_begin", "test_begin", "predict_begin",
+                 "predict_batch_begin", "predict_end"):
+        assert seen[hook] == [], hook
+    assert sorted(seen["train_end"]) == ["loss", "val_loss"]
+
+
 def test_early_stopping_patience_and_restore_best():
     losses = iter([1.0, 0.5, 0.7, 0.8, 0.9, 0.95])
 

@@ -304,3 +304,13 @@ def test_constraints_and_regularizers_see_the_keras_layout():
     model.train_on_batch(np.zeros((2, 4), "float32"), np.zeros((2, 2), "float32"))
     norms = np.linalg.norm(dense.get_weights()[0], axis=0)
     np.testing.assert_allclose(norms, [1.0, 0.2], rtol=1e-5)
+
+
+def test_input_shape_argument_warns_as_keras_and_still_builds_the_sequential():
+    # keras.io "The Sequential model" guide shows Keras's warning for the Keras 2 style argument.
+    with pytest.warns(UserWarning, match="Do not pass an `input_shape`/`input_dim` argument to a layer"):
+        dense = keras.layers.Dense(2, input_shape=(4,))
+    model = keras.Sequential([dense])
+    assert model.built and model.output_shape == (None, 2)
+    with pytest.warns(UserWarning, match="Do not pass an `input_shape`/`input_dim`"):
+        keras.layers.Dense(2, input_dim=4)

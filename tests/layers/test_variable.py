@@ -70,3 +70,32 @@ def test_errors():
         keras.Variable(np.array(["a"]))
     with pytest.raises(ValueError, match=r"`name` must be a string without '/'"):
         keras.Variable(1.0, name="a/b")
+
+
+def test_assign_add_and_assign_sub_update_in_place():
+    # keras.io "Making new layers and models via subclassing": a non-trainable running total.
+    class ComputeSum(keras.layers.Layer):
+        def __init__(self, input_dim):
+            super().__init__()
+            self.total = self.add_weight(initializer="zeros", shape=(input_dim,), trainable=False)
+
+        def call(self, inputs):
+            self.total.assign_add(keras.ops.sum(inputs, axis=0))
+            return self.total
+
+    layer = ComputeSum(2)
+    layer(np.ones((2, 2), "float32"))
+    np.testing.assert_allclose(layer(np.ones((2, 2), "float32")).numpy(), [4.0, 4.0])
+    layer.total.assign_sub(1.5)  # a scalar broadcasts, as in Keras
+    np.testing.assert_allclose(layer.total.numpy(), [2.5, 2.5])
+
+
+def test_assign_add_on_a_torch_layout_kernel_speaks_keras_layout():
+    dense = keras.layers.Dense(3)
+    dense.build((None, 2))
+    before = dense.kernel.numpy()
+    step = np.arange(6, dtype="float32").reshape(2, 3)
+    dense.kernel.assign_add(step)
+    np.testing.assert_allclose(dense.kernel.numpy(), before + step)
+    with pytest.raises(ValueError, match="Cannot assign_add a value of shape \\(3, 4\\)"):
+        dense.kernel.assign_add(np.ones((3, 4), "float32"))

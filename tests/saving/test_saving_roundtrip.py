@@ -186,8 +186,10 @@ def test_json_and_clone(tmp_path):
 
 def test_sequential_without_input_saves_after_build(tmp_path):
     model = keras.Sequential([layers.Dense(4), layers.Dense(2)])
-    with pytest.raises(ValueError, match="not built"):
-        model.save(tmp_path / "m.keras")
+    # As Keras: an unbuilt model saves (its config; no weights yet) with a warning.
+    with pytest.warns(UserWarning, match="has not yet been built"):
+        model.save(tmp_path / "unbuilt.keras")
+    assert not load_model(tmp_path / "unbuilt.keras").built
     model.build((None, 3))
     model.save(tmp_path / "m.keras")
     _assert_same_outputs(model, load_model(tmp_path / "m.keras"), torch.randn(2, 3))
@@ -305,3 +307,87 @@ def test_keras_written_compile_config_is_restored(tmp_path):
             archive.writestr(name, data)
     loaded = load_model(tmp_path / "k.keras")
     assert loaded.compiled and type(loaded.optimizer).__name__ == "Adam"
+
+
+@keras.saving.register_keras_serializable(package="kio_guide")
+class _DenseWithExtraVariable(layers.Dense):
+    """keras.io "Save, serialize, and export models": extra state saved next to Dense's own keys."""
+
+    def __init__(self, units, **kwargs):
+        super().__init__(units, **kwargs)
+        self.my_variable = keras.Variable(np.arange(units, dtype="float32"), name="my_variable")
+
+    def save_own_variables(self, store):
+        super().save_own_variables(store)
+        store["variables"] = self.my_variable.numpy()
+
+    def load_own_variables(self, store):
+        self.my_variable.assign(store["variables"])
+        for i, v in enumerate([self.kernel, self.bias]):
+            v.assign(store[f"{i}"])
+
+    def call(self, inputs):
+        return super().call(inputs) + self.my_variable
+
+
+def test_subclass_save_own_variables_extends_the_base_layers_keys(tmp_path):
+    model = keras.Sequential([keras.Input((3,)), _DenseWithExtraVariable(2)])
+    store = {}
+    model.layers[0].save_own_variables(store)
+    # Dense writes Keras's own keys ("0": kernel in Keras layout, "1": bias), not the extra variable.
+    assert sorted(store) == ["0", "1", "variables"]
+    np.testing.assert_allclose(store["0"], model.layers[0].kernel.numpy())
+    model.layers[0].my_variable.assign(np.array([5.0, 6.0], "float32"))
+    model.save(tmp_path / "m.keras")
+    restored = load_model(tmp_path / "m.keras")
+    np.testing.assert_allclose(restored.layers[0].my_variable.numpy(), [5.0, 6.0])
+    _assert_same_outputs(model, restored, torch.randn(2, 3))
+
+
+def test_layer_generic_save_and_load_own_variables():
+    layer = layers.LayerNormalization()
+    layer.build((None, 4))
+    store = {}
+    layer.save_own_variables(store)
+    assert sorted(store) == ["0", "1"]
+    other = layers.LayerNormalization()
+    other.build((None, 4))
+    other.load_own_variables({"0": np.full(4, 2.0, "float32"), "1": np.full(4, 3.0, "float32")})
+    np.testing.assert_allclose(other.gamma.numpy(), 2.0)
+    with pytest.raises(ValueError, match="expected 2 variables"):
+        other.load_own_variables({"0": np.ones(4, "float32")})
+
+
+@keras.saving.register_keras_serializable(package="kio_guide")
+class _LayerWithCustomBuild(layers.Layer):
+    def __init__(self, units=32, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+
+    def call(self, inputs):
+        return keras.ops.matmul(inputs, self.w) + self.b
+
+    def get_config(self):
+        return dict(units=self.units, **super().get_config())
+
+    def build(self, input_shape, layer_init):
+        self.w = self.add_weight(shape=(input_shape[-1], self.units), initializer=layer_init)
+        self.b = self.add_weight(shape=(self.units,), initializer=layer_init)
+        self.layer_init = layer_init
+
+    def get_build_config(self):
+        return {"layer_init": self.layer_init, "input_shape": (4,)}
+
+    def build_from_config(self, config):
+        self.build(config["input_shape"], config["layer_init"])
+
+
+def test_custom_build_config_keys_load_and_an_unbuilt_model_saves_with_a_warning(tmp_path):
+    custom = _LayerWithCustomBuild(units=16)
+    custom.build(input_shape=(4,), layer_init="random_normal")
+    model = keras.Sequential([custom, layers.Dense(1)])  # no Input: the Sequential itself is unbuilt
+    with pytest.warns(UserWarning, match="has not yet been built"):
+        model.save(tmp_path / "m.keras")
+    loaded = load_model(tmp_path / "m.keras")
+    assert tuple(loaded.layers[0].w.shape) == (4, 16)
+    np.testing.assert_allclose(loaded.layers[0].w.numpy(), custom.w.numpy())

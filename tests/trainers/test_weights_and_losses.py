@@ -80,3 +80,42 @@ def test_loss_weights_list_and_per_output_logs():
     assert logs["first_loss"] == pytest.approx(mse, rel=1e-6)
     assert logs["second_loss"] == pytest.approx(mae, rel=1e-6)
     assert logs["loss"] == pytest.approx(2.0 * mse + 0.5 * mae, rel=1e-6)
+
+
+def test_fit_on_a_model_without_trainable_weights_warns_and_still_logs_the_loss():
+    # keras.io "Making new layers and models via subclassing": Input -> a weight-free layer whose
+    # `add_loss` joins the compiled loss. Keras's torch trainer warns and skips the update.
+    class ActivityRegularizationLayer(keras.layers.Layer):
+        def call(self, inputs):
+            self.add_loss(1e-2 * keras.ops.mean(inputs))
+            return inputs
+
+    inputs = keras.Input(shape=(3,))
+    model = keras.Model(inputs, ActivityRegularizationLayer()(inputs))
+    model.compile(optimizer="adam", loss="mse")
+    x = np.full((2, 3), 0.5, "float32")
+    y = np.zeros((2, 3), "float32")
+    with pytest.warns(UserWarning, match="does not have any trainable weights"):
+        history = model.fit(x, y, epochs=1, verbose=0)
+    np.testing.assert_allclose(history.history["loss"][0], 0.25 + 0.005, rtol=1e-6)
+
+
+def test_multi_output_targets_as_a_list_then_as_a_dict_on_the_same_compiled_model():
+    # keras.io "Training & evaluation with the built-in methods" fits one compiled two-output
+    # model first with a list of targets, then with a dict keyed by output name.
+    inputs = keras.Input(shape=(4,))
+    score = keras.layers.Dense(1, name="score_output")(inputs)
+    klass = keras.layers.Dense(3, name="class_output")(inputs)
+    model = keras.Model(inputs, [score, klass])
+    model.compile(optimizer="sgd", loss=["mse", "mse"])
+    rng = np.random.default_rng(0)
+    x = rng.random((8, 4)).astype("float32")
+    y_score, y_class = rng.random((8, 1)).astype("float32"), rng.random((8, 3)).astype("float32")
+    as_list = model.evaluate(x, [y_score, y_class], verbose=0, return_dict=True)
+    as_dict = model.evaluate(x, {"class_output": y_class, "score_output": y_score}, verbose=0, return_dict=True)
+    assert as_dict == pytest.approx(as_list)
+    model.fit(x, {"score_output": y_score, "class_output": y_class}, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="missing: \\['class_output'\\]"):
+        model.evaluate(x, {"score_output": y_score}, verbose=0)
+    with pytest.raises(ValueError, match="has 2 outputs .* but y is a list of 1 arrays"):
+        model.evaluate(x, [y_score], verbose=0)

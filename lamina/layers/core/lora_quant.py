@@ -129,20 +129,21 @@ class LoraQuantMixin:
 
     # -------------------------------------------------------------- saving
 
-    # Only while LoRA is on or the layer is quantized does the layer store its own variables (Keras's
-    # per-mode order, LoRA merged); a plain layer has the generic layout, written by the generic code
-    # with its shape checks. hasattr() is how the weights writer asks.
+    # Keras's per-mode order, LoRA merged. Only while LoRA is on or the layer is quantized does the
+    # weights writer call these (`_stores_own_variables`); a plain layer's layout is the generic one,
+    # which the writer produces itself with its shape checks. A subclass's
+    # `super().save_own_variables(store)` gets Keras's own keys ("0": kernel, "1": bias).
     @property
     def save_own_variables(self):
-        if not (getattr(self, "lora_enabled", False) or self.quantization_mode is not None):
-            raise AttributeError("save_own_variables")
         return self._save_own_variables
 
     @property
     def load_own_variables(self):
-        if not (getattr(self, "lora_enabled", False) or self.quantization_mode is not None):
-            raise AttributeError("load_own_variables")
         return self._load_own_variables
+
+    def _stores_own_variables(self):
+        """Whether the weights writer must call the hooks above (else its generic code does the same)."""
+        return bool(getattr(self, "lora_enabled", False) or self.quantization_mode is not None)
 
     def _saved_values(self):
         """`[(name, array in Keras layout)]` in the order Keras saves them for the current mode."""
