@@ -609,7 +609,8 @@ class Layer(WeightsMixin, nn.Module):
             if isinstance(value, np.ndarray) and value.dtype.kind in "USO":
                 # Strings have no torch tensor: string arrays reach `call` as they are in the layers
                 # that accept them (text/lookup layers, models); any other layer refuses them here.
-                if not self._accepts_strings:
+                # A user's own layer may take them too (keras.io's QREmbedding wraps a StringLookup).
+                if not self._accepts_strings and type(self).__module__.startswith("lamina."):
                     raise TypeError(
                         f"Layer '{self.name}' ({type(self).__name__}) received a NumPy array of "
                         f"dtype {value.dtype} (strings or objects), which has no tensor form. Only the "
