@@ -668,7 +668,10 @@ class Layer(WeightsMixin, nn.Module):
 
         shapes = [_unify_batch(s) for s in shapes]
         with outside_trace(), _BuildDevice(device):
-            self.build(*shapes)
+            if self._build_arg_names:
+                self.build(*shapes)
+            else:  # `def build(self)` (keras.io's GRN/VSN layers): Keras passes no shape then
+                self.build()
         if _distribution_base.current_distribution() is not None:  # a ModelParallel runs layers owning DTensors
             _distribution_base.adopt_built_layer(self)
         if len(shapes) == 1:

@@ -304,3 +304,28 @@ def test_constraints_and_regularizers_see_the_keras_layout():
     model.train_on_batch(np.zeros((2, 4), "float32"), np.zeros((2, 2), "float32"))
     norms = np.linalg.norm(dense.get_weights()[0], axis=0)
     np.testing.assert_allclose(norms, [1.0, 0.2], rtol=1e-5)
+
+
+class _FilledLater(keras.layers.Layer):
+    """keras.io GRN/VSN style: empty containers assigned first, filled afterwards."""
+
+    def __init__(self):
+        super().__init__()
+        self.by_name = dict()
+        self.by_name["a"] = keras.layers.Dense(2)
+        self.blocks = list()
+        self.blocks.append(keras.layers.Dense(2))
+
+    def call(self, x):
+        return self.by_name["a"](x) + self.blocks[0](x)
+
+    def build(self):  # no shape argument: Keras calls it with none
+        self.built = True
+
+
+def test_sublayers_added_to_empty_containers_are_tracked_and_build_without_args():
+    layer = _FilledLater()
+    out = layer(keras.Input((3,)))
+    assert out.shape == (None, 2) and layer.built
+    assert len(layer.trainable_weights) == 4
+    assert [tuple(w.keras_shape) for w in layer.weights] == [(3, 2), (2,), (3, 2), (2,)]
