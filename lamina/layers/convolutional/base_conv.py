@@ -137,6 +137,7 @@ class BaseConv(Layer):
         # Keras (*k, in, out) -> torch (out, in, *k). A subclass whose own `call` reads
         # `self.kernel` (keras.io's StandardizedConv2D) expects Keras's layout: keep it then.
         keras_layout = not type(self).call.__module__.startswith("lamina.")
+        self._kernel_in_keras_layout = keras_layout
         self.kernel = self.add_weight(
             shape=self.kernel_size + (channels // self.groups, self.filters), initializer=self.kernel_initializer,
             regularizer=self.kernel_regularizer, constraint=self.kernel_constraint, name="kernel",
@@ -218,11 +219,14 @@ class BaseConv(Layer):
 
     def _keras_kernel(self):
         kernel = self.kernel
-        return kernel.keras_view() if getattr(kernel, "_keras_perm", None) is not None else kernel
+        if getattr(self, "_kernel_in_keras_layout", False):
+            return kernel
+        rank = self.rank  # stored (out, in, *k) -> Keras (*k, in, out), a view
+        return kernel.permute(*range(2, rank + 2), 1, 0)
 
     def call(self, inputs):
         if (type(self).convolution_op is not BaseConv.convolution_op
-                or getattr(self.kernel, "_keras_perm", None) is None):
+                or getattr(self, "_kernel_in_keras_layout", False)):
             # A user's convolution_op (or a kernel kept in Keras layout): go through Keras's path.
             outputs = self.convolution_op(inputs, self._keras_kernel())
             if self.bias is not None:
