@@ -98,6 +98,7 @@ class Dense(LoraQuantMixin, Layer):
             # A subclass whose own `call` reads `self.kernel` (ops.matmul(x, self.kernel)) expects
             # Keras's layout: keep it then.
             keras_layout = not type(self).call.__module__.startswith("lamina.")
+            self._kernel_in_keras_layout = keras_layout
             self.add_weight(shape=kernel_shape, initializer=self.kernel_initializer,
                             regularizer=self.kernel_regularizer, constraint=self.kernel_constraint,
                             name="kernel", _torch_perm=None if keras_layout else (1, 0))
@@ -140,7 +141,7 @@ class Dense(LoraQuantMixin, Layer):
         if self._quantized_policy is not None:
             return self._quantized_call(inputs, training)
         kernel = self._parameters["kernel"]
-        if kernel._keras_perm is None:  # kept in Keras layout (in, out) for a subclass
+        if getattr(self, "_kernel_in_keras_layout", False):  # (in, out), kept for a subclass
             outputs = inputs @ kernel if self.bias is None else torch.addmm(
                 self.bias, inputs.reshape(-1, inputs.shape[-1]), kernel).reshape(*inputs.shape[:-1], -1)
         else:
