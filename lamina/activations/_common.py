@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import torch
 
+from lamina.graph.keras_tensor import KerasTensor
+
 __all__ = ["as_tensor", "attach_logits"]
 
 
@@ -15,6 +17,10 @@ def as_tensor(x) -> torch.Tensor:
     because most activations are undefined on integers.
     """
     if isinstance(x, torch.Tensor):
+        return x
+    if isinstance(x, KerasTensor):
+        # A symbolic input (`keras.activations.sigmoid(logits)` in a Functional model): the torch
+        # functions below record themselves as graph nodes on it.
         return x
     tensor = torch.as_tensor(x)
     if not (tensor.is_floating_point() or tensor.is_complex()):

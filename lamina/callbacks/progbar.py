@@ -49,7 +49,8 @@ def format_logs(logs) -> str:
     for key in sorted(logs):
         value = logs[key]
         if isinstance(value, float):
-            parts.append(f" - {key}: {value:.4f}" if abs(value) >= 1e-3 or value == 0 else f" - {key}: {value:.4e}")
+            # Keras's rule: `.4f` above 1e-3 in magnitude, else `.4e` (so zero prints as 0.0000e+00).
+            parts.append(f" - {key}: {value:.4f}" if abs(value) > 1e-3 else f" - {key}: {value:.4e}")
         else:
             parts.append(f" - {key}: {value}")
     return "".join(parts)

@@ -113,8 +113,18 @@ def _quiet_fake_tensor_log():
 _VALUE_DEPENDENT = (DataDependentOutputException, DynamicOutputShapeException)
 
 
+def _string_stand_in(shape):
+    """Strings have no tensor form: a layer traced on a string input (a StringLookup inside a
+    custom layer) sees a NumPy array of empty strings, as it sees NumPy strings when run."""
+    import numpy as np
+
+    return np.full(shape, "", dtype=object)
+
+
 def _stand_in(shape, dtype, device):
     """A real tensor most value checks accept: identity matrices when the last two dims are equal."""
+    if dtype == "string":
+        return _string_stand_in(shape)
     if len(shape) >= 2 and shape[-1] == shape[-2]:
         return torch.eye(shape[-1], device=device).to(dtype).expand(shape).clone()
     return torch.ones(shape, dtype=dtype, device=device)
@@ -165,6 +175,8 @@ def _fake_trace(call_fn, args, kwargs, device, trial):
     with FakeTensorMode(allow_non_fake_inputs=True):
         def fake(value):
             if isinstance(value, KerasTensor):
+                if value.dtype == "string":
+                    return _string_stand_in(_concrete(value.shape, trial))
                 return torch.empty(_concrete(value.shape, trial), dtype=value.dtype, device=device)
             return value
 

@@ -645,7 +645,8 @@ class Layer(WeightsMixin, nn.Module):
             if isinstance(value, np.ndarray) and value.dtype.kind in "USO":
                 # Strings have no torch tensor: string arrays reach `call` as they are in the layers
                 # that accept them (text/lookup layers, models); any other layer refuses them here.
-                if not self._accepts_strings:
+                # A user's own layer may take them too (keras.io's QREmbedding wraps a StringLookup).
+                if not self._accepts_strings and type(self).__module__.startswith("lamina."):
                     raise TypeError(
                         f"Layer '{self.name}' ({type(self).__name__}) received a NumPy array of "
                         f"dtype {value.dtype} (strings or objects), which has no tensor form. Only the "
@@ -703,7 +704,10 @@ class Layer(WeightsMixin, nn.Module):
 
         shapes = [_unify_batch(s) for s in shapes]
         with outside_trace(), _BuildDevice(device):
-            self.build(*shapes)
+            if self._build_arg_names:
+                self.build(*shapes)
+            else:  # `def build(self)` (keras.io's GRN/VSN layers): Keras passes no shape then
+                self.build()
         if _distribution_base.current_distribution() is not None:  # a ModelParallel runs layers owning DTensors
             _distribution_base.adopt_built_layer(self)
         if len(shapes) == 1:

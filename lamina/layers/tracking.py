@@ -108,6 +108,10 @@ def wrap_container(value):
     """Returns a tracked copy of a list/tuple/dict holding modules, else `None`."""
     if isinstance(value, (TrackedList, TrackedDict)):
         return value
+    if type(value) in (list, dict) and not value:
+        # An empty container filled later (`self.grns = list()` then `append(...)`): Keras
+        # tracks what goes in afterwards, so it is tracked from the start.
+        return TrackedDict() if isinstance(value, dict) else TrackedList()
     if isinstance(value, nn.Module) or not _has_module(value):
         return None
     if isinstance(value, dict):

@@ -52,6 +52,14 @@ def binary_accuracy(y_true, y_pred, threshold=0.5):
     return (y_true == predicted).to(_result_dtype()).mean(dim=-1)
 
 
+def _label_ids(y_true, device):
+    """Class ids of one-hot labels; bool one-hot arrays (keras.io's addition_rnn) count as 0/1."""
+    y_true = as_tensor(y_true, device=device)
+    if y_true.dtype == torch.bool:  # torch's argmax has no bool kernel
+        y_true = y_true.to(torch.uint8)
+    return y_true.argmax(dim=-1)
+
+
 def categorical_accuracy(y_true, y_pred):
     """How often the argmax of `y_pred` matches the argmax of one-hot `y_true`.
 
@@ -60,7 +68,7 @@ def categorical_accuracy(y_true, y_pred):
         tensor([0., 1.])
     """
     y_pred = as_tensor(y_pred)
-    y_true = as_tensor(y_true, device=y_pred.device).argmax(dim=-1)
+    y_true = _label_ids(y_true, y_pred.device)
     return (y_true == y_pred.argmax(dim=-1)).to(_result_dtype())
 
 
@@ -115,7 +123,7 @@ def top_k_categorical_accuracy(y_true, y_pred, k=5):
         tensor([0., 1.])
     """
     y_pred = as_tensor(y_pred)
-    y_true = as_tensor(y_true, device=y_pred.device).argmax(dim=-1)
+    y_true = _label_ids(y_true, y_pred.device)
     return sparse_top_k_categorical_accuracy(y_true, y_pred, k=k)
 
 

@@ -166,6 +166,21 @@ class Sequential(Model):
             input_layer = InputLayer(batch_shape=(None,) + input_shape[1:])
         self._build_graph(input_layer)
 
+    def _symbolic_output_spec(self, args, kwargs):
+        """Output of a call on symbolic string inputs (a StringLookup/TextVectorization first).
+
+        The shape-only trace cannot carry strings, so the inner graph is (re)built on a string
+        Input, as Keras builds a Sequential on the specs it is called with. Other inputs: None
+        (the generic trace answers).
+        """
+        x = args[0] if args else next(iter(kwargs.values()), None)
+        if not isinstance(x, KerasTensor) or x.dtype != "string":
+            return None
+        if getattr(self._symbolic_input, "dtype", None) != "string":
+            self._build_graph(InputLayer(batch_shape=(None,) + tuple(x.shape[1:]), dtype="string"))
+        out = self._symbolic_output
+        return KerasTensor(tuple(out.shape), dtype=out.dtype)
+
     def _first_call(self, args, kwargs):
         x = args[0] if args else next(iter(kwargs.values()))
         if isinstance(x, np.ndarray) and x.dtype.kind in "USO":

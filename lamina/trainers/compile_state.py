@@ -172,6 +172,10 @@ class CompileState:
             self.loss_entries.append((index, fn, 1.0 if weight is None else float(weight), names[index]))
             if multi:
                 self.output_loss_trackers.append(MeanTracker(f"{names[index]}_loss"))
+        if len(self.loss_entries) < 2:
+            # Keras logs `<output>_loss` only when more than one output has a loss
+            # (`loss=[fn, None]` logs just `loss`).
+            self.output_loss_trackers = []
         device = next((p.device for p in model.parameters()), torch.get_default_device())
         loss_by_output = {index: fn for index, fn, _, _ in self.loss_entries}
         self.metric_entries = []

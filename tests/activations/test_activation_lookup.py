@@ -143,3 +143,16 @@ def test_callable_object_with_config_round_trips():
     }
     restored = A.deserialize(config, custom_objects={"ScaledTanh": ScaledTanh})
     assert isinstance(restored, ScaledTanh) and restored.scale == 2.0
+
+
+def test_activations_on_symbolic_tensors_build_graph_nodes():
+    # keras.io code applies them to Functional outputs: `keras.activations.sigmoid(logits) * 5`.
+    import lamina as keras
+
+    logits = keras.Input((3,))
+    model = keras.Model(logits, A.sigmoid(logits) * 5)
+    x = torch.tensor([[0.0, 1.0, -2.0]])
+    torch.testing.assert_close(model(x), torch.sigmoid(x) * 5)
+    for name in ("relu", "gelu", "softmax", "elu", "tanh", "silu", "softplus", "leaky_relu"):
+        out = A.get(name)(logits)
+        assert isinstance(out, keras.KerasTensor) and out.shape == (None, 3), name

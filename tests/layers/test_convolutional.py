@@ -161,3 +161,47 @@ def test_conv_config_matches_keras_keys():
     assert "groups" not in config and "kernel_initializer" not in config
     assert "groups" not in L.Conv2DTranspose(2, 3).get_config()
     assert L.Conv2D(2, 3).get_config()["kernel_size"] == [3, 3]
+
+
+# -- convolution_op: Keras's override point (keras.io "Customizing the convolution operation") --------------
+
+
+class _StandardizedByOverride(L.Conv2D):
+    def convolution_op(self, inputs, kernel):
+        mean, var = keras.ops.moments(kernel, axes=[0, 1, 2], keepdims=True)
+        return keras.ops.conv(inputs, (kernel - mean) / keras.ops.sqrt(var + 1e-10), padding="valid",
+                              strides=list(self.strides))
+
+
+class _StandardizedByCall(L.Conv2D):
+    def call(self, inputs):
+        mean, var = keras.ops.moments(self.kernel, axes=[0, 1, 2], keepdims=True)
+        result = self.convolution_op(inputs, (self.kernel - mean) / keras.ops.sqrt(var + 1e-10))
+        if self.use_bias:
+            result = result + self.bias
+        return result
+
+
+def _standardized_reference(x, kernel, bias):
+    kernel = (kernel - kernel.mean(axis=(0, 1, 2), keepdims=True)) / np.sqrt(
+        kernel.var(axis=(0, 1, 2), keepdims=True) + 1e-10)
+    return keras.ops.convert_to_numpy(keras.ops.conv(x, kernel.astype("float32"))) + bias
+
+
+@pytest.mark.parametrize("cls", [_StandardizedByOverride, _StandardizedByCall])
+def test_standardized_conv_subclasses_see_keras_layout_kernel(cls):
+    x = np.random.default_rng(0).normal(size=(2, 7, 7, 3)).astype("float32")
+    layer = cls(4, 3)
+    out = keras.ops.convert_to_numpy(layer(x))
+    kernel, bias = layer.get_weights()
+    assert kernel.shape == (3, 3, 3, 4)
+    np.testing.assert_allclose(out, _standardized_reference(x, kernel, bias), rtol=1e-4, atol=1e-4)
+
+
+def test_convolution_op_matches_call_for_builtin_conv():
+    x = np.random.default_rng(1).normal(size=(2, 9, 3)).astype("float32")
+    layer = L.Conv1D(4, 3, padding="causal", bias_initializer="ones")
+    out = keras.ops.convert_to_numpy(layer(x))
+    kernel = keras.ops.convert_to_tensor(layer.get_weights()[0])
+    via_op = keras.ops.convert_to_numpy(layer.convolution_op(x, kernel)) + 1.0
+    np.testing.assert_allclose(out, via_op, rtol=1e-5, atol=1e-5)

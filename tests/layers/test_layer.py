@@ -314,3 +314,28 @@ def test_input_shape_argument_warns_as_keras_and_still_builds_the_sequential():
     assert model.built and model.output_shape == (None, 2)
     with pytest.warns(UserWarning, match="Do not pass an `input_shape`/`input_dim`"):
         keras.layers.Dense(2, input_dim=4)
+
+
+class _FilledLater(keras.layers.Layer):
+    """keras.io GRN/VSN style: empty containers assigned first, filled afterwards."""
+
+    def __init__(self):
+        super().__init__()
+        self.by_name = dict()
+        self.by_name["a"] = keras.layers.Dense(2)
+        self.blocks = list()
+        self.blocks.append(keras.layers.Dense(2))
+
+    def call(self, x):
+        return self.by_name["a"](x) + self.blocks[0](x)
+
+    def build(self):  # no shape argument: Keras calls it with none
+        self.built = True
+
+
+def test_sublayers_added_to_empty_containers_are_tracked_and_build_without_args():
+    layer = _FilledLater()
+    out = layer(keras.Input((3,)))
+    assert out.shape == (None, 2) and layer.built
+    assert len(layer.trainable_weights) == 4
+    assert [tuple(w.keras_shape) for w in layer.weights] == [(3, 2), (2,), (3, 2), (2,)]

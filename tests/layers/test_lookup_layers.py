@@ -281,3 +281,33 @@ def test_oov_methods_and_salt_keras_3_15():
         layers.IntegerLookup(salt=3)
     with pytest.raises(ValueError, match="oov_method must be"):
         layers.IntegerLookup(oov_method="modulo")
+
+
+class _QuotientRemainderEmbedding(layers.Layer):
+    """keras.io memory_efficient_embeddings' QREmbedding: a user layer that takes strings."""
+
+    def __init__(self, vocabulary, num_buckets, **kwargs):
+        super().__init__(**kwargs)
+        self.num_buckets = num_buckets
+        self.index_lookup = layers.StringLookup(vocabulary=vocabulary, mask_token=None, num_oov_indices=0)
+        self.q_embeddings = layers.Embedding(num_buckets, 2)
+        self.r_embeddings = layers.Embedding(num_buckets, 2)
+
+    def call(self, inputs):
+        index = self.index_lookup(inputs)
+        return (self.q_embeddings(keras.ops.floor_divide(index, self.num_buckets))
+                * self.r_embeddings(keras.ops.mod(index, self.num_buckets)))
+
+
+def test_user_layer_with_string_lookup_in_functional_model():
+    vocabulary = [f"user_{i}" for i in range(6)]
+    inputs = keras.Input(shape=(), dtype="string")
+    layer = _QuotientRemainderEmbedding(vocabulary, num_buckets=3)
+    outputs = layer(inputs)  # traced on stand-in strings: no OOV error although num_oov_indices=0
+    assert outputs.shape == (None, 2)
+    model = keras.Model(inputs, outputs)
+    got = model.predict(np.array(["user_4", "user_0"]), verbose=0)
+    q, r = layer.q_embeddings.get_weights()[0], layer.r_embeddings.get_weights()[0]
+    np.testing.assert_allclose(got, np.stack([q[1] * r[1], q[0] * r[0]]), rtol=1e-6)
+    with pytest.raises(ValueError, match=r"num_oov_indices=0.*found OOV values \['nobody'\]"):
+        model.predict(np.array(["nobody"]), verbose=0)

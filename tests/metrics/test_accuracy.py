@@ -92,3 +92,11 @@ def test_config_round_trip(metric):
     clone = type(metric).from_config(metric.get_config())
     assert clone.get_config() == metric.get_config()
     assert set(metric.get_config()) >= {"name", "dtype"}
+
+
+def test_one_hot_accuracies_accept_bool_labels():
+    # keras.io's addition_rnn trains on bool one-hot targets with metrics=["accuracy"].
+    y_true = np.array([[False, True, False], [True, False, False]])
+    y_pred = np.array([[0.1, 0.7, 0.2], [0.2, 0.5, 0.3]], dtype="float32")
+    np.testing.assert_allclose(metrics.categorical_accuracy(y_true, y_pred).numpy(), [1.0, 0.0])
+    np.testing.assert_allclose(metrics.top_k_categorical_accuracy(y_true, y_pred, k=2).numpy(), [1.0, 0.0])

@@ -70,3 +70,17 @@ def test_plain_torch_module_in_sequential():
 def test_state_dict_keys():
     model = keras.Sequential([keras.Input(shape=(2,)), layers.Dense(3), layers.Dense(1)])
     assert list(model.state_dict()) == ["dense.kernel", "dense.bias", "dense_1.kernel", "dense_1.bias"]
+
+
+def test_unbuilt_sequential_called_on_a_string_input():
+    # keras.io memory_efficient_embeddings: Sequential([StringLookup, Embedding]) on Input(dtype="string").
+    encoder = keras.Sequential([layers.StringLookup(vocabulary=["a", "b", "c"], mask_token=None, num_oov_indices=0),
+                                layers.Embedding(3, 4)])
+    user = keras.Input(name="user_id", shape=(), dtype="string")
+    out = encoder(user)
+    assert out.shape == (None, 4)
+    model = keras.Model(user, out)
+    import numpy as np
+    values = model.predict(np.array(["c", "a"]), verbose=0)
+    weights = encoder.layers[1].get_weights()[0]
+    np.testing.assert_allclose(values, weights[[2, 0]])

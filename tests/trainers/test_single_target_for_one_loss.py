@@ -27,3 +27,15 @@ def test_one_target_for_two_losses_is_still_refused():
     model.compile("adam", loss=["mse", "mse"])
     with pytest.raises(ValueError, match=r"has 2 outputs \['logits', 'hidden'\], but y is a single"):
         model.fit(np.ones((8, 4), "float32"), np.zeros((8, 2), "float32"), verbose=0)
+
+
+def test_logs_name_only_the_total_loss_when_one_output_has_a_loss():
+    # Keras adds `<output>_loss` entries only when more than one output has a loss.
+    model = _two_output_model()
+    model.compile("adam", loss=[keras.losses.SparseCategoricalCrossentropy(from_logits=True), None])
+    history = model.fit(np.ones((8, 4), "float32"), np.zeros((8,), "int64"), verbose=0)
+    assert sorted(history.history) == ["loss"]
+    both = _two_output_model()
+    both.compile("adam", loss=["mse", "mse"])
+    history = both.fit(np.ones((8, 4), "float32"), [np.zeros((8, 2)), np.zeros((8, 3))], verbose=0)
+    assert sorted(history.history) == ["hidden_loss", "logits_loss", "loss"]

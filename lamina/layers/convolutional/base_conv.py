@@ -134,11 +134,14 @@ class BaseConv(Layer):
                 f"(input shape {tuple(input_shape)}).")
         self._check_kernel_fits(input_shape)
         rank = self.rank
-        # Keras (*k, in, out) -> torch (out, in, *k).
+        # Keras (*k, in, out) -> torch (out, in, *k). A subclass whose own `call` reads
+        # `self.kernel` (keras.io's StandardizedConv2D) expects Keras's layout: keep it then.
+        keras_layout = not type(self).call.__module__.startswith("lamina.")
+        self._kernel_in_keras_layout = keras_layout
         self.kernel = self.add_weight(
             shape=self.kernel_size + (channels // self.groups, self.filters), initializer=self.kernel_initializer,
             regularizer=self.kernel_regularizer, constraint=self.kernel_constraint, name="kernel",
-            _torch_perm=(rank + 1, rank, *range(rank)))
+            _torch_perm=None if keras_layout else (rank + 1, rank, *range(rank)))
         self._build_bias(self.filters)
         self.input_spec = InputSpec(min_ndim=rank + 2, axes={self._channel_axis: channels})
         self.built = True
@@ -189,7 +192,50 @@ class BaseConv(Layer):
     def _from_channels_first(self, outputs):
         return channels_last_view(outputs, self.rank) if self.data_format == "channels_last" else outputs
 
+    def convolution_op(self, inputs, kernel):
+        """The convolution of `call`, without bias and activation (Keras's override point).
+
+        Args:
+            inputs: input tensor in the layer's `data_format`.
+            kernel: tensor of shape `(*kernel_size, in_channels / groups, filters)` (Keras layout).
+
+        Returns:
+            The convolved tensor in the layer's `data_format`.
+
+        Example:
+            >>> class Standardized(keras.layers.Conv2D):
+            ...     def convolution_op(self, inputs, kernel):
+            ...         mean, var = keras.ops.moments(kernel, axes=[0, 1, 2], keepdims=True)
+            ...         return super().convolution_op(inputs, (kernel - mean) / keras.ops.sqrt(var + 1e-10))
+        """
+        from lamina import ops
+
+        rank = self.rank
+        inputs, kernel = ops.convert_to_tensor(inputs), ops.convert_to_tensor(kernel)
+        weight = kernel.permute(rank + 1, rank, *range(rank))
+        x = self._to_channels_first(inputs)
+        groups = x.shape[1] // weight.shape[1] if weight.shape[1] else self.groups
+        return self._from_channels_first(self._conv(x, weight, None, groups))
+
+    def _keras_kernel(self):
+        kernel = self.kernel
+        if getattr(self, "_kernel_in_keras_layout", False):
+            return kernel
+        rank = self.rank  # stored (out, in, *k) -> Keras (*k, in, out), a view
+        return kernel.permute(*range(2, rank + 2), 1, 0)
+
     def call(self, inputs):
+        if (type(self).convolution_op is not BaseConv.convolution_op
+                or getattr(self, "_kernel_in_keras_layout", False)):
+            # A user's convolution_op (or a kernel kept in Keras layout): go through Keras's path.
+            outputs = self.convolution_op(inputs, self._keras_kernel())
+            if self.bias is not None:
+                shape = [1] * outputs.dim()
+                shape[-1 if self.data_format == "channels_last" else 1] = -1
+                outputs = outputs + self.bias.reshape(shape)
+            if self._activation_fn is not None:
+                outputs = self._activation_fn(outputs)
+            return outputs
         outputs = self._conv(self._to_channels_first(inputs), self.kernel, self.bias, self.groups)
         outputs = self._from_channels_first(outputs)
         if self._activation_fn is not None:

@@ -95,9 +95,13 @@ class Dense(LoraQuantMixin, Layer):
             # hand-written nn.Linear (on this CPU the Keras layout's weight gradient is up to 2x slower
             # for a wide input and few units, as in a CNN's classifier head), and a `state_dict` moves
             # to and from nn.Linear. get_weights/set_weights/.keras files use Keras's (in, out).
+            # A subclass whose own `call` reads `self.kernel` (ops.matmul(x, self.kernel)) expects
+            # Keras's layout: keep it then.
+            keras_layout = not type(self).call.__module__.startswith("lamina.")
+            self._kernel_in_keras_layout = keras_layout
             self.add_weight(shape=kernel_shape, initializer=self.kernel_initializer,
                             regularizer=self.kernel_regularizer, constraint=self.kernel_constraint,
-                            name="kernel", _torch_perm=(1, 0))
+                            name="kernel", _torch_perm=None if keras_layout else (1, 0))
         if self.use_bias:
             self.bias = self.add_weight(shape=(self.units,), initializer=self.bias_initializer,
                                         regularizer=self.bias_regularizer,
@@ -136,7 +140,12 @@ class Dense(LoraQuantMixin, Layer):
             inputs = inputs.to(backend.to_torch_dtype(self.compute_dtype))
         if self._quantized_policy is not None:
             return self._quantized_call(inputs, training)
-        outputs = F.linear(inputs, self._parameters["kernel"], self.bias)
+        kernel = self._parameters["kernel"]
+        if getattr(self, "_kernel_in_keras_layout", False):  # (in, out), kept for a subclass
+            outputs = inputs @ kernel if self.bias is None else torch.addmm(
+                self.bias, inputs.reshape(-1, inputs.shape[-1]), kernel).reshape(*inputs.shape[:-1], -1)
+        else:
+            outputs = F.linear(inputs, kernel, self.bias)
         if self.lora_enabled:
             outputs = outputs + self._lora_outputs(inputs)
         if self._activation_fn is not None:
