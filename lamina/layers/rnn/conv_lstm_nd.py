@@ -5,6 +5,14 @@ from lamina.layers.rnn.conv_lstm import ConvLSTM
 __all__ = ["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]
 
 
+
+def _arguments(local_vars):
+    """A constructor's arguments as keywords: each class keeps Keras's explicit signature, and the
+    base class receives them all without the list being written out three times."""
+    arguments = {k: v for k, v in local_vars.items() if k not in ("self", "__class__", "kwargs")}
+    arguments.update(local_vars["kwargs"])
+    return arguments
+
 class ConvLSTM1D(ConvLSTM):
     """1D convolutional LSTM: an LSTM whose input and recurrent transformations are 1D convolutions.
 
@@ -51,18 +59,7 @@ class ConvLSTM1D(ConvLSTM):
                  kernel_constraint=None, recurrent_constraint=None, bias_constraint=None, dropout=0.0,
                  recurrent_dropout=0.0, seed=None, return_sequences=False, return_state=False,
                  go_backwards=False, stateful=False, **kwargs):
-        super().__init__(
-            rank=1, filters=filters, kernel_size=kernel_size, strides=strides, padding=padding,
-            data_format=data_format, dilation_rate=dilation_rate, activation=activation,
-            recurrent_activation=recurrent_activation, use_bias=use_bias,
-            kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
-            bias_initializer=bias_initializer, unit_forget_bias=unit_forget_bias,
-            kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
-            bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
-            kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
-            bias_constraint=bias_constraint, return_sequences=return_sequences, return_state=return_state,
-            go_backwards=go_backwards, stateful=stateful, dropout=dropout,
-            recurrent_dropout=recurrent_dropout, seed=seed, **kwargs)
+        super().__init__(rank=1, **_arguments(locals()))
 
 
 class ConvLSTM2D(ConvLSTM):
@@ -111,18 +108,7 @@ class ConvLSTM2D(ConvLSTM):
                  kernel_constraint=None, recurrent_constraint=None, bias_constraint=None, dropout=0.0,
                  recurrent_dropout=0.0, seed=None, return_sequences=False, return_state=False,
                  go_backwards=False, stateful=False, **kwargs):
-        super().__init__(
-            rank=2, filters=filters, kernel_size=kernel_size, strides=strides, padding=padding,
-            data_format=data_format, dilation_rate=dilation_rate, activation=activation,
-            recurrent_activation=recurrent_activation, use_bias=use_bias,
-            kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
-            bias_initializer=bias_initializer, unit_forget_bias=unit_forget_bias,
-            kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
-            bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
-            kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
-            bias_constraint=bias_constraint, return_sequences=return_sequences, return_state=return_state,
-            go_backwards=go_backwards, stateful=stateful, dropout=dropout,
-            recurrent_dropout=recurrent_dropout, seed=seed, **kwargs)
+        super().__init__(rank=2, **_arguments(locals()))
 
 
 class ConvLSTM3D(ConvLSTM):
@@ -171,15 +157,4 @@ class ConvLSTM3D(ConvLSTM):
                  kernel_constraint=None, recurrent_constraint=None, bias_constraint=None, dropout=0.0,
                  recurrent_dropout=0.0, seed=None, return_sequences=False, return_state=False,
                  go_backwards=False, stateful=False, **kwargs):
-        super().__init__(
-            rank=3, filters=filters, kernel_size=kernel_size, strides=strides, padding=padding,
-            data_format=data_format, dilation_rate=dilation_rate, activation=activation,
-            recurrent_activation=recurrent_activation, use_bias=use_bias,
-            kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
-            bias_initializer=bias_initializer, unit_forget_bias=unit_forget_bias,
-            kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
-            bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
-            kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
-            bias_constraint=bias_constraint, return_sequences=return_sequences, return_state=return_state,
-            go_backwards=go_backwards, stateful=stateful, dropout=dropout,
-            recurrent_dropout=recurrent_dropout, seed=seed, **kwargs)
+        super().__init__(rank=3, **_arguments(locals()))
