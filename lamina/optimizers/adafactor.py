@@ -11,6 +11,7 @@ first, so the row/column statistics and the saved `r`/`c` slots are Keras's.
 import numpy as np
 import torch
 
+from lamina.optimizers._torch_step import closure_loss, groups_with_grads
 from lamina.optimizers.optimizer import Optimizer
 
 __all__ = ["Adafactor", "TorchAdafactor"]
@@ -62,17 +63,8 @@ class TorchAdafactor(torch.optim.Optimizer):
 
     @torch.no_grad()
     def step(self, closure=None):
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            params = [p for p in group["params"] if p.grad is not None]
-            if not params:
-                continue
-            if "t" not in group or group.get("_auto_t", False):
-                group["_auto_t"] = True  # used alone: a per-group step counter
-                group["t"] = group.get("t", 0) + 1
+        loss = closure_loss(closure)
+        for group, params in groups_with_grads(self, count_steps=True):
             t = float(group["t"])
             rho = min(group["lr"], 1.0 / t ** 0.5)
             decay = 1.0 - t ** group["beta_2_decay"]

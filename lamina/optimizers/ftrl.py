@@ -3,6 +3,7 @@
 
 import torch
 
+from lamina.optimizers._torch_step import closure_loss, groups_with_grads
 from lamina.optimizers.optimizer import Optimizer
 
 __all__ = ["Ftrl", "TorchFtrl"]
@@ -32,14 +33,8 @@ class TorchFtrl(torch.optim.Optimizer):
 
     @torch.no_grad()
     def step(self, closure=None):
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            params = [p for p in group["params"] if p.grad is not None]
-            if not params:
-                continue
+        loss = closure_loss(closure)
+        for group, params in groups_with_grads(self):
             for p in params:
                 state = self.state[p]
                 if "accumulator" not in state:

@@ -3,6 +3,7 @@ optimizer written with `_foreach` multi-tensor kernels."""
 
 import torch
 
+from lamina.optimizers._torch_step import closure_loss, groups_with_grads
 from lamina.optimizers.optimizer import Optimizer
 
 __all__ = ["Lamb", "TorchLamb"]
@@ -32,17 +33,8 @@ class TorchLamb(torch.optim.Optimizer):
 
     @torch.no_grad()
     def step(self, closure=None):
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            params = [p for p in group["params"] if p.grad is not None]
-            if not params:
-                continue
-            if "t" not in group or group.get("_auto_t", False):
-                group["_auto_t"] = True
-                group["t"] = group.get("t", 0) + 1
+        loss = closure_loss(closure)
+        for group, params in groups_with_grads(self, count_steps=True):
             t = group["t"]
             grads = [p.grad for p in params]
             moms, vels = [], []

@@ -14,6 +14,7 @@ import re
 
 import torch
 
+from lamina.optimizers._torch_step import closure_loss, groups_with_grads
 from lamina.optimizers.optimizer import Optimizer
 
 __all__ = ["Muon", "TorchMuon", "zeropower_via_newtonschulz5"]
@@ -67,17 +68,8 @@ class TorchMuon(torch.optim.Optimizer):
 
     @torch.no_grad()
     def step(self, closure=None):
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            params = [p for p in group["params"] if p.grad is not None]
-            if not params:
-                continue
-            if "t" not in group or group.get("_auto_t", False):
-                group["_auto_t"] = True  # used alone: a per-group step counter
-                group["t"] = group.get("t", 0) + 1
+        loss = closure_loss(closure)
+        for group, params in groups_with_grads(self, count_steps=True):
             for p in params:
                 if "momentum" not in self.state[p]:
                     self.state[p]["momentum"] = torch.zeros_like(p, memory_format=torch.preserve_format)
