@@ -10,6 +10,7 @@ from lamina.graph.map_graph import map_graph
 from lamina.graph.plan import Plan
 from lamina.layers.input_layer import InputLayer
 from lamina.models.input_standardization import (
+    fix_rank,
     input_spec_of,
     needs_standardizing,
     standardize_input,
@@ -293,7 +294,7 @@ def _convert_input(value, tensor, input_name, model_name, device):
         if not is_strings:
             raise TypeError(f"Model '{model_name}': input '{input_name}' is declared with dtype='string' but "
                             f"received an array of dtype {value.dtype}. Pass a NumPy array of str.")
-        return _fix_string_rank(value, tensor.shape, input_name, model_name)
+        return fix_rank(value, tensor.shape, model_name, input_name, strings=True)
     if is_strings:
         raise TypeError(f"Model '{model_name}': input '{input_name}' expects {backend.dtype_name(tensor.dtype)} "
                         f"numbers but received a NumPy array of dtype {value.dtype} (strings). Declare the "
@@ -305,19 +306,3 @@ def _convert_input(value, tensor, input_name, model_name, device):
                         f"{value.shape}). Convert it to numbers first, e.g. array.astype('float32').")
     return torch.as_tensor(value, dtype=tensor.dtype, device=device)
 
-
-def _fix_string_rank(value, shape, input_name, model_name):
-    """Keras's one-off rank fix (see `input_standardization`) for string arrays, which stay NumPy:
-    `(N,)` strings into `Input((1,), dtype="string")` get the trailing axis, `(N, 1)` into
-    `Input((), dtype="string")` lose it."""
-    rank = len(shape)
-    if value.ndim == rank:
-        return value
-    if value.ndim == rank - 1 and rank > 0 and shape[-1] == 1:
-        return value[..., None]
-    if value.ndim == rank + 1 and value.shape[-1] == 1:
-        return value[..., 0]
-    raise ValueError(
-        f"Model '{model_name}': input '{input_name}' expects strings of shape {tuple(shape)} (rank {rank}, batch "
-        f"first), but received an array of shape {value.shape} (rank {value.ndim}). Only one missing or extra "
-        f"trailing axis of size 1 is added or removed automatically.")

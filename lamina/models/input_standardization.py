@@ -15,7 +15,7 @@ float64 data; NumPy float64 already becomes `floatx` when `fit` converts arrays)
 
 import torch
 
-__all__ = ["input_spec_of", "needs_standardizing", "standardize_input"]
+__all__ = ["fix_rank", "input_spec_of", "needs_standardizing", "standardize_input"]
 
 
 def input_spec_of(keras_tensor):
@@ -53,21 +53,33 @@ def standardize_input(tensor, spec, model_name, input_name):
     if not isinstance(tensor, torch.Tensor):
         return tensor
     dtype, rank, shape = spec
-    if tensor.dim() != rank:
-        if tensor.dim() == rank + 1 and tensor.shape[-1] == 1:
-            tensor = tensor.squeeze(-1)
-        elif tensor.dim() == rank - 1 and rank > 0 and shape[-1] == 1:
-            tensor = tensor.unsqueeze(-1)
-        else:
-            raise ValueError(
-                f"Model '{model_name}': input '{input_name}' expects shape {_shape_text(shape)} (rank {rank}, batch "
-                f"first), but received a tensor of shape {tuple(tensor.shape)} (rank {tensor.dim()}). Only one "
-                f"missing or extra trailing axis of size 1 is added or removed automatically; reshape the data, "
-                f"e.g. x.reshape(-1, {', '.join(str(d) for d in shape[1:])}) when the batch axis is first.")
+    tensor = fix_rank(tensor, shape, model_name, input_name)
     target = _cast_target(tensor.dtype, dtype)
     if target is not None:
         tensor = tensor.to(target)
     return tensor
+
+
+def fix_rank(value, shape, model_name, input_name, strings=False):
+    """`value` (a tensor, or a NumPy array of strings, which stays NumPy) with Keras's one-off rank
+    fix for an input of `shape`: one missing trailing axis of size 1 added, one extra removed.
+
+    Raises:
+        ValueError: the rank differs in any other way (naming the model, the input and both shapes).
+    """
+    rank, ndim = len(shape), value.ndim
+    if ndim == rank:
+        return value
+    if ndim == rank + 1 and value.shape[-1] == 1:
+        return value[..., 0]
+    if ndim == rank - 1 and rank > 0 and shape[-1] == 1:
+        return value[..., None]
+    what, received = ("strings of shape", "an array of strings") if strings else ("shape", "a tensor")
+    raise ValueError(
+        f"Model '{model_name}': input '{input_name}' expects {what} {_shape_text(shape)} (rank {rank}, batch "
+        f"first), but received {received} of shape {tuple(value.shape)} (rank {ndim}). Only one "
+        f"missing or extra trailing axis of size 1 is added or removed automatically; reshape the data, "
+        f"e.g. x.reshape(-1, {', '.join(str(d) for d in shape[1:])}) when the batch axis is first.")
 
 
 def _shape_text(shape):
