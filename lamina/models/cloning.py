@@ -129,13 +129,17 @@ def _wrap_clone_function(clone_function, call_function, recursive, cache):
     return wrapped
 
 
-def _new_input(tensor, input_layer):
+def new_input_like(tensor, name=None, optional=False):
+    """A new `Input` with `tensor`'s batch shape and dtype (string inputs included)."""
     from lamina import backend
     from lamina.layers.input_layer import Input
 
     dtype = tensor.dtype if tensor.dtype == "string" else backend.dtype_name(tensor.dtype)
-    return Input(batch_shape=tensor.shape, dtype=dtype, name=input_layer.name,
-                 optional=getattr(input_layer, "optional", False))
+    return Input(batch_shape=tensor.shape, dtype=dtype, name=name, optional=optional)
+
+
+def _new_input(tensor, input_layer):
+    return new_input_like(tensor, input_layer.name, getattr(input_layer, "optional", False))
 
 
 def _compile_like(source, clone):

@@ -241,9 +241,7 @@ def _rebase_on_new_inputs(model_name, inputs, outputs):
     FeatureSpace example trains on `feature_space.get_encoded_features()`) gets a new `Input` for
     each of them (named `<tensor name>CLONE`, as Keras names it), and the layers between them and
     the outputs are called again on the new tensors (the same layers: weights are shared)."""
-    from lamina import backend
-    from lamina.layers.input_layer import Input
-    from lamina.models.cloning import replay_nodes
+    from lamina.models.cloning import new_input_like, replay_nodes
 
     flat_inputs, flat_outputs = tree.flatten(inputs), tree.flatten(outputs)
     mapped = {}
@@ -251,9 +249,7 @@ def _rebase_on_new_inputs(model_name, inputs, outputs):
         if isinstance(tensor._keras_history.operation, InputLayer):
             mapped[id(tensor)] = tensor
         else:
-            dtype = tensor.dtype if tensor.dtype == "string" else backend.dtype_name(tensor.dtype)
-            mapped[id(tensor)] = Input(batch_shape=tensor.shape, dtype=dtype,
-                                       name=f"{tensor.name}CLONE" if tensor.name else None)
+            mapped[id(tensor)] = new_input_like(tensor, f"{tensor.name}CLONE" if tensor.name else None)
     try:
         replay_nodes(_nodes_between(flat_inputs, flat_outputs), flat_inputs, mapped)
     except ValueError as error:
