@@ -46,7 +46,10 @@ def main():
         start = time.perf_counter()
         model.fit(x, y, batch_size=batch, epochs=1, verbose=0)
         times.append((time.perf_counter() - start) / args.steps * 1e3)
-    print(f"RESULT {args.framework} {statistics.median(times):.4f} {min(times):.4f} load {os.getloadavg()[0]:.1f}")
+    captured = model.__dict__.get("_captured") if args.framework == "lamina" else None
+    state = captured.describe() if captured is not None else "-"
+    print(f"RESULT {args.framework} {statistics.median(times):.4f} {min(times):.4f} load {os.getloadavg()[0]:.1f} "
+          f"per-fit ms/step {' '.join(f'{t:.3f}' for t in times)} step: {state}")
 
 
 if __name__ == "__main__":

@@ -25,6 +25,13 @@ def _fresh_names():
 
 
 def pytest_configure(config):
+    # Compiled training steps go to a cache of this session only, and "auto" starts no child
+    # compiles (tests/trainers/test_capture_cache.py turns that on where it tests it).
+    import os
+    import tempfile
+
+    os.environ["LAMINA_CACHE_DIR"] = tempfile.mkdtemp(prefix="lamina-test-cache-")
+    os.environ.setdefault("LAMINA_BACKGROUND_COMPILE", "0")
     # Test helpers that sit beside the tests (e.g. tests/models/keras_weights.py) import by name.
     import sys
 

@@ -16,26 +16,37 @@ are tensors (in any nesting), no sample weights, and no `add_loss` terms. A batc
 torch's own generator (`fallback_random`), so a compiled step draws the same masks as an eager one
 and the losses match the eager path to float rounding (`tests/trainers/test_capture.py`).
 
-Compiling takes seconds (10-20 s on a busy 2-core machine, cached or not), so it runs:
-- `jit_compile=True`: on the first step;
-- `jit_compile="auto"` (the default): only when the run's remaining eager steps (measured, times
-  the steps left in `fit`) are expected to take longer than `AUTO_MIN_SECONDS`; the compiled
-  step is then kept only if its measured step time beats the eager one. Compiling in a thread
-  beside the eager steps was tried and dropped: inductor holds the GIL for most of a compile,
-  which made the eager steps 5-20x slower for its whole duration.
+Compiled steps are kept on disk as AOTInductor packages (capture_cache.py): a process that traces
+a step compiled before loads it in milliseconds. Compiling takes seconds (10-40 s on a busy 2-core
+machine), so it runs:
+- `jit_compile=True`: on the first step (the package if cached, else inductor in this process,
+  and a package built in a child process for the next run);
+- `jit_compile="auto"` (the default): once the model's eager steps (done, and expected in this
+  `fit` at the measured step time) reach `AUTO_TRACE_SECONDS`, the step is traced; a cached
+  package is used at once, else one is compiled in a low-priority child process while training
+  goes on eagerly, and used when ready. Where no package can come and the `fit`'s remaining eager
+  steps exceed `AUTO_MIN_SECONDS`, inductor compiles in this process. The compiled step is kept
+  only if its measured time beats the eager one. (Compiling in a thread was tried and dropped:
+  inductor holds the GIL for most of a compile, which made the eager steps 5-20x slower.)
 """
 
+import os
 import statistics
 
 import torch
 from torch.utils import _pytree as pytree
 
-__all__ = ["Captured", "AUTO_MIN_SECONDS"]
+__all__ = ["Captured", "AUTO_MIN_SECONDS", "AUTO_TRACE_SECONDS"]
 
 # A run whose remaining eager steps take less than this gains less from compiling than compiling
 # costs: the seed MLP's compile takes ~5 s on a quiet 2-core machine with inductor's cache warm
 # (20+ s busy or cold) and halves its step time, so it pays after ~10-40 s of eager steps.
 AUTO_MIN_SECONDS = 30.0
+
+# Tracing a step costs ~0.1-0.2 s and loading its package from the cache ~3 ms; a compiled step of a
+# small model takes about half the eager one's time, so once a model's eager steps (done and
+# expected in this fit) reach this, tracing to look for (or start building) the package pays.
+AUTO_TRACE_SECONDS = 0.5
 
 
 def _cpp_wrapper():
@@ -64,17 +75,22 @@ class Captured:
 
     Args:
         model: a lamina model set up for training (`_prepare_for` done).
-        background: `jit_compile="auto"`: build only when `worth_building` says so, and keep the
-            compiled step only if it is faster than the eager one.
+        auto: `jit_compile="auto"`: capture only when `consider` says so, and keep the compiled
+            step only if it is faster than the eager one.
 
     Example:
         >>> captured = Captured(model)          # after model._prepare_for(batch, "fit")
         >>> loss, y_pred = captured.run(x, y)   # gradients are left in each parameter's .grad
     """
 
-    def __init__(self, model, background=False):
+    def __init__(self, model, auto=False):
         self.model = model
-        self.background = background
+        self.auto = auto
+        self.background = None  # a BackgroundCompile, once started
+        self.graph = self.specs = self.package_key = self.threads = None
+        self.source = None  # "package" (loaded from the cache) or "compiled" (here)
+        self._inputs = None
+        self._eager_seconds = 0.0
         self.names = [n for n, p in model.named_parameters() if p.requires_grad]
         self.params = [p for p in model.parameters() if p.requires_grad]
         self.key = None  # the batch signature compiled for
@@ -136,36 +152,94 @@ class Captured:
 
         return step
 
-    def build(self, x, y):
-        """Traces the step on this batch and compiles it."""
-        from torch._inductor import config as inductor_config
-        from torch._inductor.compile_fx import compile_fx
+    def trace(self, x, y):
+        """Traces the step on this batch into one graph of aten ops (`self.graph`); returns whether
+        it worked (else `self.failed` says why)."""
         from torch.fx.experimental.proxy_tensor import make_fx
 
         from lamina.layers.layer import _LOSS_TRACKER, Layer
+        from lamina.trainers import capture_cache
 
         spec, shapes = self.signature(x, y)
         self.key = (spec, shapes)
-        inputs = [p.detach() for p in self.params] + _flatten(x, y)[0]
+        self._inputs = [p.detach() for p in self.params] + _flatten(x, y)[0]
         if spec == "xy":
             spec = pytree.tree_flatten((x, y))[1]
         try:
             # Fake tensors: tracing computes nothing and draws no random numbers.
-            graph = make_fx(self._step_function(spec, len(self.params)), tracing_mode="fake")(*inputs)
+            self.graph = make_fx(self._step_function(spec, len(self.params)), tracing_mode="fake")(*self._inputs)
         except Exception as error:  # noqa: BLE001 - anything untraceable: stay eager, say why
             self.failed = f"tracing the step failed ({type(error).__name__}: {error})"
-            return
+            return False
         if _LOSS_TRACKER:  # a layer called add_loss during the trace: its value would be frozen
             Layer._clear_losses()
             self.failed = "layers add losses with add_loss"
-            return
+            return False
+        self.specs = [(tuple(t.shape), tuple(t.stride()), t.dtype, str(t.device)) for t in self._inputs]
+        self.threads = torch.get_num_threads()
+        try:
+            self.package_key = capture_cache.step_key(self.graph, self.specs, self.threads)
+        except Exception:  # noqa: BLE001 - a constant that cannot be hashed: no package for this step
+            self.package_key = None
+        return True
+
+    def use_package(self):
+        """Loads the step's compiled package from the cache if it is there; returns whether it did."""
+        from lamina.trainers import capture_cache
+
+        if self.package_key is None:
+            return False
+        path = capture_cache.package_path(self.package_key)
+        if not os.path.exists(path):
+            return False
+        try:
+            self.fn = capture_cache.load_package(path, self.params[0].device if self.params else
+                                                 self._inputs[0].device)
+        except Exception as error:  # noqa: BLE001 - a damaged or foreign package: compile again
+            self._discard(path, error)
+            return False
+        self.source = "package"
+        return True
+
+    def _discard(self, path, error):
+        import warnings
+
+        warnings.warn(f"lamina: the compiled step {path} could not be loaded ({type(error).__name__}: {error}); "
+                      f"it is removed and the step compiled again.", RuntimeWarning, stacklevel=4)
+        try:
+            os.remove(path)
+        except OSError:
+            pass
+
+    def compile_in_process(self):
+        """Compiles the traced graph here with inductor (seconds); a failure leaves `self.failed`."""
+        from torch._inductor import config as inductor_config
+        from torch._inductor.compile_fx import compile_fx
 
         try:
             # The random ops call torch's own generator: the same masks as the eager step.
             with inductor_config.patch(fallback_random=True, cpp_wrapper=_cpp_wrapper()):
-                self.fn = compile_fx(graph, inputs)
+                self.fn = compile_fx(self.graph, self._inputs)
+            self.source = "compiled"
         except Exception as error:  # noqa: BLE001 - a compiler failure: stay eager, say why
             self.failed = f"compiling the step failed ({type(error).__name__}: {error})"
+
+    def start_background(self):
+        """Starts compiling the step's package in a child process (once)."""
+        from lamina.trainers import capture_cache
+
+        if self.background is None and self.package_key is not None and capture_cache.background_allowed():
+            self.background = capture_cache.BackgroundCompile(self.graph, self.specs, self.package_key,
+                                                              self.threads)
+
+    def build(self, x, y):
+        """`jit_compile=True`: traces the step and uses its package, else compiles it now (and
+        packages it in the background for the next process)."""
+        if not self.trace(x, y) or self.use_package():
+            return
+        self.compile_in_process()
+        if self.fn is not None:
+            self.start_background()
 
     # ---------------------------------------------------------------- running
 
@@ -192,6 +266,7 @@ class Captured:
 
     def note_eager(self, seconds):
         self._eager_times = (self._eager_times + [seconds])[-32:]
+        self._eager_seconds += seconds
 
     def note_captured(self, seconds, trial=16):
         """Records a compiled step's time; after `trial` steps keeps the compiled step only if faster."""
@@ -202,21 +277,48 @@ class Captured:
             eager = statistics.median(self._eager_times)
             self.kept = statistics.median(self._captured_times[trial // 4:]) < eager
 
-    def worth_building(self, steps_left, min_seconds=None):
-        """auto: whether the eager steps left are expected to take longer than `min_seconds`."""
-        if self.key is not None or self.failed is not None or len(self._eager_times) < 8:
-            return False
-        threshold = AUTO_MIN_SECONDS if min_seconds is None else min_seconds
-        return steps_left * statistics.median(self._eager_times) >= threshold
+    def consider(self, x, y, steps_left):
+        """`jit_compile="auto"`, after an eager step: trace, load, compile or keep waiting.
+
+        The expected eager time is this model's eager steps so far plus the `steps_left` of the
+        current `fit` at the measured step time. Past `AUTO_TRACE_SECONDS` the step is traced and
+        its package loaded if the cache has it; else it is compiled in a child process (the eager
+        steps go on) and loaded when ready. Past `AUTO_MIN_SECONDS` of steps still to run, compiling
+        in this process pays by itself, so that is done when no package is coming.
+        """
+        if self.failed is not None or self.fn is not None or len(self._eager_times) < 8:
+            return
+        remaining = steps_left * statistics.median(self._eager_times)
+        if self.key is None:
+            if remaining + self._eager_seconds < AUTO_TRACE_SECONDS:
+                return
+            if not self.trace(x, y) or self.use_package():
+                return
+            self.start_background()
+        if self.background is not None:
+            state = self.background.poll()
+            if state == "done":
+                self.use_package()
+                return
+            if state == "failed":
+                self.failed = self.background.error
+                return
+            if state in ("running", "elsewhere") and remaining < AUTO_MIN_SECONDS:
+                return
+        if remaining >= AUTO_MIN_SECONDS and self.signature(x, y) == self.key:
+            self.compile_in_process()
 
     def describe(self):
         if self.failed is not None:
             return f"not captured: {self.failed}"
         if self.fn is None:
-            return "compiling" if self.key is not None else "not captured"
-        if not self.background:
-            return "captured"
-        return {None: "captured, being compared with eager steps", True: "captured (faster than eager)",
+            if self.background is not None and self.background.state in ("running", "elsewhere"):
+                return "compiling in the background"
+            return "compiling" if self.key is not None and not self.auto else "not captured"
+        how = "captured" + (" (package from the cache)" if self.source == "package" else "")
+        if not self.auto:
+            return how
+        return {None: f"{how}, being compared with eager steps", True: f"{how}, faster than eager",
                 False: "captured but slower than eager: eager steps kept"}[self.kept]
 
 

@@ -272,7 +272,7 @@ class Trainer:
             from lamina.trainers.capture import Captured
 
             if Captured.supports(self, x, y, batch[2]) is None:
-                captured = Captured(self, background=mode == "auto")
+                captured = Captured(self, auto=mode == "auto")
                 self.__dict__["_captured"] = captured
         if self.jit_compile and self._jit_fn is None and self.__dict__.get("_captured") is None:
             from lamina.trainers.jit import compile_train_step
@@ -416,9 +416,9 @@ class Trainer:
         for jit_compile="auto", timed, to decide whether capturing pays)."""
         left = self.__dict__.get("_fit_steps_left", 0)
         self.__dict__["_fit_steps_left"] = left - 1
-        if not captured.background and captured.key is None and captured.failed is None:
+        if not captured.auto and captured.key is None and captured.failed is None:
             captured.build(x, y)
-        timed = captured.background and captured.kept is None
+        timed = captured.auto and captured.kept is None
         start = time.perf_counter() if timed else 0.0
         if captured.ready_for(x, y):
             loss, y_pred = captured.run(x, y)
@@ -439,8 +439,7 @@ class Trainer:
             seconds = time.perf_counter() - start
             if eager:
                 captured.note_eager(seconds)
-                if captured.worth_building(left):
-                    captured.build(x, y)
+                captured.consider(x, y, left)
             else:
                 captured.note_captured(seconds)
         return self._track(loss, x, y, y_pred, None)

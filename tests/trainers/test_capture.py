@@ -56,11 +56,14 @@ def test_auto_captures_only_when_the_run_is_long_enough(monkeypatch):
     monkeypatch.delenv("LAMINA_JIT_BACKEND", raising=False)
     model = _seed_mlp("auto")
     assert model.jit_compile is False  # as Keras on torch: "auto" is not jit_compile=True
-    _fit(model)  # 26 steps of a tiny model: far below AUTO_MIN_SECONDS of eager time
+    _fit(model)  # 26 steps of a tiny model: far below AUTO_TRACE_SECONDS of eager time
     captured = model.__dict__["_captured"]
     assert captured.key is None and captured.fn is None and captured.describe() == "not captured"
 
-    monkeypatch.setattr(capture, "AUTO_MIN_SECONDS", 0.0)  # any run is "long"
+    # Any run is "long"; no package in this session's cache and no child compiles (conftest):
+    # inductor compiles in this process.
+    monkeypatch.setattr(capture, "AUTO_TRACE_SECONDS", 0.0)
+    monkeypatch.setattr(capture, "AUTO_MIN_SECONDS", 0.0)
     eager_logs, eager_weights = _fit(_seed_mlp(False))
     model = _seed_mlp("auto")
     logs, weights = _fit(model)

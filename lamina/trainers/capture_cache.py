@@ -1,0 +1,186 @@
+"""Captured training steps kept on disk as AOTInductor packages, and compiled in a child process.
+
+A captured step (capture.py) is a `make_fx` graph of aten ops. Its package is stored under a key
+made of everything the compiled code depends on: the graph's code and constants, each input's
+shape/stride/dtype/device, the thread count, torch's version and the CPU's instruction set. A
+later process that traces the same step finds the package and loads it in milliseconds.
+
+Where a package is missing, `jit_compile="auto"` compiles it in a child process at low priority
+(`BackgroundCompile`) while the training goes on eagerly, and switches to it when it is ready; a
+child still compiling when the program ends finishes its work (for the next run) and exits.
+
+Settings (environment variables):
+    LAMINA_CACHE_DIR: where packages go (default `~/.cache/lamina`; packages under
+        `captured_steps/`). Delete the folder to clear it.
+    LAMINA_BACKGROUND_COMPILE: `0` stops `"auto"` from starting child compiles (it then uses only
+        packages already on disk, or compiles in-process when a run is long enough).
+"""
+
+import hashlib
+import os
+import pickle
+import platform
+import subprocess
+import sys
+import time
+
+import torch
+
+__all__ = ["BackgroundCompile", "background_allowed", "cache_dir", "load_package", "package_path", "step_key"]
+
+# A lock older than this belongs to a compile that died without cleaning up.
+_STALE_LOCK_SECONDS = 30 * 60
+_FORMAT = "lamina-captured-step-1"  # bump when what a package contains changes
+
+
+def cache_dir():
+    """The folder packages are kept in (`$LAMINA_CACHE_DIR/captured_steps`)."""
+    root = os.environ.get("LAMINA_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "lamina")
+    return os.path.join(root, "captured_steps")
+
+
+def background_allowed():
+    return os.environ.get("LAMINA_BACKGROUND_COMPILE", "1") != "0"
+
+
+def _cpu_flags():
+    try:
+        with open("/proc/cpuinfo") as handle:
+            for line in handle:
+                if line.startswith(("flags", "Features")):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def step_key(graph, specs, threads):
+    """A hex digest of what the compiled step depends on (see the module docstring)."""
+    digest = hashlib.sha256()
+    for part in (_FORMAT, torch.__version__, str(torch.version.git_version), platform.machine(), _cpu_flags(),
+                 str(threads), graph.code, repr(specs)):
+        digest.update(part.encode())
+        digest.update(b"\0")
+    for name, value in sorted(graph.named_buffers()) + sorted(graph.named_parameters()):
+        digest.update(name.encode())
+        digest.update(value.detach().cpu().contiguous().numpy().tobytes())
+    for name in sorted(vars(graph)):  # constants make_fx stored as plain attributes
+        value = getattr(graph, name)
+        if isinstance(value, torch.Tensor):
+            digest.update(name.encode())
+            digest.update(value.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()[:40]
+
+
+def package_path(key):
+    return os.path.join(cache_dir(), f"{key}.pt2")
+
+
+def load_package(path, device):
+    """The compiled step in `path` as a function of its flat inputs (returning a list), or raises."""
+    index = -1 if device.type == "cpu" else (device.index if device.index is not None else
+                                             torch.cuda.current_device())
+    loader = torch._C._aoti.AOTIModelPackageLoader(path, "model", True, 1, index)
+    run = loader.run
+
+    def step(*tensors):
+        return run(list(tensors))
+
+    return step
+
+
+class BackgroundCompile:
+    """One child process compiling a traced step into its package.
+
+    Only one process compiles a given key at a time (an exclusive lock file beside the package);
+    others see `"elsewhere"` and wait for the package to appear.
+
+    Args:
+        graph: the `make_fx` GraphModule of the step.
+        specs: `(shape, stride, dtype, device)` of each input.
+        key: `step_key(graph, specs, threads)`.
+        threads: the intra-op thread count the step runs with.
+    """
+
+    def __init__(self, graph, specs, key, threads):
+        self.path = package_path(key)
+        self.process = None
+        self.error = None
+        self._lock = self.path + ".lock"
+        self._graph_file = self.path + ".graph"
+        os.makedirs(cache_dir(), exist_ok=True)
+        if os.path.exists(self.path + ".failed"):
+            self.state = "failed"
+            self.error = f"compiling the step failed in an earlier run ({_read(self.path + '.failed')})"
+            return
+        if not self._take_lock():
+            self.state = "elsewhere"
+            return
+        try:
+            with open(self._graph_file, "wb") as handle:
+                pickle.dump((graph, [(tuple(s), tuple(st), d, str(dev)) for s, st, d, dev in specs]), handle)
+            worker = os.path.join(os.path.dirname(os.path.abspath(__file__)), "capture_worker.py")
+            log = open(self.path + ".log", "wb")  # noqa: SIM115 - the child writes it after we return
+            env = {**os.environ, "OMP_NUM_THREADS": str(threads), "TORCHINDUCTOR_COMPILE_THREADS": "1"}
+            # A session of its own: Ctrl-C in the terminal stops the training, not the compile.
+            self.process = subprocess.Popen([sys.executable, worker, self._graph_file, self.path, str(threads)],
+                                            stdout=log, stderr=log, stdin=subprocess.DEVNULL, env=env,
+                                            start_new_session=True)
+            log.close()
+            self.state = "running"
+        except (OSError, pickle.PicklingError, TypeError, AttributeError) as error:
+            self._release()
+            self.state = "failed"
+            self.error = f"could not start the background compile ({type(error).__name__}: {error})"
+
+    def _take_lock(self):
+        try:
+            fd = os.open(self._lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            try:
+                if time.time() - os.path.getmtime(self._lock) < _STALE_LOCK_SECONDS:
+                    return False
+                os.remove(self._lock)
+                fd = os.open(self._lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            except OSError:
+                return False
+        os.write(fd, str(os.getpid()).encode())
+        os.close(fd)
+        return True
+
+    def _release(self):
+        for name in (self._lock, self._graph_file):
+            try:
+                os.remove(name)
+            except OSError:
+                pass
+
+    def poll(self):
+        """`"running"`, `"done"` (the package is there), `"elsewhere"` (another process compiles it)
+        or `"failed"` (`self.error` says why)."""
+        if self.state == "running":
+            code = self.process.poll()
+            if code is None:
+                return "running"
+            self._release()
+            if code == 0 and os.path.exists(self.path):
+                self.state = "done"
+            else:
+                self.state = "failed"
+                self.error = (f"the background compile exited with status {code}: "
+                              f"{_read(self.path + '.failed')} (log: {self.path}.log)")
+        elif self.state == "elsewhere":
+            if os.path.exists(self.path):
+                self.state = "done"
+            elif os.path.exists(self.path + ".failed"):
+                self.state = "failed"
+                self.error = f"compiling the step failed in another process ({_read(self.path + '.failed')})"
+        return self.state
+
+
+def _read(path):
+    try:
+        with open(path) as handle:
+            return handle.read().strip()[-500:]
+    except OSError:
+        return "no error recorded"
