@@ -384,3 +384,24 @@ def test_adam_direct_kernel_follows_loaded_state():
     opt.step()
     assert float(opt.torch_optimizer.state[params[0]]["step"]) == 2.0
     assert opt.__dict__["_direct_cache"][2][0][0] is opt.torch_optimizer.state[params[0]]["exp_avg"]
+
+
+def test_adam_step_counters_are_views_of_one_tensor_and_stay_right_after_loading():
+    params = [torch.nn.Parameter(torch.ones(3)), torch.nn.Parameter(torch.ones(2, 2)), torch.nn.Parameter(torch.ones(1))]
+    opt = optimizers.Adam(learning_rate=0.1)
+    opt.build(params)
+    state = opt.torch_optimizer.state
+    storage = opt.__dict__["_counter_storage"][(0, "step")]
+    assert all(state[p]["step"]._base is storage for p in params)
+    for _ in range(3):
+        for p in params:
+            p.grad = torch.ones_like(p)
+        opt.step()
+    assert opt.__dict__["_direct_cache"][2][4] is storage  # one add_ advanced all three
+    assert [float(state[p]["step"]) for p in params] == [3.0, 3.0, 3.0]
+    opt.torch_optimizer.load_state_dict(copy.deepcopy(opt.torch_optimizer.state_dict()))
+    for p in params:
+        p.grad = torch.ones_like(p)
+    opt.step()  # loaded counters are separate tensors again: each advanced by itself
+    assert opt.__dict__["_direct_cache"][2][4] is None
+    assert [float(opt.torch_optimizer.state[p]["step"]) for p in params] == [4.0, 4.0, 4.0]
