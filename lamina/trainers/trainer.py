@@ -62,13 +62,15 @@ class Trainer:
             run_eagerly: True keeps every step eager (no capture under "auto").
             steps_per_execution: accepted for Keras compatibility.
             jit_compile: True captures forward, loss and backward of the
-                training step as one inductor-compiled graph on the first batch
-                (the optimizer update stays one eager fused call; see
+                training step as one compiled graph on the first batch (the
+                optimizer update stays one eager fused call; see
                 `lamina/trainers/capture.py`), or, where capture is not
                 supported, uses `torch.compile` (`lamina/trainers/jit.py`).
-                `"auto"` (Keras's default) runs eagerly and captures only when a
-                `fit` is long enough for compiling to pay off, keeping the captured
-                step only if it measures faster; False always runs eagerly.
+                `"auto"` (Keras's default) runs eagerly and captures once the
+                model's eager steps reach ~0.5 s: a compiled package from the
+                disk cache at once, else one compiled in a child process while
+                training goes on (`lamina/trainers/capture_cache.py`), kept only
+                if it measures faster; False always runs eagerly.
                 `model.jit_compile` is True only for True, as in Keras on torch.
 
         Example:
@@ -88,8 +90,8 @@ class Trainer:
         self.run_eagerly = run_eagerly
         self.steps_per_execution = steps_per_execution
         self.jit_compile = jit_compile is True
-        # "sync": capture the step at the first batch (jit_compile=True); "auto": capture in the
-        # background when a long run makes it pay (lamina/trainers/capture.py).
+        # "sync": capture the step at the first batch (jit_compile=True); "auto": capture once the
+        # eager steps make it pay, compiling in a child process (lamina/trainers/capture.py).
         # LAMINA_JIT_BACKEND names a torch.compile backend to use the dynamo path (lamina/trainers/jit.py).
         import os
 
