@@ -23,8 +23,9 @@ machine), so it runs:
   and a package built in a child process for the next run);
 - `jit_compile="auto"` (the default): once the model's eager steps (done, and expected in this
   `fit` at the measured step time) reach `AUTO_TRACE_SECONDS`, the step is traced; a cached
-  package is used at once, else one is compiled in a low-priority child process while training
-  goes on eagerly, and used when ready. Where no package can come and the `fit`'s remaining eager
+  package is used at once, else, for a step small enough to run on one thread (under the thread
+  chooser's `TINY_STEP_FLOPS`), one is compiled in a low-priority child process while training
+  goes on eagerly on the other core, and used when ready. Where no package can come and the `fit`'s remaining eager
   steps exceed `AUTO_MIN_SECONDS`, inductor compiles in this process. The compiled step is kept
   only if its measured time beats the eager one. (Compiling in a thread was tried and dropped:
   inductor holds the GIL for most of a compile, which made the eager steps 5-20x slower.)
@@ -224,6 +225,19 @@ class Captured:
         except Exception as error:  # noqa: BLE001 - a compiler failure: stay eager, say why
             self.failed = f"compiling the step failed ({type(error).__name__}: {error})"
 
+    def _small_step(self, x):
+        """Whether the step is small enough (counted FLOPs under the thread chooser's "tiny" bound)
+        that it runs on one thread, leaving the other cores to a child compile. Bigger steps keep
+        every core busy, and their time is mostly compute that compiling would not shorten much:
+        they get no child compile (only the in-process one past `AUTO_MIN_SECONDS`)."""
+        from lamina.trainers.threads import TINY_STEP_FLOPS
+
+        per_sample = self.model.__dict__.get("_lamina_flops_per_sample", {}).get("train")
+        leaves = pytree.tree_leaves(x)
+        if per_sample is None or not leaves or leaves[0].dim() == 0:
+            return False
+        return per_sample * leaves[0].shape[0] < TINY_STEP_FLOPS
+
     def start_background(self):
         """Starts compiling the step's package in a child process (once)."""
         from lamina.trainers import capture_cache
@@ -282,8 +296,8 @@ class Captured:
 
         The expected eager time is this model's eager steps so far plus the `steps_left` of the
         current `fit` at the measured step time. Past `AUTO_TRACE_SECONDS` the step is traced and
-        its package loaded if the cache has it; else it is compiled in a child process (the eager
-        steps go on) and loaded when ready. Past `AUTO_MIN_SECONDS` of steps still to run, compiling
+        its package loaded if the cache has it; else a small step (`_small_step`) is compiled in a
+        child process (the eager steps go on) and loaded when ready. Past `AUTO_MIN_SECONDS` of steps still to run, compiling
         in this process pays by itself, so that is done when no package is coming.
         """
         if self.failed is not None or self.fn is not None or len(self._eager_times) < 8:
@@ -294,7 +308,8 @@ class Captured:
                 return
             if not self.trace(x, y) or self.use_package():
                 return
-            self.start_background()
+            if self._small_step(x):
+                self.start_background()
         if self.background is not None:
             state = self.background.poll()
             if state == "done":

@@ -149,3 +149,31 @@ def test_a_damaged_package_is_removed_with_a_warning(cache):
     with pytest.warns(RuntimeWarning, match="could not be loaded .* removed and the step compiled again"):
         assert captured.use_package() is False
     assert not os.path.exists(path)
+
+
+@pytest.mark.parametrize("tiny_bound, started", [(20e6, True), (0.0, False)])
+def test_auto_starts_a_child_compile_only_for_a_step_that_runs_on_one_thread(cache, monkeypatch, tiny_bound,
+                                                                              started):
+    from lamina.trainers import threads
+
+    monkeypatch.setenv("LAMINA_BACKGROUND_COMPILE", "1")
+    monkeypatch.setattr(capture, "AUTO_TRACE_SECONDS", 0.0)
+    monkeypatch.setattr(threads, "TINY_STEP_FLOPS", tiny_bound)
+    calls = []
+    monkeypatch.setattr(capture_cache.subprocess, "Popen", lambda args, **k: calls.append(args) or _Running())
+    model = _model("auto")
+    _fit(model, epochs=1)
+    captured = model.__dict__["_captured"]
+    assert captured.key is not None and captured.fn is None  # traced; no package, nothing compiled here
+    assert bool(calls) is started
+    if started:
+        assert calls[0][1].endswith("capture_worker.py") and calls[0][3] == capture_cache.package_path(
+            captured.package_key)
+        assert captured.describe() == "compiling in the background"
+    else:
+        assert captured.background is None and captured.describe() == "not captured"
+
+
+class _Running:
+    def poll(self):
+        return None
