@@ -5,7 +5,10 @@ Run: `.venv/bin/python bench/bench_keras_jax.py [--keras-python PATH] [--rounds 
 Runs `bench/seed_mlp_fit.py` alternately with this interpreter (`import lamina as keras`) and
 with the Keras venv's (`KERAS_BACKEND=jax`, default `/tmp/lamina-keras-venv/bin/python`), each on
 its defaults. Prints each framework's median ms/step over the rounds and lamina / Keras-JAX.
-Skips, saying so, when that interpreter is missing or cannot import Keras with JAX.
+Skips, saying so, when that interpreter is missing or cannot import Keras with JAX. Each process's
+line shows its three fits' ms/step and, for lamina, how the step ran at the end (eager, compiling
+in the background, or captured from the package cache: `LAMINA_CACHE_DIR`, see the README). A
+first run on a machine compiles the package in a child process (~30-60 s); rounds after that load it.
 """
 
 import argparse
@@ -25,8 +28,10 @@ def run(python, framework, steps, extra_env, extra_args=()):
                          capture_output=True, text=True, env=env, check=False)
     if out.returncode != 0:
         raise RuntimeError(f"{framework} run failed:\n{out.stderr[-2000:]}")
-    line = [ln for ln in out.stdout.splitlines() if ln.startswith("RESULT")][-1].split()
-    return float(line[2]), float(line[5])
+    line = [ln for ln in out.stdout.splitlines() if ln.startswith("RESULT")][-1]
+    print(f"  {line[len('RESULT '):]}", flush=True)  # per fit, and (lamina) how the step ran
+    fields = line.split()
+    return float(fields[2]), float(fields[5])
 
 
 def main():
