@@ -66,6 +66,10 @@ def main(argv):
         with open(graph_file, "rb") as handle:
             graph, specs = pickle.load(handle)
         compile_package(graph, example_inputs(specs), path)
+        try:
+            os.remove(path + ".log")  # the compiler's chatter; kept only when something failed
+        except OSError:
+            pass
     except BaseException as error:
         # Remembered, so that later runs do not start the same failing compile again.
         with open(path + ".failed", "w") as handle:
