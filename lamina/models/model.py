@@ -96,6 +96,27 @@ class Model(Trainer, Layer):
         self._output_shape_records = weakref.WeakKeyDictionary()
         self._init_training_state()
 
+    # ------------------------------------------------------------------ copying and pickling
+
+    def __getstate__(self):
+        """For `copy.deepcopy(model)` and `pickle`/`torch.save(model)`: the shape records go as a
+        plain dict (a WeakKeyDictionary cannot be pickled) and a captured training step stays behind
+        (it is compiled for this model's parameters; the copy captures its own)."""
+        state = dict(super().__getstate__() if hasattr(super(), "__getstate__") else self.__dict__)
+        records = state.get("_output_shape_records")
+        if isinstance(records, weakref.WeakKeyDictionary):
+            state["_output_shape_records"] = dict(records.items())
+        if state.get("_captured") is not None:
+            state["_captured"] = None
+        return state
+
+    def __setstate__(self, state):
+        records = state.get("_output_shape_records")
+        if isinstance(records, dict):
+            state = dict(state)
+            state["_output_shape_records"] = weakref.WeakKeyDictionary(records)
+        super().__setstate__(state)
+
     # ------------------------------------------------------------------ structure
 
     @property

@@ -327,7 +327,9 @@ class Trainer:
         """
         state = self._compile_state
         total, values = state.loss_terms(y, y_pred, sample_weight)
-        state.last_values = values
+        # Only the per-output trackers read these, after the step: kept detached, so that the
+        # model holds no autograd graph between steps (and `copy.deepcopy(model)` works).
+        state.last_values = [v.detach() for v in values] if state.output_loss_trackers else ()
         for extra in self._extra_losses():
             total = extra if total is None else total + extra
         if total is None:
