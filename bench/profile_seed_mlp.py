@@ -6,7 +6,8 @@ Each phase of `Trainer.train_step` (and the batch gathering and loop around it) 
 and timed with `perf_counter` over `steps` steps, the phases in the order a step runs them, on
 the seed MLP (Dense 20->128 relu, Dropout 0.3, Dense 64 relu, Dense 10 softmax; Adam; sparse
 categorical crossentropy + accuracy; batch 32). "captured" is `jit_compile=True`
-(lamina/trainers/capture.py): forward + loss + backward in one compiled call. The last line is
+(lamina/trainers/capture.py): forward + loss + backward and Adam's update in one compiled call
+(a package from the cache when there is one, see `LAMINA_CACHE_DIR`). The last line is
 the real `fit` time per step; the phases add up to a little less (the loop's own bookkeeping).
 """
 
@@ -43,8 +44,11 @@ def phases(model, x, y, steps):
     timed("gather a shuffled batch (index_select x, y)", lambda b: data._batch(data._leaves, 0, 32, torch.randperm(64)))
     model.train()
     captured = model.__dict__.get("_captured")
+    in_graph = captured is not None and captured.fn is not None and captured.update is not None
     if captured is not None and captured.fn is not None:
-        results = timed("forward + loss + backward (one compiled call)", lambda b: captured.run(b[0], b[1]))
+        what = "forward + loss + backward + Adam (one compiled call)" if in_graph else \
+            "forward + loss + backward (one compiled call)"
+        results = timed(what, lambda b: captured.run(b[0], b[1])[:2])
     else:
         def clear(b):
             model._clear_gradients()
@@ -57,7 +61,8 @@ def phases(model, x, y, steps):
         it = iter(losses)
         timed("backward (autograd engine)", lambda b: next(it).backward())
         results = list(zip(losses, preds))
-    timed("optimizer update (fused Adam, one kernel + bookkeeping)", lambda b: model._optimizer_step())
+    if not in_graph:
+        timed("optimizer update (fused Adam, one kernel + bookkeeping)", lambda b: model._optimizer_step())
     it = iter(results)
     timed("loss tracker + accuracy metric (on device, no sync)",
           lambda b: model._track(*(lambda r: (r[0].detach(), b[0], b[1], r[1].detach(), None))(next(it))))
@@ -77,7 +82,7 @@ def main():
     x = rng.standard_normal((args.steps * 32, 20)).astype(np.float32)
     y = rng.integers(0, 10, args.steps * 32)
     import os
-    for label, jit in (("eager (default)", "auto"), ("captured (jit_compile=True)", True)):
+    for label, jit in (("eager (jit_compile=False)", False), ("captured (jit_compile=True)", True)):
         model = build(jit, x, y)
         print(f"== {label}, {args.threads} thread(s), load average {os.getloadavg()[0]:.1f}")
         for name, us in phases(model, x, y, args.steps).items():

@@ -89,6 +89,8 @@ class Captured:
         self.auto = auto
         self.background = None  # a BackgroundCompile, once started
         self.graph = self.specs = self.package_key = self.threads = None
+        self.update = None  # an InGraphAdam when the optimizer update is part of the graph
+        self.update_reason = None  # else why not
         self.source = None  # "package" (loaded from the cache) or "compiled" (here)
         self._inputs = None
         self._eager_seconds = 0.0
@@ -138,20 +140,38 @@ class Captured:
     # ---------------------------------------------------------------- building
 
     def _step_function(self, spec, count):
-        model, names = self.model, self.names
+        """The step as a function of flat tensors: the parameters, (with the update in the graph)
+        the optimizer's moments and this step's hyperparameters, then the batch's leaves."""
+        model, names, update = self.model, self.names, self.update
 
         def step(*args):
-            params = [a.detach().requires_grad_() for a in args[:count]]
-            x, y = pytree.tree_unflatten(list(args[count:]), spec)
+            weights = args[:count]
+            params = [a.detach().requires_grad_() for a in weights]
+            rest = args[count:]
+            if update is not None:
+                slots, hyper, rest = rest[:2 * count], rest[2 * count], rest[2 * count + 1:]
+            x, y = pytree.tree_unflatten(list(rest), spec)
             with torch.enable_grad():
                 y_pred = torch.func.functional_call(model, dict(zip(names, params)), (x,), {"training": True})
                 loss = model._compute_loss(x, y, y_pred, None, training=True)
                 grads = torch.autograd.grad(loss, params, allow_unused=True)
             grads = [torch.zeros_like(p) if g is None else g for p, g in zip(params, grads)]
             pred_leaves, self._out_spec = pytree.tree_flatten(y_pred)
-            return (loss.detach(), *[t.detach() for t in pred_leaves], *grads)
+            outputs = (loss.detach(), *[t.detach() for t in pred_leaves])
+            if update is None:
+                return (*outputs, *grads)
+            with torch.no_grad():
+                update.apply(list(weights), grads, list(slots), hyper)  # in place on the inputs
+            return outputs
 
         return step
+
+    def _flat_inputs(self, x, y):
+        """The compiled step's inputs for this batch (see `_step_function`)."""
+        weights = [p.detach() for p in self.params]
+        if self.update is not None:
+            weights += self.update.slots() + [self.update.hyper(self.params[0].device)]
+        return weights + _flatten(x, y)[0]
 
     def trace(self, x, y):
         """Traces the step on this batch into one graph of aten ops (`self.graph`); returns whether
@@ -161,9 +181,14 @@ class Captured:
         from lamina.layers.layer import _LOSS_TRACKER, Layer
         from lamina.trainers import capture_cache
 
+        from lamina.trainers.capture_update import InGraphAdam
+
         spec, shapes = self.signature(x, y)
         self.key = (spec, shapes)
-        self._inputs = [p.detach() for p in self.params] + _flatten(x, y)[0]
+        optimizer = getattr(self.model, "optimizer", None)
+        self.update_reason = InGraphAdam.reason(optimizer, self.params) if self.params else "no parameters"
+        self.update = InGraphAdam(optimizer, self.params) if self.update_reason is None else None
+        self._inputs = self._flat_inputs(x, y)
         if spec == "xy":
             spec = pytree.tree_flatten((x, y))[1]
         try:
@@ -261,20 +286,26 @@ class Captured:
         """Whether the compiled step exists and was compiled for this batch's signature."""
         if self.fn is None or self.failed is not None or self.kept is False:
             return False
+        if self.update is not None and not self.update.usable():
+            return False
         return self.signature(x, y) == self.key
 
     def run(self, x, y):
-        """Forward, loss and backward of a batch; gradients are set on the parameters.
+        """Forward, loss and backward of a batch, and the optimizer update where it is in the graph
+        (else the gradients are set on the parameters for the eager update).
 
         Returns:
-            `(loss, y_pred)`: the scalar loss (detached) and the predictions in the model's output
-            structure.
+            `(loss, y_pred, updated)`: the scalar loss (detached), the predictions in the model's
+            output structure, and whether the parameters were updated.
         """
-        outputs = self.fn(*[p.detach() for p in self.params], *_flatten(x, y)[0])
+        outputs = self.fn(*self._flat_inputs(x, y))
+        if self.update is not None:
+            self.update.after_step()
+            return outputs[0], pytree.tree_unflatten(list(outputs[1:]), self._out_spec), True
         count = len(outputs) - 1 - len(self.params)
         for param, grad in zip(self.params, outputs[1 + count:]):
             param.grad = grad
-        return outputs[0], pytree.tree_unflatten(list(outputs[1:1 + count]), self._out_spec)
+        return outputs[0], pytree.tree_unflatten(list(outputs[1:1 + count]), self._out_spec), False
 
     # ---------------------------------------------------------------- auto
 

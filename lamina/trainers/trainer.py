@@ -425,8 +425,9 @@ class Trainer:
         timed = captured.auto and captured.kept is None
         start = time.perf_counter() if timed else 0.0
         if captured.ready_for(x, y):
-            loss, y_pred = captured.run(x, y)
-            self._optimizer_step()
+            loss, y_pred, updated = captured.run(x, y)
+            if not updated:
+                self._optimizer_step()
             eager = False
         else:
             self._clear_gradients()

@@ -43,6 +43,8 @@ def test_jit_compile_true_captures_the_step_and_equals_eager_training(monkeypatc
     captured = model.__dict__["_captured"]
     assert captured is not None and captured.fn is not None and captured.failed is None
     assert captured.describe() == "captured"
+    assert captured.update is not None  # Adam's update is part of the compiled step
+    assert int(model.optimizer.iterations) == 2 * 13  # every step counted, captured or eager
     # Dropout draws from torch's generator inside the compiled step too: identical masks.
     for key in ("loss", "accuracy"):
         np.testing.assert_allclose(logs[key], eager_logs[key], rtol=1e-5, atol=1e-6)
@@ -105,3 +107,42 @@ def test_optimizers_that_scale_the_loss_are_not_captured():
         model.compile(optimizer=optimizer, loss="mse")
         reason = Captured.supports(model, torch.zeros(2, 3), torch.zeros(2, 1), None)
         assert reason is not None and "scales the loss" in reason
+
+
+def test_adamw_with_a_schedule_and_excluded_weights_updates_inside_the_graph_as_eagerly(monkeypatch):
+    monkeypatch.delenv("LAMINA_JIT_BACKEND", raising=False)
+
+    def run(jit_compile):
+        keras.utils.set_random_seed(2)
+        model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(7, activation="tanh"),
+                                  keras.layers.Dense(1)])
+        schedule = keras.optimizers.schedules.ExponentialDecay(0.05, decay_steps=3, decay_rate=0.5)
+        optimizer = keras.optimizers.AdamW(learning_rate=schedule, weight_decay=0.1, beta_1=0.8)
+        optimizer.exclude_from_weight_decay(var_names=["bias"])
+        model.compile(optimizer, "mse", jit_compile=jit_compile)
+        rng = np.random.default_rng(1)
+        x, y = rng.random((8 * 6, 5)).astype("float32"), rng.random((8 * 6, 1)).astype("float32")
+        history = model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0).history
+        return model, history
+
+    eager_model, eager = run(False)
+    model, compiled = run(True)
+    assert model.__dict__["_captured"].update is not None
+    np.testing.assert_allclose(compiled["loss"], eager["loss"], rtol=1e-5)
+    for a, b in zip(model.get_weights(), eager_model.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    state, eager_state = model.optimizer.torch_optimizer.state, eager_model.optimizer.torch_optimizer.state
+    for p, q in zip(model.optimizer._params, eager_model.optimizer._params):
+        torch.testing.assert_close(state[p]["exp_avg_sq"], eager_state[q]["exp_avg_sq"], rtol=1e-5, atol=1e-8)
+        assert float(state[p]["step"]) == float(eager_state[q]["step"]) == 12.0
+
+
+def test_other_optimizers_keep_their_eager_update_after_the_captured_backward():
+    from lamina.trainers.capture_update import InGraphAdam
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    for optimizer, reason in ((keras.optimizers.SGD(), "only Adam and AdamW"),
+                              (keras.optimizers.Adam(clipnorm=1.0), "gradient clipping"),
+                              (keras.optimizers.Adam(amsgrad=True), "amsgrad")):
+        optimizer.build(list(model.parameters()))
+        assert reason in InGraphAdam.reason(optimizer, list(model.parameters()))
