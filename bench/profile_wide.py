@@ -17,6 +17,9 @@ shuffled). Measured, in one process, taking turns:
   adapter, callbacks and thread pacer alone), against `gather`: the hand-written loop's
   permutation and `index_select`s alone.
 
+`--ops` instead counts torch ops (profiler events) and Python calls per step of `fit` and of the
+hand-written loop: deterministic, where timings on a shared machine are not.
+
 `--profile` also runs `cProfile` over one `fit(steps)` and prints the functions by own time and
 by cumulative time; the same for 20 one-step fits (the fixed cost).
 """
@@ -30,6 +33,7 @@ import sys
 import time
 
 import torch
+import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_wide import BATCH, lamina_model, time_torch, wide_data  # noqa: E402
@@ -79,6 +83,46 @@ def stub_fit_seconds(model, x, y, steps):
         del model.train_step
 
 
+def op_counts(model, x, y, xt, yt, steps=20):
+    """torch ops (profiler events) and Python function calls per step: `fit` vs the hand-written loop
+    (deterministic, unlike timings on a shared machine)."""
+    from torch.profiler import ProfilerActivity, profile
+
+    from bench_wide import FEATURES
+
+    hand_model = torch.nn.Sequential(torch.nn.Linear(FEATURES, 64), torch.nn.ReLU(), torch.nn.Linear(64, 10))
+    optimizer = torch.optim.Adam(hand_model.parameters(), lr=1e-3, eps=1e-7, fused=True)
+
+    def hand():
+        perm = torch.randperm(len(yt))
+        total = torch.zeros(())
+        for i in range(steps):
+            rows = perm[i * BATCH:(i + 1) * BATCH]
+            xb, yb = xt.index_select(0, rows), yt.index_select(0, rows)
+            optimizer.zero_grad(set_to_none=True)
+            loss = F.cross_entropy(hand_model(xb), yb)
+            loss.backward()
+            optimizer.step()
+            total += loss.detach()
+        return float(total)
+
+    hand()
+    runs = {"lamina fit": lambda: fit_seconds(model, x, y, steps), "hand-written": hand}
+    for name, fn in runs.items():
+        with profile(activities=[ProfilerActivity.CPU]) as prof:
+            fn()
+        events = prof.key_averages()
+        ops = sum(e.count for e in events if e.key.startswith("aten::"))
+        top = sorted(((e.count, e.key) for e in events if e.key.startswith("aten::")), reverse=True)[:12]
+        calls = cProfile.Profile()
+        calls.enable()
+        fn()
+        calls.disable()
+        print(f"  {name}: {ops / steps:.1f} aten ops/step, {pstats.Stats(calls).total_calls / steps:.0f} Python "
+              f"calls/step; most frequent ops (count over {steps} steps): "
+              + ", ".join(f"{k[6:]} {c}" for c, k in top))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=400_000)
@@ -86,6 +130,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--ops", action="store_true", help="only count ops and Python calls per step (no timings)")
     args = parser.parse_args()
     print(steady_allocator())
     if args.threads:
@@ -94,8 +139,13 @@ def main():
     x, y = wide_data(args.rows)
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
     model = lamina_model()
+    if args.ops:  # counts of the eager step: jit_compile="auto" would capture it if steps ran slowly (busy machine)
+        model.compile("adam", "sparse_categorical_crossentropy", jit_compile=False)
     model.fit(x[:BATCH * 4], y[:BATCH * 4], batch_size=BATCH, verbose=0)  # build, warm up
     fit_seconds(model, x, y, args.steps)
+    if args.ops:
+        op_counts(model, x, y, xt, yt)
+        return
     results = {"fit": [], "fit1": [], "direct": [], "hand": [], "stub": [], "stub1": [], "gather": []}
     for _ in range(args.repeats):
         results["stub"].append(stub_fit_seconds(model, x, y, args.steps))

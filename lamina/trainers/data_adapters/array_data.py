@@ -197,6 +197,13 @@ class ArrayData:
         if self._simple and not any(self._needs_finish(t) for t in leaves):
             x, y = leaves
             x_rows, y_rows = on_device[x.device], on_device[y.device]
+            if x_rows is y_rows:  # one device: one slice of the permutation for both
+
+                def batch(start, end):
+                    rows = x_rows[start:end]
+                    return x.index_select(0, rows), y.index_select(0, rows), None
+
+                return batch
             return lambda start, end: (x.index_select(0, x_rows[start:end]), y.index_select(0, y_rows[start:end]),
                                        None)
         # (leaf index, leaf, its rows, a tensor (index_select) or a NumPy string array (indexing), convert)
