@@ -9,6 +9,8 @@ Run: `.venv/bin/python bench/bench_wide.py [--rows 400000] [--steps 300] [--repe
    gathers each batch with `index_select` on a fresh permutation (what a PyTorch user writes
    without a DataLoader), the last layer returns logits for `F.cross_entropy`, fused Adam.
    Each repeat runs both, taking turns to go first; the ratio is the median of the paired ratios.
+   lamina's thread choice in each timed fit is printed below the figures: on a busy machine it
+   (and torch's default count on the hand-written side) decides the ratio more than anything else.
 2. Memory: a float32 `.npy` of `--memmap-gb` GB is written under /tmp, opened read-only with
    `np.load(mmap_mode="r")` in a child process, and trained on for one epoch (or `--memmap-steps`
    steps). The child samples its `RssAnon` (memory that is the process's own: copies, batches,
@@ -18,6 +20,7 @@ Run: `.venv/bin/python bench/bench_wide.py [--rows 400000] [--steps 300] [--repe
 """
 
 import argparse
+import collections
 import os
 import statistics
 import subprocess
@@ -46,12 +49,17 @@ def lamina_model():
     return model
 
 
+CHOICES = []  # lamina's thread choice in each timed fit (it decides most of the ratio on a busy machine)
+
+
 def time_lamina(x, y, steps):
     model = lamina_model()
     model.fit(x[:BATCH * 4], y[:BATCH * 4], batch_size=BATCH, verbose=0)  # build, warm up
     start = time.perf_counter()
     model.fit(x, y, batch_size=BATCH, epochs=1, steps_per_epoch=steps, shuffle=True, verbose=0)
-    return (time.perf_counter() - start) / steps
+    seconds = (time.perf_counter() - start) / steps
+    CHOICES.append(keras.trainers.threads.last_choice())
+    return seconds
 
 
 def time_torch(x, y, steps):
@@ -191,6 +199,8 @@ def main():
     print(f"wide data ({args.rows}x{FEATURES} float32, 784-64-10 MLP, batch {BATCH}, {args.steps} steps, "
           f"{args.repeats} paired repeats): hand-written torch {hand:.3f} ms/step, lamina fit {ours:.3f} ms/step, "
           f"ratio {ratio:.2f}x; load average {os.getloadavg()[0]:.1f}", flush=True)
+    for choice, count in collections.Counter(c for c in CHOICES if c).most_common():
+        print(f"  lamina's thread choice in {count} of {len(CHOICES)} timed fits: {choice}")
     if not args.skip_memmap:
         result = memmap_peak(args.memmap_gb, args.memmap_steps)
         print(f"memmap ({args.memmap_gb:g} GB read-only .npy, {result['rows']} rows, {result['steps']} steps, "

@@ -162,7 +162,7 @@ def check_class_ids(model, y, caller, label="y"):
         valid = ids if ignore_class is None else ids[ids != ignore_class]
         if valid.numel() == 0:
             continue
-        low, high = valid.min().item(), valid.max().item()
+        low, high = (v.item() for v in torch.aminmax(valid))  # one pass over the labels, not two
         if low >= 0 and high < classes:
             continue
         bad = high if high >= classes else low

@@ -179,7 +179,8 @@ def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbac
     self._interrupted = True
     train_step = self.train_step
     on_batch_begin, on_batch_end = callback_list.on_train_batch_begin, callback_list.on_train_batch_end
-    has_batch_begin = callback_list.has_on_train_batch_begin
+    # Hooks no callback implements are not called at all (with verbose=0 and no callbacks: none).
+    has_batch_begin, has_batch_end = callback_list.has_on_train_batch_begin, callback_list.has_on_train_batch_end
     with training_mode(self, True), thread_scope(
             device, verbose, model=self, kind="train", batch_size=getattr(data, "batch_size", None)) as pacer:
         try:
@@ -200,7 +201,8 @@ def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbac
                         on_batch_begin(step)
                     # The batch as the data gives it: (x, y), (x, y, sample_weight) or x (Keras's format).
                     logs = check_logs(train_step(pack_x_y_sample_weight(*batch)), self, "train_step")
-                    on_batch_end(step, logs)
+                    if has_batch_end:
+                        on_batch_end(step, logs)
                     if self.stop_training:
                         break
                 if logs is None:
@@ -260,14 +262,15 @@ def _run_test(self, data, steps, callback_list, pacer=None):
     callback_list.on_test_begin()
     logs = None
     on_batch_end = callback_list.on_test_batch_end
-    has_begin = callback_list.has_on_test_batch_begin
+    has_begin, has_end = callback_list.has_on_test_batch_begin, callback_list.has_on_test_batch_end
     with training_mode(self, False), torch.no_grad():
         batches = data.epoch(steps)
         for step, batch in enumerate(pacer.wrap(batches) if pacer is not None else batches):
             if has_begin:
                 callback_list.on_test_batch_begin(step)
             logs = check_logs(self.test_step(pack_x_y_sample_weight(*batch)), self, "test_step")
-            on_batch_end(step, logs)
+            if has_end:
+                on_batch_end(step, logs)
     logs = logs_to_floats(logs)
     callback_list.on_test_end(logs)
     return logs
