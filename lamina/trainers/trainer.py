@@ -63,9 +63,9 @@ class Trainer:
             run_eagerly: True keeps every step eager (no capture under "auto").
             steps_per_execution: accepted for Keras compatibility.
             jit_compile: True captures forward, loss and backward of the
-                training step as one compiled graph on the first batch (the
-                optimizer update stays one eager fused call; see
-                `lamina/trainers/capture.py`), or, where capture is not
+                training step (and Adam/AdamW's update) as one compiled graph on
+                the first batch (see `lamina/trainers/capture.py`), or, where
+                capture is not
                 supported, uses `torch.compile` (`lamina/trainers/jit.py`).
                 `"auto"` (Keras's default) runs eagerly and captures once the
                 model's eager steps reach ~0.5 s: a compiled package from the
