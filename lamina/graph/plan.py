@@ -63,6 +63,7 @@ class Plan:
     """
 
     def __init__(self, inputs, outputs, nodes, model_name):
+        self._source = (inputs, outputs, nodes, model_name)
         slots = {}
 
         def slot_of(tensor):
@@ -156,6 +157,11 @@ class Plan:
 
         del structure
         return general_step
+
+    def __reduce__(self):
+        # The steps are closures (fast to call, impossible to pickle): a copied or unpickled model
+        # plans its graph again from the same nodes.
+        return (Plan, self._source)
 
     def run(self, flat_inputs):
         """Runs every step; returns the flat list of output values."""

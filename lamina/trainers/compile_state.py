@@ -5,6 +5,8 @@ what `"accuracy"` means, as in Keras); afterwards every step runs a flat list
 of precomputed `(output index, loss, weight)` entries with no structure checks.
 """
 
+import functools
+
 import torch
 
 from lamina.trainers import resolve
@@ -53,16 +55,45 @@ def _by_name_or_order(names, model_name):
     """Flattens multi-output targets given as a dict (matched by output name) or a list/tuple
     (output order). Both forms are accepted on every call: the keras.io training guide fits the
     same compiled model with a list of targets, then with a dict of them."""
-    def flatten(targets):
-        if isinstance(targets, dict):
-            check_keys(targets, names, "output", model_name)
-            return [targets[k] for k in names]
-        if len(targets) != len(names):
-            raise ValueError(
-                f"Model '{model_name}' has {len(names)} outputs {names}, but y is a {type(targets).__name__} of "
-                f"{len(targets)} arrays. Pass one target per output, in this order, or a dict keyed by output name.")
-        return list(targets)
-    return flatten
+    return functools.partial(_flatten_by_name_or_order, names, model_name)
+
+
+# The flatteners are module-level functions bound with functools.partial, not closures, so that a
+# compiled model pickles (`torch.save(model)`, `copy.deepcopy`).
+
+def _flatten_by_name_or_order(names, model_name, targets):
+    if isinstance(targets, dict):
+        check_keys(targets, names, "output", model_name)
+        return [targets[k] for k in names]
+    if len(targets) != len(names):
+        raise ValueError(
+            f"Model '{model_name}' has {len(names)} outputs {names}, but y is a {type(targets).__name__} of "
+            f"{len(targets)} arrays. Pass one target per output, in this order, or a dict keyed by output name.")
+    return list(targets)
+
+
+def _by_keys(keys, values):
+    return [values[k] for k in keys]
+
+
+def _one_item_list(value):
+    return [value]
+
+
+def _first_as_list(values):
+    return [values[0]]
+
+
+def _nones(count, _targets):
+    return [None] * count
+
+
+def _only_at(index, count, target):
+    return [target if i == index else None for i in range(count)]
+
+
+def _repeated(count, value):
+    return [value] * count
 
 
 class CompileState:
@@ -101,13 +132,13 @@ class CompileState:
         names, name = self.output_names, model.name
         if isinstance(y_pred, dict):
             pred_keys = list(y_pred)
-            self.flat_pred = lambda p: [p[k] for k in pred_keys]
+            self.flat_pred = functools.partial(_by_keys, pred_keys)
         elif isinstance(y_pred, (list, tuple)):
             self.flat_pred = list
         else:
-            self.flat_pred = lambda p: [p]
+            self.flat_pred = _one_item_list
         if y is None:
-            self.flat_true = lambda t: [None] * len(names)
+            self.flat_true = functools.partial(_nones, len(names))
         elif isinstance(y, dict):
             check_keys(y, names, "output", name)
             self.flat_true = _by_name_or_order(names, name)
@@ -121,14 +152,14 @@ class CompileState:
         elif len(names) > 1 and self._only_output_with_loss(names) is not None:
             # Keras: one target for a model whose other outputs have no loss (`loss=[fn, None]`).
             only = self._only_output_with_loss(names)
-            self.flat_true = lambda t: [t if i == only else None for i in range(len(names))]
+            self.flat_true = functools.partial(_only_at, only, len(names))
         elif len(names) > 1:
             raise ValueError(
                 f"Model '{name}' has {len(names)} outputs {names}, but y is a single "
                 f"{type(y).__name__}. Pass a list (output order) or a dict keyed by output name."
             )
         else:
-            self.flat_true = (lambda t: [t[0]]) if isinstance(y, (list, tuple)) else (lambda t: [t])
+            self.flat_true = _first_as_list if isinstance(y, (list, tuple)) else _one_item_list
 
     def _only_output_with_loss(self, names):
         """The index of the one output a list/dict `loss` gives a loss to, else None."""
@@ -149,7 +180,7 @@ class CompileState:
         if y_pred is None:
             self.output_names = output_names_of(model) or ["output"]
             self._no_weights = [None] * len(self.output_names)
-            self.flat_true = self.flat_pred = lambda t: [t] * len(self.output_names)
+            self.flat_true = self.flat_pred = functools.partial(_repeated, len(self.output_names))
             self.loss_entries, self.output_loss_trackers, self.metric_entries = [], [], []
             self.built = True
             return

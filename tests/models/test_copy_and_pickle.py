@@ -49,3 +49,46 @@ def test_an_uncompiled_model_pickles_with_its_shapes():
     restored = pickle.loads(pickle.dumps(model))
     torch.testing.assert_close(restored(x), expected)
     assert restored.compute_output_shape((None, 6)) == (None, 3)
+
+
+def test_a_compiled_trained_model_goes_through_torch_save_and_keeps_training(tmp_path):
+    model, x, y = _trained()
+    torch.save(model, tmp_path / "model.pt")
+    restored = torch.load(tmp_path / "model.pt", weights_only=False)
+    np.testing.assert_allclose(restored.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert int(restored.optimizer.iterations) == int(model.optimizer.iterations) == 10
+    logs = restored.evaluate(x, y, verbose=0, return_dict=True)
+    assert logs == model.evaluate(x, y, verbose=0, return_dict=True)
+    restored.fit(x, y, batch_size=16, verbose=0)
+    assert int(restored.optimizer.iterations) == 20
+
+
+def test_a_two_output_functional_model_with_dict_targets_pickles():
+    inputs = keras.Input((4,), name="features")
+    hidden = keras.layers.Dense(5, activation="relu")(inputs)
+    outputs = {"score": keras.layers.Dense(1, name="score")(hidden),
+               "kind": keras.layers.Dense(3, activation="softmax", name="kind")(hidden)}
+    model = keras.Model(inputs, outputs)
+    model.compile("adam", loss={"score": "mse", "kind": "sparse_categorical_crossentropy"},
+                  metrics={"kind": ["accuracy"]})
+    rng = np.random.default_rng(1)
+    x = rng.random((32, 4)).astype("float32")
+    y = {"score": rng.random((32, 1)).astype("float32"), "kind": rng.integers(0, 3, 32)}
+    model.fit(x, y, batch_size=8, verbose=0)
+    restored = pickle.loads(pickle.dumps(model))
+    assert restored.evaluate(x, y, verbose=0, return_dict=True) == model.evaluate(x, y, verbose=0, return_dict=True)
+
+
+def test_a_deep_copied_functional_model_runs_its_own_layers():
+    inputs = keras.Input((4,))
+    outputs = keras.layers.Dense(2)(keras.layers.Dense(3, activation="relu")(inputs))
+    model = keras.Model(inputs, outputs)
+    twin = copy.deepcopy(model)
+    x = torch.rand(5, 4)
+    torch.testing.assert_close(twin(x), model(x))
+    with torch.no_grad():
+        for p in twin.parameters():
+            p.add_(1.0)
+    # The execution plan is rebuilt for the copy: it must not call the original's layers.
+    assert not torch.allclose(twin(x), model(x))
+    assert twin.layers[1] is not model.layers[1]
