@@ -46,10 +46,11 @@ __all__ = ["Captured", "AUTO_MIN_SECONDS", "AUTO_TRACE_SECONDS"]
 # (20+ s busy or cold) and halves its step time, so it pays after ~10-40 s of eager steps.
 AUTO_MIN_SECONDS = 30.0
 
-# Tracing a step costs ~0.1-0.2 s and loading its package from the cache ~3 ms; a compiled step of a
-# small model takes about half the eager one's time, so once a model's eager steps (done and
-# expected in this fit) reach this, tracing to look for (or start building) the package pays.
-AUTO_TRACE_SECONDS = 0.5
+# Tracing a step costs ~0.1-0.15 s and loading its package from the cache ~3 ms; a compiled step of
+# a small model takes about half the eager one's time. Tracing once a model's eager steps (done and
+# expected in this fit) reach twice the trace's cost bounds what a trace that finds nothing can
+# cost (rent-or-buy), and pays back where a package is found.
+AUTO_TRACE_SECONDS = 0.3
 
 
 def _cpp_wrapper():
@@ -351,7 +352,7 @@ class Captured:
             if state == "failed":
                 self.failed = self.background.error
                 return
-            if state in ("running", "elsewhere") and remaining < AUTO_MIN_SECONDS:
+            if state in ("running", "elsewhere", "queued") and remaining < AUTO_MIN_SECONDS:
                 return
         if remaining >= AUTO_MIN_SECONDS and self.signature(x, y) == self.key:
             self.compile_in_process()
@@ -362,6 +363,8 @@ class Captured:
         if self.fn is None:
             if self.background is not None and self.background.state in ("running", "elsewhere"):
                 return "compiling in the background"
+            if self.background is not None and self.background.state == "queued":
+                return "waiting to compile in the background (another compile has the machine's slot)"
             return "compiling" if self.key is not None and not self.auto else "not captured"
         how = "captured" + (" (package from the cache)" if self.source == "package" else "")
         if not self.auto:

@@ -92,8 +92,12 @@ def load_package(path, device):
 class BackgroundCompile:
     """One child process compiling a traced step into its package.
 
-    Only one process compiles a given key at a time (an exclusive lock file beside the package);
-    others see `"elsewhere"` and wait for the package to appear.
+    Two lock files keep the machine usable: one per key (only one process compiles a given step;
+    others see `"elsewhere"` and wait for its package) and one slot for the whole cache
+    (`compiling.lock`: one child compile at a time on the machine, so that a test suite or a
+    notebook trying many small models does not start dozens at once; the others are `"queued"`
+    and start when the slot frees). A lock whose process no longer runs, or older than
+    `_STALE_LOCK_SECONDS`, is taken over.
 
     Args:
         graph: the `make_fx` GraphModule of the step.
@@ -102,62 +106,64 @@ class BackgroundCompile:
         threads: the intra-op thread count the step runs with.
     """
 
+    _RETRY_EVERY = 64  # polls between attempts to start a queued compile
+
     def __init__(self, graph, specs, key, threads):
         self.path = package_path(key)
         self.process = None
         self.error = None
+        self._graph, self._specs, self._threads = graph, specs, threads
         self._lock = self.path + ".lock"
+        self._slot = os.path.join(cache_dir(), "compiling.lock")
         self._graph_file = self.path + ".graph"
+        self._polls = 0
         os.makedirs(cache_dir(), exist_ok=True)
+        self.state = "queued"
+        self._try_start()
+
+    def _try_start(self):
+        if os.path.exists(self.path):
+            self.state = "done"
+            return
         if os.path.exists(self.path + ".failed"):
             self.state = "failed"
             self.error = f"compiling the step failed in an earlier run ({_read(self.path + '.failed')})"
             return
-        if not self._take_lock():
+        if not _take_lock(self._lock):
             self.state = "elsewhere"
+            return
+        if not _take_lock(self._slot):
+            _remove(self._lock)  # not holding a key we are not compiling
+            self.state = "queued"
             return
         try:
             with open(self._graph_file, "wb") as handle:
-                pickle.dump((graph, [(tuple(s), tuple(st), d, str(dev)) for s, st, d, dev in specs]), handle)
+                pickle.dump((self._graph, [(tuple(s), tuple(st), d, str(dev)) for s, st, d, dev in self._specs]),
+                            handle)
             worker = os.path.join(os.path.dirname(os.path.abspath(__file__)), "capture_worker.py")
             log = open(self.path + ".log", "wb")  # noqa: SIM115 - the child writes it after we return
-            env = {**os.environ, "OMP_NUM_THREADS": str(threads), "TORCHINDUCTOR_COMPILE_THREADS": "1"}
+            env = {**os.environ, "OMP_NUM_THREADS": str(self._threads), "TORCHINDUCTOR_COMPILE_THREADS": "1"}
             # A session of its own: Ctrl-C in the terminal stops the training, not the compile.
-            self.process = subprocess.Popen([sys.executable, worker, self._graph_file, self.path, str(threads)],
-                                            stdout=log, stderr=log, stdin=subprocess.DEVNULL, env=env,
-                                            start_new_session=True)
+            self.process = subprocess.Popen(
+                [sys.executable, worker, self._graph_file, self.path, str(self._threads), self._slot],
+                stdout=log, stderr=log, stdin=subprocess.DEVNULL, env=env, start_new_session=True)
             log.close()
+            for lock in (self._lock, self._slot):  # the child holds them now (and removes them)
+                _write_pid(lock, self.process.pid)
             self.state = "running"
+            self._graph = None  # written to the graph file; not kept in memory
         except (OSError, pickle.PicklingError, TypeError, AttributeError) as error:
             self._release()
             self.state = "failed"
             self.error = f"could not start the background compile ({type(error).__name__}: {error})"
 
-    def _take_lock(self):
-        try:
-            fd = os.open(self._lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-        except FileExistsError:
-            try:
-                if time.time() - os.path.getmtime(self._lock) < _STALE_LOCK_SECONDS:
-                    return False
-                os.remove(self._lock)
-                fd = os.open(self._lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-            except OSError:
-                return False
-        os.write(fd, str(os.getpid()).encode())
-        os.close(fd)
-        return True
-
     def _release(self):
-        for name in (self._lock, self._graph_file):
-            try:
-                os.remove(name)
-            except OSError:
-                pass
+        for name in (self._lock, self._slot, self._graph_file):
+            _remove(name)
 
     def poll(self):
-        """`"running"`, `"done"` (the package is there), `"elsewhere"` (another process compiles it)
-        or `"failed"` (`self.error` says why)."""
+        """`"running"`, `"done"` (the package is there), `"elsewhere"` (another process compiles it),
+        `"queued"` (another compile has the machine's slot) or `"failed"` (`self.error` says why)."""
         if self.state == "running":
             code = self.process.poll()
             if code is None:
@@ -175,7 +181,67 @@ class BackgroundCompile:
             elif os.path.exists(self.path + ".failed"):
                 self.state = "failed"
                 self.error = f"compiling the step failed in another process ({_read(self.path + '.failed')})"
+            elif not os.path.exists(self._lock):  # the other process gave up without a package
+                self.state = "queued"
+        elif self.state == "queued":
+            self._polls += 1
+            if self._polls % self._RETRY_EVERY == 0:
+                self._try_start()
         return self.state
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. another user's process: alive
+        return True
+    return True
+
+
+def _take_lock(path):
+    """Creates the lock file `path` holding this process's id; takes over a stale one."""
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            if not _stale(path):
+                return False
+            _remove(path)
+            continue
+        except OSError:
+            return False
+        os.write(fd, str(os.getpid()).encode())
+        os.close(fd)
+        return True
+    return False
+
+
+def _stale(path):
+    try:
+        if time.time() - os.path.getmtime(path) >= _STALE_LOCK_SECONDS:
+            return True
+        with open(path) as handle:
+            text = handle.read().strip()
+    except OSError:
+        return False
+    return text.isdigit() and not _pid_alive(int(text))
+
+
+def _write_pid(path, pid):
+    try:
+        with open(path, "w") as handle:
+            handle.write(str(pid))
+    except OSError:
+        pass
+
+
+def _remove(path):
+    try:
+        os.remove(path)
+    except OSError:
+        pass
 
 
 def _read(path):

@@ -3,13 +3,14 @@
 Run as a script by `capture_cache.BackgroundCompile` (it imports nothing from lamina, so the child
 starts with torch alone):
 
-    python lamina/trainers/capture_worker.py GRAPH_FILE PACKAGE_PATH THREADS
+    python lamina/trainers/capture_worker.py GRAPH_FILE PACKAGE_PATH THREADS [SLOT_LOCK]
 
 `GRAPH_FILE` holds the pickled `(graph, input_specs)`: the `make_fx` graph of the step (aten ops only)
 and one `(shape, stride, dtype, device)` per input. The package is written to a temporary name and
 renamed into place, so a reader never sees half a file; exit status 0 means it is there. On a
 failure the error is written to `PACKAGE_PATH.failed` (later runs do not try again) and the exit
-status is non-zero. The graph file and the lock are removed in either case.
+status is non-zero. The graph file, the package's lock and the machine's compile slot
+(`SLOT_LOCK`) are removed in either case.
 
 Why a package rather than inductor's own cache: loading an AOTInductor package is one `dlopen`
 (~3 ms), while a cache hit through `torch.compile`'s machinery costs ~1-2 s per process (importing
@@ -53,6 +54,7 @@ def compile_package(graph, inputs, path):
 
 def main(argv):
     graph_file, path, threads = argv[1], argv[2], int(argv[3])
+    locks = [path + ".lock"] + argv[4:5]
     try:
         os.nice(10)  # compile beside the training process, not instead of it
     except OSError:
@@ -77,7 +79,7 @@ def main(argv):
         raise
     finally:
         # The parent may have exited: the child cleans up after itself.
-        for name in (graph_file, path + ".lock"):
+        for name in [graph_file, *locks]:
             try:
                 os.remove(name)
             except OSError:

@@ -102,7 +102,7 @@ def test_one_process_compiles_a_key_others_wait_for_its_package(cache, monkeypat
     path = capture_cache.package_path(captured.package_key)
     os.makedirs(cache, exist_ok=True)
     with open(path + ".lock", "w") as handle:
-        handle.write("12345")
+        handle.write(str(os.getpid()))  # held by a running process
     waiting = BackgroundCompile(captured.graph, captured.specs, captured.package_key, 1)
     assert waiting.poll() == "elsewhere" and waiting.process is None
     open(path, "wb").close()  # the other process finished
@@ -125,6 +125,8 @@ def test_a_stale_lock_is_taken_over(cache, monkeypatch):
 
 
 class _Exited:
+    pid = 2 ** 22 + 12345  # no such process
+
     def __init__(self, code):
         self.code = code
 
@@ -175,5 +177,33 @@ def test_auto_starts_a_child_compile_only_for_a_step_that_runs_on_one_thread(cac
 
 
 class _Running:
+    pid = os.getpid()
+
     def poll(self):
         return None
+
+
+def test_one_compile_at_a_time_on_the_machine_others_queue(cache, monkeypatch):
+    monkeypatch.setattr(capture_cache.subprocess, "Popen", lambda *a, **k: _Running())
+    first, second = _traced(units=16), _traced(units=8)
+    running = BackgroundCompile(first.graph, first.specs, first.package_key, 1)
+    assert running.poll() == "running"
+    queued = BackgroundCompile(second.graph, second.specs, second.package_key, 1)
+    assert queued.poll() == "queued" and queued.process is None
+    assert not os.path.exists(capture_cache.package_path(second.package_key) + ".lock")
+    os.remove(cache / "compiling.lock")  # the running compile finished (its child removes the slot)
+    for _ in range(BackgroundCompile._RETRY_EVERY):
+        state = queued.poll()
+    assert state == "running"
+
+
+def test_a_lock_left_by_a_dead_process_is_taken_over(cache, monkeypatch):
+    monkeypatch.setattr(capture_cache.subprocess, "Popen", lambda *a, **k: _Running())
+    captured = _traced()
+    path = capture_cache.package_path(captured.package_key)
+    os.makedirs(cache, exist_ok=True)
+    for lock in (path + ".lock", str(cache / "compiling.lock")):
+        with open(lock, "w") as handle:
+            handle.write(str(_Exited.pid))  # a compile whose process died
+    job = BackgroundCompile(captured.graph, captured.specs, captured.package_key, 1)
+    assert job.poll() == "running"
