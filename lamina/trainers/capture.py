@@ -138,7 +138,8 @@ class Captured:
     @staticmethod
     def signature(x, y):
         leaves, spec = _flatten(x, y)
-        return spec, tuple((t.shape, t.dtype, t.device) for t in leaves)
+        # Strides too: compiled code indexes memory as it was traced (a transposed batch runs eagerly).
+        return spec, tuple((t.shape, t.stride(), t.dtype, t.device) for t in leaves)
 
     # ---------------------------------------------------------------- building
 

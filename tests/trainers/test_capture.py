@@ -51,6 +51,10 @@ def test_jit_compile_true_captures_the_step_and_equals_eager_training(monkeypatc
     for a, b in zip(weights, eager_weights):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
     assert (weights[0] >= 0).all()  # the constraint still runs after the update
+    # Compiled code reads memory as traced: a batch with other strides runs eagerly.
+    labels = torch.zeros(32, dtype=torch.int64)
+    assert captured.ready_for(torch.rand(32, 20), labels)
+    assert not captured.ready_for(torch.rand(20, 32).t(), labels)
     assert model.jit_compile is True
 
 
