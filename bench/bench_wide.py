@@ -62,11 +62,11 @@ def time_lamina(x, y, steps):
     return seconds
 
 
-def time_torch(x, y, steps):
-    """A hand-written loop over a torch tensor: a permutation per run, `index_select` per batch."""
+def hand_written_loop(xt, yt):
+    """The hand-written side: model, fused Adam and `run(count)`, a loop over the torch tensors with a
+    permutation per run and `index_select` per batch (`profile_wide.py` uses it too)."""
     model = torch.nn.Sequential(torch.nn.Linear(FEATURES, 64), torch.nn.ReLU(), torch.nn.Linear(64, 10))
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7, fused=True)
-    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
 
     def run(count):
         perm = torch.randperm(len(yt))
@@ -81,6 +81,12 @@ def time_torch(x, y, steps):
             total += loss.detach()
         return float(total)
 
+    return run
+
+
+def time_torch(x, y, steps):
+    """A hand-written loop over a torch tensor: a permutation per run, `index_select` per batch."""
+    run = hand_written_loop(torch.from_numpy(x), torch.from_numpy(y))
     run(4)
     start = time.perf_counter()
     run(steps)

@@ -33,10 +33,9 @@ import sys
 import time
 
 import torch
-import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_wide import BATCH, lamina_model, time_torch, wide_data  # noqa: E402
+from bench_wide import BATCH, hand_written_loop, lamina_model, time_torch, wide_data  # noqa: E402
 from common import steady_allocator  # noqa: E402
 
 import lamina as keras  # noqa: E402
@@ -88,23 +87,10 @@ def op_counts(model, x, y, xt, yt, steps=20):
     (deterministic, unlike timings on a shared machine)."""
     from torch.profiler import ProfilerActivity, profile
 
-    from bench_wide import FEATURES
-
-    hand_model = torch.nn.Sequential(torch.nn.Linear(FEATURES, 64), torch.nn.ReLU(), torch.nn.Linear(64, 10))
-    optimizer = torch.optim.Adam(hand_model.parameters(), lr=1e-3, eps=1e-7, fused=True)
+    run = hand_written_loop(xt, yt)
 
     def hand():
-        perm = torch.randperm(len(yt))
-        total = torch.zeros(())
-        for i in range(steps):
-            rows = perm[i * BATCH:(i + 1) * BATCH]
-            xb, yb = xt.index_select(0, rows), yt.index_select(0, rows)
-            optimizer.zero_grad(set_to_none=True)
-            loss = F.cross_entropy(hand_model(xb), yb)
-            loss.backward()
-            optimizer.step()
-            total += loss.detach()
-        return float(total)
+        return run(steps)
 
     hand()
     runs = {"lamina fit": lambda: fit_seconds(model, x, y, steps), "hand-written": hand}

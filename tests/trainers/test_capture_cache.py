@@ -48,6 +48,12 @@ def _traced(units=16, batch=16):
     return captured
 
 
+def _write(path, text):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as handle:
+        handle.write(text)
+
+
 def test_the_key_names_what_the_compiled_code_depends_on(cache):
     first, again = _traced(), _traced()
     assert first.package_key == again.package_key  # a fresh, identical model: the same package
@@ -84,10 +90,7 @@ def test_a_package_compiled_in_a_child_process_is_used_by_the_next_model(cache, 
 def test_a_failed_compile_is_remembered_and_reported(cache, monkeypatch):
     monkeypatch.setenv("LAMINA_BACKGROUND_COMPILE", "1")
     captured = _traced()
-    path = capture_cache.package_path(captured.package_key)
-    os.makedirs(cache, exist_ok=True)
-    with open(path + ".failed", "w") as handle:
-        handle.write("CalledProcessError: g++ not found\n")
+    _write(capture_cache.package_path(captured.package_key) + ".failed", "CalledProcessError: g++ not found\n")
     captured.start_background()
     assert captured.background.poll() == "failed" and captured.background.process is None
     captured._eager_times = [1.0] * 8
@@ -100,9 +103,7 @@ def test_one_process_compiles_a_key_others_wait_for_its_package(cache, monkeypat
     monkeypatch.setenv("LAMINA_BACKGROUND_COMPILE", "1")
     captured = _traced()
     path = capture_cache.package_path(captured.package_key)
-    os.makedirs(cache, exist_ok=True)
-    with open(path + ".lock", "w") as handle:
-        handle.write(str(os.getpid()))  # held by a running process
+    _write(path + ".lock", str(os.getpid()))  # held by a running process
     waiting = BackgroundCompile(captured.graph, captured.specs, captured.package_key, 1)
     assert waiting.poll() == "elsewhere" and waiting.process is None
     open(path, "wb").close()  # the other process finished
@@ -112,9 +113,7 @@ def test_one_process_compiles_a_key_others_wait_for_its_package(cache, monkeypat
 def test_a_stale_lock_is_taken_over(cache, monkeypatch):
     captured = _traced()
     path = capture_cache.package_path(captured.package_key)
-    os.makedirs(cache, exist_ok=True)
-    with open(path + ".lock", "w") as handle:
-        handle.write("12345")
+    _write(path + ".lock", "12345")
     old = time.time() - 2 * capture_cache._STALE_LOCK_SECONDS
     os.utime(path + ".lock", (old, old))
     monkeypatch.setattr(capture_cache.subprocess, "Popen", lambda *a, **k: _Exited(0))
@@ -145,9 +144,7 @@ def test_background_compiles_can_be_turned_off(cache, monkeypatch):
 def test_a_damaged_package_is_removed_with_a_warning(cache):
     captured = _traced()
     path = capture_cache.package_path(captured.package_key)
-    os.makedirs(cache, exist_ok=True)
-    with open(path, "wb") as handle:
-        handle.write(b"not a zip file")
+    _write(path, "not a zip file")
     with pytest.warns(RuntimeWarning, match="could not be loaded .* removed and the step compiled again"):
         assert captured.use_package() is False
     assert not os.path.exists(path)
@@ -201,9 +198,7 @@ def test_a_lock_left_by_a_dead_process_is_taken_over(cache, monkeypatch):
     monkeypatch.setattr(capture_cache.subprocess, "Popen", lambda *a, **k: _Running())
     captured = _traced()
     path = capture_cache.package_path(captured.package_key)
-    os.makedirs(cache, exist_ok=True)
     for lock in (path + ".lock", str(cache / "compiling.lock")):
-        with open(lock, "w") as handle:
-            handle.write(str(_Exited.pid))  # a compile whose process died
+        _write(lock, str(_Exited.pid))  # a compile whose process died
     job = BackgroundCompile(captured.graph, captured.specs, captured.package_key, 1)
     assert job.poll() == "running"
