@@ -33,7 +33,14 @@ _TRIALS = ((2, 32), (3, 64))
 
 
 def is_tracing() -> bool:
-    return CALL_CONTEXT.trace_batch_size is not None
+    """Whether layers run on fake tensors: lamina's shape inference, or any fake-tensor trace
+    (`make_fx`, as the captured training step is traced). Layers then keep no tensor between
+    calls and let no tensor value steer Python control flow."""
+    return CALL_CONTEXT.trace_batch_size is not None or _fake_mode_active()
+
+
+def _fake_mode_active():
+    return torch._C._get_dispatch_mode(torch._C._TorchDispatchModeKey.FAKE) is not None
 
 
 @contextlib.contextmanager

@@ -97,6 +97,7 @@ class Captured:
         self.source = None  # "package" (loaded from the cache) or "compiled" (here)
         self._inputs = None
         self._eager_seconds = 0.0
+        self._runs = 0  # compiled steps run so far (run_checked: only the first falls back)
         self.names = [n for n, p in model.named_parameters() if p.requires_grad]
         self.params = [p for p in model.parameters() if p.requires_grad]
         self.key = None  # the batch signature compiled for
@@ -220,7 +221,7 @@ class Captured:
         if self.package_key is None:
             return False
         path = capture_cache.package_path(self.package_key)
-        if not os.path.exists(path):
+        if not os.path.exists(path) or os.path.exists(path + ".failed"):
             return False
         try:
             self.fn = capture_cache.load_package(path, self.params[0].device if self.params else
@@ -293,6 +294,31 @@ class Captured:
         if self.update is not None and not self.update.usable():
             return False
         return self.signature(x, y) == self.key
+
+    def run_checked(self, x, y):
+        """`run`, except that a compiled step failing on its first run (a torch kernel the compiled
+        code calls differently, e.g. an RNN backward) gives capture up and returns None: the caller
+        runs the step eagerly. Later failures are the batch's own and propagate."""
+        if self._runs:
+            return self.run(x, y)
+        try:
+            result = self.run(x, y)
+        except Exception as error:  # noqa: BLE001 - any failure of the first run: fall back, say why
+            first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
+            self.failed = f"the compiled step failed on its first run ({type(error).__name__}: {first_line})"
+            self.fn = None
+            if self.source == "package":  # later runs must not load it again
+                from lamina.trainers import capture_cache
+
+                capture_cache.mark_failed(self.package_key, self.failed)
+            if not self.auto:
+                import warnings
+
+                warnings.warn(f"jit_compile=True: {self.failed}; training continues eagerly.", RuntimeWarning,
+                              stacklevel=4)
+            return None
+        self._runs += 1
+        return result
 
     def run(self, x, y):
         """Forward, loss and backward of a batch, and the optimizer update where it is in the graph

@@ -26,7 +26,8 @@ import time
 
 import torch
 
-__all__ = ["BackgroundCompile", "background_allowed", "cache_dir", "load_package", "package_path", "step_key"]
+__all__ = ["BackgroundCompile", "background_allowed", "cache_dir", "load_package", "mark_failed", "package_path",
+           "step_key"]
 
 # A lock older than this belongs to a compile that died without cleaning up.
 _STALE_LOCK_SECONDS = 30 * 60
@@ -87,6 +88,18 @@ def load_package(path, device):
         return run(list(tensors))
 
     return step
+
+
+def mark_failed(key, reason):
+    """Records that the package of `key` does not work here and removes it: later runs neither load
+    nor compile it again (the `.failed` file says why; delete it to try again)."""
+    path = package_path(key)
+    try:
+        with open(path + ".failed", "w") as handle:
+            handle.write(reason + "\n")
+    except OSError:
+        pass
+    _remove(path)
 
 
 class BackgroundCompile:

@@ -425,8 +425,9 @@ class Trainer:
             captured.build(x, y)
         timed = captured.auto and captured.kept is None
         start = time.perf_counter() if timed else 0.0
-        if captured.ready_for(x, y):
-            loss, y_pred, updated = captured.run(x, y)
+        result = captured.run_checked(x, y) if captured.ready_for(x, y) else None
+        if result is not None:
+            loss, y_pred, updated = result
             if not updated:
                 self._optimizer_step()
             eager = False

@@ -4,6 +4,8 @@ Compiling takes seconds, so only two tests compile (both the same graph: inducto
 the second). Behaviour only: no timed assertions.
 """
 
+import os
+
 import numpy as np
 import pytest
 import torch
@@ -150,3 +152,56 @@ def test_other_optimizers_keep_their_eager_update_after_the_captured_backward():
                               (keras.optimizers.Adam(amsgrad=True), "amsgrad")):
         optimizer.build(list(model.parameters()))
         assert reason in InGraphAdam.reason(optimizer, list(model.parameters()))
+
+
+def _raises(*args):
+    raise RuntimeError("Expected a proper Tensor but got None for argument #22 'workspace'")
+
+
+def test_a_compiled_step_failing_on_its_first_run_falls_back_to_eager_with_a_warning(monkeypatch):
+    monkeypatch.delenv("LAMINA_JIT_BACKEND", raising=False)
+    monkeypatch.setattr(Captured, "compile_in_process", lambda self: setattr(self, "fn", _raises))
+    eager_logs, eager_weights = _fit(_seed_mlp(False))
+    model = _seed_mlp(True)
+    with pytest.warns(RuntimeWarning, match=r"jit_compile=True: the compiled step failed on its first run "
+                                            r"\(RuntimeError: Expected a proper Tensor.*training continues eagerly"):
+        logs, weights = _fit(model)
+    assert model.__dict__["_captured"].describe().startswith("not captured: the compiled step failed")
+    np.testing.assert_allclose(logs["loss"], eager_logs["loss"], rtol=1e-6)  # nothing was half-applied
+    for a, b in zip(weights, eager_weights):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+def test_a_package_failing_on_its_first_run_is_not_loaded_again(tmp_path, monkeypatch):
+    from lamina.trainers import capture_cache
+
+    monkeypatch.setenv("LAMINA_CACHE_DIR", str(tmp_path))
+    model = _seed_mlp("auto")
+    x, y = torch.rand(32, 20), torch.randint(0, 10, (32,))
+    model._prepare_for((x, y, None), "fit")
+    captured = Captured(model, auto=True)
+    assert captured.trace(x, y)
+    path = capture_cache.package_path(captured.package_key)
+    os.makedirs(os.path.dirname(path))
+    open(path, "wb").close()
+    captured.fn, captured.source = _raises, "package"
+    assert captured.run_checked(x, y) is None and captured.fn is None
+    assert not os.path.exists(path) and "failed on its first run" in open(path + ".failed").read()
+    assert captured.use_package() is False
+
+
+def test_tracing_a_step_leaves_no_fake_tensor_in_layer_caches():
+    from torch._subclasses.fake_tensor import FakeTensor
+
+    # The LSTM keeps a zero hidden bias between calls; kept from the trace, it broke every later
+    # eager step ("Please convert all Tensors to FakeTensors first").
+    model = keras.Sequential([keras.Input((6,), dtype="int32"), keras.layers.Embedding(20, 4),
+                              keras.layers.LSTM(5, use_bias=True), keras.layers.Dense(2, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy")
+    x, y = torch.randint(0, 20, (8, 6)), torch.randint(0, 2, (8,))
+    model.fit(x.numpy(), y.numpy(), batch_size=8, verbose=0)
+    captured = Captured(model, auto=True)
+    assert captured.trace(x, y)
+    kept = [v for layer in model.modules() for v in vars(layer).values() if isinstance(v, torch.Tensor)]
+    assert not any(isinstance(v, FakeTensor) for v in kept)
+    model.fit(x.numpy(), y.numpy(), batch_size=8, verbose=0)  # eager steps after the trace
