@@ -40,6 +40,8 @@ def is_tracing() -> bool:
 
 
 def _fake_mode_active():
+    if torch.compiler.is_compiling():  # dynamo cannot trace the mode lookup; its graphs keep no state
+        return False
     return torch._C._get_dispatch_mode(torch._C._TorchDispatchModeKey.FAKE) is not None
 
 
