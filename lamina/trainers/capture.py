@@ -97,6 +97,7 @@ class Captured:
         self.source = None  # "package" (loaded from the cache) or "compiled" (here)
         self._inputs = None
         self._eager_seconds = 0.0
+        self._term_count = 0  # per-output losses among the graph's outputs (multi-output models)
         self._runs = 0  # compiled steps run so far (run_checked: only the first falls back)
         self.names = [n for n, p in model.named_parameters() if p.requires_grad]
         self.params = [p for p in model.parameters() if p.requires_grad]
@@ -162,7 +163,11 @@ class Captured:
                 grads = torch.autograd.grad(loss, params, allow_unused=True)
             grads = [torch.zeros_like(p) if g is None else g for p, g in zip(params, grads)]
             pred_leaves, self._out_spec = pytree.tree_flatten(y_pred)
-            outputs = (loss.detach(), *[t.detach() for t in pred_leaves])
+            # The per-output losses (`<output>_loss` logs) come out of the graph too: the eager
+            # step leaves them on the compile state for the trackers, which the graph cannot do.
+            terms = [t.detach() for t in model._compile_state.last_values]
+            self._term_count = len(terms)
+            outputs = (loss.detach(), *terms, *[t.detach() for t in pred_leaves])
             if update is None:
                 return (*outputs, *grads)
             with torch.no_grad():
@@ -202,6 +207,7 @@ class Captured:
         except Exception as error:  # noqa: BLE001 - anything untraceable: stay eager, say why
             self.failed = f"tracing the step failed ({type(error).__name__}: {error})"
             return False
+        self.model._compile_state.last_values = ()  # the trace's fake values must not be logged
         if _LOSS_TRACKER:  # a layer called add_loss during the trace: its value would be frozen
             Layer._clear_losses()
             self.failed = "layers add losses with add_loss"
@@ -329,13 +335,16 @@ class Captured:
             output structure, and whether the parameters were updated.
         """
         outputs = self.fn(*self._flat_inputs(x, y))
+        first = 1 + self._term_count
+        if self._term_count:
+            self.model._compile_state.last_values = list(outputs[1:first])
         if self.update is not None:
             self.update.after_step()
-            return outputs[0], pytree.tree_unflatten(list(outputs[1:]), self._out_spec), True
-        count = len(outputs) - 1 - len(self.params)
-        for param, grad in zip(self.params, outputs[1 + count:]):
+            return outputs[0], pytree.tree_unflatten(list(outputs[first:]), self._out_spec), True
+        end = len(outputs) - len(self.params)
+        for param, grad in zip(self.params, outputs[end:]):
             param.grad = grad
-        return outputs[0], pytree.tree_unflatten(list(outputs[1:1 + count]), self._out_spec), False
+        return outputs[0], pytree.tree_unflatten(list(outputs[first:end]), self._out_spec), False
 
     # ---------------------------------------------------------------- auto
 

@@ -205,3 +205,27 @@ def test_tracing_a_step_leaves_no_fake_tensor_in_layer_caches():
     kept = [v for layer in model.modules() for v in vars(layer).values() if isinstance(v, torch.Tensor)]
     assert not any(isinstance(v, FakeTensor) for v in kept)
     model.fit(x.numpy(), y.numpy(), batch_size=8, verbose=0)  # eager steps after the trace
+
+
+def test_a_two_output_model_logs_its_per_output_losses_from_the_captured_step(monkeypatch):
+    monkeypatch.delenv("LAMINA_JIT_BACKEND", raising=False)
+    rng = np.random.default_rng(0)
+    x = rng.random((64, 4)).astype("float32")
+    y = {"score": rng.random((64, 1)).astype("float32"), "kind": rng.integers(0, 3, 64)}
+
+    def run(jit_compile):
+        keras.utils.set_random_seed(1)
+        inputs = keras.Input((4,), name="features")
+        hidden = keras.layers.Dense(5, activation="relu")(inputs)
+        model = keras.Model(inputs, {"score": keras.layers.Dense(1, name="score")(hidden),
+                                     "kind": keras.layers.Dense(3, activation="softmax", name="kind")(hidden)})
+        model.compile("adam", loss={"score": "mse", "kind": "sparse_categorical_crossentropy"},
+                      metrics={"kind": ["accuracy"]}, jit_compile=jit_compile)
+        return model, model.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0).history
+
+    _, eager = run(False)
+    model, compiled = run(True)
+    assert model.__dict__["_captured"].describe() == "captured"
+    assert set(compiled) == {"loss", "score_loss", "kind_loss", "kind_accuracy"}
+    for key in compiled:
+        np.testing.assert_allclose(compiled[key], eager[key], rtol=1e-5)
