@@ -7,17 +7,26 @@ training step (forward, cross-entropy, backward, SGD step) on a batch.
 
     python bench/bench_applications.py                       # batch 16, 224x224 (the issue's setting)
     python bench/bench_applications.py --batch 2 --size 112  # a light run on a small CPU
+
+Each figure: the best time of each side over the rounds and their ratio (the headline), and the
+median of the per-round ratios (each round times both sides back to back, so a burst of load
+from other processes hits both alike; on a shared machine it is the steadier of the two),
+with the 1-minute load average.
 """
 
 import argparse
 import os
+import statistics
 import sys
+import time
 
 import torch
 from torch import nn
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import compare, describe_machine, steady_allocator  # noqa: E402
+# The checkout's lamina, not an installed copy (a worktree's venv may install another checkout).
+sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from common import describe_machine, steady_allocator  # noqa: E402
 
 
 class Bottleneck(nn.Module):
@@ -102,17 +111,37 @@ def main(argv=None):
 
     for model in (lam, ref):
         model.eval()
-    times = compare({"lamina": infer(lam), "torch": infer(ref)}, rounds=args.rounds, warmup=2, number=args.number,
-                    repeats=1)
-    print(f"forward, batch 1:  lamina {times['lamina'] * 1e3:8.1f} ms  torch {times['torch'] * 1e3:8.1f} ms  "
-          f"ratio {times['lamina'] / times['torch']:.3f}")
+    report("forward, batch 1", rounds(infer(lam), infer(ref), args.rounds, warmup=2, number=args.number))
     for model in (lam, ref):
         model.train()
-    times = compare({"lamina": train(lam), "torch": train(ref)}, rounds=args.rounds, warmup=1, number=args.number,
-                    repeats=1)
-    print(f"train step, batch {args.batch}: lamina {times['lamina'] * 1e3:8.1f} ms  torch "
-          f"{times['torch'] * 1e3:8.1f} ms  ratio {times['lamina'] / times['torch']:.3f}")
+    report(f"train step, batch {args.batch}", rounds(train(lam), train(ref), args.rounds, warmup=1,
+                                                      number=args.number))
 
+
+def rounds(lamina_fn, torch_fn, count, warmup, number):
+    """Seconds per call of each side in `count` rounds; the sides take turns going first.
+
+    Each timed block follows `warmup` untimed calls of the same side (the first call after the
+    other model ran pays for caches and allocator state the other model left).
+    """
+    times = {"lamina": [], "torch": []}
+    for index in range(count):
+        order = (("lamina", lamina_fn), ("torch", torch_fn))
+        for name, fn in order if index % 2 == 0 else reversed(order):
+            for _ in range(warmup):
+                fn()
+            start = time.perf_counter()
+            for _ in range(number):
+                fn()
+            times[name].append((time.perf_counter() - start) / number)
+    return times
+
+
+def report(label, times):
+    lam, ref = times["lamina"], times["torch"]
+    paired = statistics.median(a / b for a, b in zip(lam, ref))
+    print(f"{label}: lamina {min(lam) * 1e3:8.1f} ms  torch {min(ref) * 1e3:8.1f} ms  ratio {min(lam) / min(ref):.3f}"
+          f"  (median of per-round ratios {paired:.3f}; load average {os.getloadavg()[0]:.1f})", flush=True)
 
 if __name__ == "__main__":
     main()
