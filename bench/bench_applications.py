@@ -8,10 +8,9 @@ training step (forward, cross-entropy, backward, SGD step) on a batch.
     python bench/bench_applications.py                       # batch 16, 224x224 (the issue's setting)
     python bench/bench_applications.py --batch 2 --size 112  # a light run on a small CPU
 
-Each figure: the best time of each side over the rounds and their ratio (the headline), and the
-median of the per-round ratios (each round times both sides back to back, so a burst of load
-from other processes hits both alike; on a shared machine it is the steadier of the two),
-with the 1-minute load average.
+Each figure: the best time of each side over the rounds and their ratio (the headline), the
+median of the per-round ratios (each round times both sides back to back; far from the headline
+means load came and went during the run: measure again) and the 1-minute load average.
 """
 
 import argparse
