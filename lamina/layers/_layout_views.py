@@ -17,8 +17,9 @@ passes the sum on. The values and gradients are the same; the view still depends
 tensor, so gradients with respect to it (Grad-CAM) and hooks on it work as before.
 
 The view is remembered on the tensor through a weak reference (it lives while a consumer, or
-autograd's saved inputs, hold it) and only while autograd records, i.e. where gradients are
-summed; under `torch.compile` tracing the plain permute is used (the compiler merges the
+autograd's saved inputs, hold it: convolutions and batch norm keep it for the backward; a layer
+that pads it first keeps the padded copy instead, and the next consumer makes a new view) and
+only while autograd records, i.e. where gradients are summed; under `torch.compile` tracing the plain permute is used (the compiler merges the
 views itself).
 """
 
