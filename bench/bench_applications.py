@@ -7,17 +7,52 @@ training step (forward, cross-entropy, backward, SGD step) on a batch.
 
     python bench/bench_applications.py                       # batch 16, 224x224 (the issue's setting)
     python bench/bench_applications.py --batch 2 --size 112  # a light run on a small CPU
+
+Each figure: the best time of each side over the rounds and their ratio (the headline), the
+median of the per-round ratios (each round times both sides back to back; far from the headline
+means load came and went during the run: measure again) and the 1-minute load average.
 """
 
 import argparse
+import ctypes
+import ctypes.util
 import os
+import statistics
 import sys
+import time
 
 import torch
 from torch import nn
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import compare, describe_machine, steady_allocator  # noqa: E402
+# The checkout's lamina, not an installed copy (a worktree's venv may install another checkout).
+sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from common import describe_machine, steady_allocator  # noqa: E402
+
+
+_M_MMAP_MAX = -4  # glibc mallopt parameter (malloc.h)
+
+
+def heap_only_allocator():
+    """Serves every block from the process heap, for both sides (glibc; elsewhere a no-op).
+
+    Why: `steady_allocator` keeps freed memory, but glibc still maps each block above 32 MB
+    (its largest mmap threshold) afresh and unmaps it on free. At batch 16, 224x224, ResNet50
+    has dozens of 51 MB activations and gradients a step; their page faults ran from 12,000 to
+    450,000 a step depending on whether the kernel found transparent huge pages, i.e. 0 to
+    ~0.8 s of a ~5 s one-thread step, landing on either side at random. With mmap off, big
+    blocks are reused like small ones (0-1 faults a step after the first), as a caching
+    allocator would. `--allow-mmap` measures with glibc's mapping instead.
+
+    Returns a short description for the header line.
+    """
+    if not sys.platform.startswith("linux"):
+        return "big blocks: platform default"
+    try:
+        mallopt = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt
+    except (OSError, AttributeError):
+        return "big blocks: platform default"
+    return "big blocks from the heap (no mmap)" if mallopt(_M_MMAP_MAX, 0) else "big blocks: mmap (mallopt refused)"
 
 
 class Bottleneck(nn.Module):
@@ -63,10 +98,14 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--number", type=int, default=3)
+    parser.add_argument("--allow-mmap", action="store_true",
+                        help="keep glibc's fresh mapping of blocks above 32 MB (page-fault noise)")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
     allocator = steady_allocator()
+    if not args.allow_mmap and "default" not in allocator:
+        allocator += ", " + heap_only_allocator()
     import lamina
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -102,17 +141,37 @@ def main(argv=None):
 
     for model in (lam, ref):
         model.eval()
-    times = compare({"lamina": infer(lam), "torch": infer(ref)}, rounds=args.rounds, warmup=2, number=args.number,
-                    repeats=1)
-    print(f"forward, batch 1:  lamina {times['lamina'] * 1e3:8.1f} ms  torch {times['torch'] * 1e3:8.1f} ms  "
-          f"ratio {times['lamina'] / times['torch']:.3f}")
+    report("forward, batch 1", rounds(infer(lam), infer(ref), args.rounds, warmup=2, number=args.number))
     for model in (lam, ref):
         model.train()
-    times = compare({"lamina": train(lam), "torch": train(ref)}, rounds=args.rounds, warmup=1, number=args.number,
-                    repeats=1)
-    print(f"train step, batch {args.batch}: lamina {times['lamina'] * 1e3:8.1f} ms  torch "
-          f"{times['torch'] * 1e3:8.1f} ms  ratio {times['lamina'] / times['torch']:.3f}")
+    report(f"train step, batch {args.batch}", rounds(train(lam), train(ref), args.rounds, warmup=1,
+                                                      number=args.number))
 
+
+def rounds(lamina_fn, torch_fn, count, warmup, number):
+    """Seconds per call of each side in `count` rounds; the sides take turns going first.
+
+    Each timed block follows `warmup` untimed calls of the same side (the first call after the
+    other model ran pays for caches and allocator state the other model left).
+    """
+    times = {"lamina": [], "torch": []}
+    for index in range(count):
+        order = (("lamina", lamina_fn), ("torch", torch_fn))
+        for name, fn in order if index % 2 == 0 else reversed(order):
+            for _ in range(warmup):
+                fn()
+            start = time.perf_counter()
+            for _ in range(number):
+                fn()
+            times[name].append((time.perf_counter() - start) / number)
+    return times
+
+
+def report(label, times):
+    lam, ref = times["lamina"], times["torch"]
+    paired = statistics.median(a / b for a, b in zip(lam, ref))
+    print(f"{label}: lamina {min(lam) * 1e3:8.1f} ms  torch {min(ref) * 1e3:8.1f} ms  ratio {min(lam) / min(ref):.3f}"
+          f"  (median of per-round ratios {paired:.3f}; load average {os.getloadavg()[0]:.1f})", flush=True)
 
 if __name__ == "__main__":
     main()

@@ -5,6 +5,9 @@ Errors name the layer, the argument and the received value, as the Layer protoco
 
 import math
 
+# The channels-first views live in their own module (one shared view per tensor, see there).
+from lamina.layers._layout_views import channels_first_view, channels_last_view  # noqa: F401
+
 __all__ = ["normalize_tuple", "normalize_padding", "normalize_data_format", "same_pads",
            "conv_output_length", "channels_first_view", "channels_last_view"]
 
@@ -64,13 +67,3 @@ def conv_output_length(length, kernel, padding, stride, dilation=1):
     if padding == "causal":
         return (length - 1) // stride + 1
     return (length - effective) // stride + 1
-
-
-def channels_first_view(x, rank):
-    """(N, *spatial, C) -> (N, C, *spatial) as a view (torch sees channels_last memory format)."""
-    return x.permute(0, rank + 1, *range(1, rank + 1))
-
-
-def channels_last_view(x, rank):
-    """(N, C, *spatial) -> (N, *spatial, C) as a view."""
-    return x.permute(0, *range(2, rank + 2), 1)

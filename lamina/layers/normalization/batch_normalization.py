@@ -4,6 +4,7 @@ import torch
 import torch.nn.functional as F
 
 from lamina import initializers
+from lamina.layers._layout_views import channels_first_view
 from lamina.layers.input_spec import InputSpec
 from lamina.layers.layer import Layer
 from lamina.layers.normalization._affine import add_gamma_beta, affine_config, set_affine_arguments
@@ -138,7 +139,14 @@ class BatchNormalization(Layer):
 
     def call(self, inputs, training=None, mask=None):
         # F.batch_norm wants features on dim 1; movedim is a view (channels_last stays zero-copy).
-        x = inputs if self._feature_axis == 1 or inputs.ndim == 1 else inputs.movedim(self._feature_axis, 1)
+        # Features last on an image-like tensor: the channels-first view shared with the tensor's
+        # other consumers (convolutions, pooling), so their gradients are summed in place.
+        if self._feature_axis == 1 or inputs.ndim == 1:
+            x = inputs
+        elif self._feature_axis == inputs.ndim - 1 and inputs.ndim > 2:
+            x = channels_first_view(inputs, inputs.ndim - 2)
+        else:
+            x = inputs.movedim(self._feature_axis, 1)
         if x.dtype in (torch.float16, torch.bfloat16):
             # As Keras: half-precision batch statistics overflow easily, so compute in float32.
             return self.call(inputs.float(), training, mask).to(inputs.dtype)
