@@ -364,21 +364,26 @@ class Captured:
     def consider(self, x, y, steps_left):
         """`jit_compile="auto"`, after an eager step: trace, load, compile or keep waiting.
 
-        The expected eager time is this model's eager steps so far plus the `steps_left` of the
-        current `fit` at the measured step time. Past `AUTO_TRACE_SECONDS` the step is traced and
-        its package loaded if the cache has it; else a small step (`_small_step`) is compiled in a
-        child process (the eager steps go on) and loaded when ready. Past `AUTO_MIN_SECONDS` of steps still to run, compiling
+        For a small step (`_small_step`), once this model's eager steps so far plus the
+        `steps_left` of the current `fit` at the measured step time reach `AUTO_TRACE_SECONDS`,
+        the step is traced and its package loaded if the cache has it, else compiled in a child
+        process (the eager steps go on) and loaded when ready. A bigger step is traced only when
+        the fit's remaining eager steps exceed `AUTO_MIN_SECONDS` (a package is used if there is
+        one). Past `AUTO_MIN_SECONDS` of steps still to run, compiling
         in this process pays by itself, so that is done when no package is coming.
         """
         if self.failed is not None or self.fn is not None or len(self._eager_times) < 8:
             return
         remaining = steps_left * statistics.median(self._eager_times)
         if self.key is None:
-            if remaining + self._eager_seconds < AUTO_TRACE_SECONDS:
+            # Bigger steps (mostly compute, no child compile for them) are traced only where an
+            # in-process compile would pay anyway: a trace costs ~0.2 s that a short fit never earns back.
+            small = self._small_step(x)
+            if (remaining + self._eager_seconds < AUTO_TRACE_SECONDS) if small else (remaining < AUTO_MIN_SECONDS):
                 return
             if not self.trace(x, y) or self.use_package():
                 return
-            if self._small_step(x):
+            if small:
                 self.start_background()
         if self.background is not None:
             state = self.background.poll()

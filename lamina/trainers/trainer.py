@@ -67,8 +67,8 @@ class Trainer:
                 the first batch (see `lamina/trainers/capture.py`), or, where
                 capture is not
                 supported, uses `torch.compile` (`lamina/trainers/jit.py`).
-                `"auto"` (Keras's default) runs eagerly and captures once the
-                model's eager steps reach ~0.3 s: a compiled package from the
+                `"auto"` (Keras's default) runs eagerly and captures a small
+                step once the model's eager steps reach ~0.3 s: a compiled package from the
                 disk cache at once, else one compiled in a child process while
                 training goes on (`lamina/trainers/capture_cache.py`), kept only
                 if it measures faster; False always runs eagerly.
