@@ -102,7 +102,7 @@ class Model(Trainer, Layer):
         """For `copy.deepcopy(model)` and `pickle`/`torch.save(model)`: the shape records go as a
         plain dict (a WeakKeyDictionary cannot be pickled) and a captured training step stays behind
         (it is compiled for this model's parameters; the copy captures its own)."""
-        state = dict(super().__getstate__() if hasattr(super(), "__getstate__") else self.__dict__)
+        state = dict(super().__getstate__())
         records = state.get("_output_shape_records")
         if isinstance(records, weakref.WeakKeyDictionary):
             state["_output_shape_records"] = dict(records.items())

@@ -124,16 +124,13 @@ class Adam(Optimizer):
         lists = self._direct_lists(torch_opt, params)
         if lists is None:
             return False
-        exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, shared_steps, one_kind = lists
+        exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, step_plan, one_kind = lists
         beta1, beta2 = group["betas"]
         if group.get("fused") and one_kind and grads[0].dtype == params[0].dtype \
                 and grads[0].device == params[0].device:
             # torch's fused kernel called directly: what `torch.optim.adam.adam` would do for one
             # device and dtype, without regrouping the lists and its other per-call checks.
-            if shared_steps is not None:
-                shared_steps.add_(1)  # all the parameters' counters: views of this tensor
-            else:
-                torch._foreach_add_(steps, 1)
+            self._advance_counters(step_plan)  # one add_ where the counters are views of one tensor
             kernel = torch._fused_adamw_ if group.get("decoupled_weight_decay", True) else torch._fused_adam_
             kernel(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, amsgrad=group["amsgrad"],
                    lr=group["lr"], beta1=beta1, beta2=beta2, weight_decay=group["weight_decay"], eps=group["eps"],
@@ -164,18 +161,9 @@ class Adam(Optimizer):
             return None  # state not created yet (torch creates it lazily on its first step)
         if any(p.is_complex() for p in params):
             return None
-        lists += (self._shared_steps(lists[3]), len({(p.device, p.dtype) for p in params}) == 1)
+        lists += (self._counter_plan(lists[3]), len({(p.device, p.dtype) for p in params}) == 1)
         self.__dict__["_direct_cache"] = (state, [id(p) for p in params], lists)
         return lists
-
-    def _shared_steps(self, steps):
-        """The one tensor whose elements are exactly `steps` (see `Optimizer._share_counters`), or None."""
-        storage = self.__dict__.get("_counter_storage", {}).get((0, "step"))
-        if storage is None or len(steps) != storage.numel():
-            return None
-        if not all(s._base is storage for s in steps) or len({s.storage_offset() for s in steps}) != len(steps):
-            return None
-        return storage
 
     def get_config(self):
         config = super().get_config()

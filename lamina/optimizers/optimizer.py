@@ -316,6 +316,25 @@ class Optimizer(OptimizerPersistence):
                 shared[(index, key)] = storage
         return shared
 
+    def _counter_plan(self, counters, key="step"):
+        """How to add one to the torch counters `counters` (state `key` of some parameters):
+        `(shared tensors, None)` when they are exactly the elements of `_share_counters`'s tensors
+        (one `add_` each), else `([], counters)` (one multi-tensor add). Compute once per set of
+        state tensors; `_advance_counters` applies it."""
+        shared = [t for (_, k), t in self.__dict__.get("_counter_storage", {}).items() if k == key]
+        exact = (sum(t.numel() for t in shared) == len(counters)
+                 and all(any(c._base is t for t in shared) for c in counters)
+                 and len({(id(c._base), c.storage_offset()) for c in counters}) == len(counters))
+        return (shared, None) if exact else ([], counters)
+
+    @staticmethod
+    def _advance_counters(plan):
+        shared, counters = plan
+        for tensor in shared:
+            tensor.add_(1)
+        if counters:
+            torch._foreach_add_(counters, 1)
+
     @property
     def torch_optimizer(self):
         """The underlying `torch.optim.Optimizer` (e.g. for `GradScaler.unscale_`)."""

@@ -71,18 +71,13 @@ class InGraphAdam:
 
     def slots(self):
         """The moment tensors, `[m_0, v_0, m_1, v_1, ...]`, re-read if the state was replaced
-        (e.g. by `load_state_dict`), with how `after_step` advances the step counters."""
+        (e.g. by `load_state_dict`), with how `after_step` advances the step counters
+        (`Optimizer._counter_plan`)."""
         state = self.optimizer._torch.state
         slots = self._slots
         if slots is None or state[self.params[-1]]["exp_avg"] is not slots[-2]:
             slots = self._slots = [t for p in self.params for t in (state[p]["exp_avg"], state[p]["exp_avg_sq"])]
-            steps = [state[p]["step"] for p in self.params]
-            shared = list(self.optimizer.__dict__.get("_counter_storage", {}).values())
-            # One add_ per shared counter tensor when the counters are exactly its elements
-            # (Optimizer._share_counters), else one multi-tensor add over the counters.
-            exact = sum(s.numel() for s in shared) == len(steps) and all(
-                any(step._base is s for s in shared) for step in steps)
-            self._advance = (shared, None) if exact else ([], steps)
+            self._advance = self.optimizer._counter_plan([state[p]["step"] for p in self.params])
         return slots
 
     def hyper(self, device):
@@ -109,9 +104,5 @@ class InGraphAdam:
 
     def after_step(self):
         """What an eager step does besides the update: the step counters and `iterations`."""
-        shared, steps = self._advance
-        for tensor in shared:
-            tensor.add_(1)
-        if steps:
-            torch._foreach_add_(steps, 1)
+        self.optimizer._advance_counters(self._advance)
         self.optimizer._finish_iteration()

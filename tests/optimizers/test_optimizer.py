@@ -397,11 +397,13 @@ def test_adam_step_counters_are_views_of_one_tensor_and_stay_right_after_loading
         for p in params:
             p.grad = torch.ones_like(p)
         opt.step()
-    assert opt.__dict__["_direct_cache"][2][4] is storage  # one add_ advanced all three
+    shared, separate = opt.__dict__["_direct_cache"][2][4]
+    assert len(shared) == 1 and shared[0] is storage and separate is None  # one add_ advanced all three
     assert [float(state[p]["step"]) for p in params] == [3.0, 3.0, 3.0]
     opt.torch_optimizer.load_state_dict(copy.deepcopy(opt.torch_optimizer.state_dict()))
     for p in params:
         p.grad = torch.ones_like(p)
     opt.step()  # loaded counters are separate tensors again: each advanced by itself
-    assert opt.__dict__["_direct_cache"][2][4] is None
+    shared, separate = opt.__dict__["_direct_cache"][2][4]
+    assert shared == [] and len(separate) == 3
     assert [float(opt.torch_optimizer.state[p]["step"]) for p in params] == [4.0, 4.0, 4.0]
