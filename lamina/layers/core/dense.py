@@ -7,7 +7,7 @@ import torch.nn.functional as F
 
 from lamina import activations, backend, constraints, initializers, regularizers
 from lamina.layers.core import quantized_ops
-from lamina.layers.core.lora_quant import LoraQuantMixin, requantize_merged
+from lamina.layers.core.lora_quant import LoraQuantMixin, requantize_merged, serialize_quantization_config
 from lamina.layers.input_spec import InputSpec
 from lamina.layers.layer import Layer
 from lamina.quantizers import quantizers as q
@@ -171,18 +171,12 @@ class Dense(LoraQuantMixin, Layer):
             "bias_regularizer": regularizers.serialize(self.bias_regularizer),
             "kernel_constraint": constraints.serialize(self.kernel_constraint),
             "bias_constraint": constraints.serialize(self.bias_constraint),
-            "quantization_config": _serialize_config(self.quantization_config),
+            "quantization_config": serialize_quantization_config(self.quantization_config),
         })
         if self.lora_rank:
             config["lora_rank"] = self.lora_rank
             config["lora_alpha"] = self.lora_alpha
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        config["quantization_config"] = _deserialize_config(config.get("quantization_config"))
-        return super().from_config(config)
 
     # ------------------------------------------------------------------ LoRA
 
@@ -428,15 +422,3 @@ class Dense(LoraQuantMixin, Layer):
         if zero is not None:
             merged["kernel_zero"] = zero.cpu().numpy()
         return merged
-
-
-def _serialize_config(config):
-    from lamina.quantizers import serialize
-
-    return serialize(config)
-
-
-def _deserialize_config(config):
-    from lamina.quantizers import deserialize
-
-    return deserialize(config) if isinstance(config, dict) else config

@@ -8,7 +8,7 @@ from lamina import activations, backend, constraints, initializers, regularizers
 from lamina.initializers.fan_scaling import VarianceScaling
 from lamina.layers.core import quantized_ops
 from lamina.layers.core.einsum_quant import einsum_quantization_axes, from_output_layout, to_output_layout
-from lamina.layers.core.lora_quant import LoraQuantMixin
+from lamina.layers.core.lora_quant import LoraQuantMixin, serialize_quantization_config
 from lamina.quantizers import quantizers as q
 from lamina.quantizers.quantization_config import QuantizationConfig, get_block_size_for_layer
 from lamina.layers.input_spec import InputSpec
@@ -225,7 +225,7 @@ class EinsumDense(LoraQuantMixin, Layer):
             "activity_regularizer": regularizers.serialize(self.activity_regularizer),
             "kernel_constraint": constraints.serialize(self.kernel_constraint),
             "bias_constraint": constraints.serialize(self.bias_constraint),
-            "quantization_config": _serialize_config(self.quantization_config),
+            "quantization_config": serialize_quantization_config(self.quantization_config),
         })
         if self.lora_rank:
             config["lora_rank"] = self.lora_rank
@@ -233,12 +233,6 @@ class EinsumDense(LoraQuantMixin, Layer):
         if self.gptq_unpacked_column_size:
             config["gptq_unpacked_column_size"] = self.gptq_unpacked_column_size
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        config["quantization_config"] = _deserialize_config(config.get("quantization_config"))
-        return super().from_config(config)
 
     # ------------------------------------------------------------------ LoRA
 
@@ -485,15 +479,3 @@ class _EinsumInt8(torch.autograd.Function):
         layer = ctx.layer
         float_kernel = layer._float_kernel(ctx.compute).detach()
         return torch.einsum(layer._qaxes["grad_equation"], upstream, float_kernel), None, None
-
-
-def _serialize_config(config):
-    from lamina.quantizers import serialize
-
-    return serialize(config)
-
-
-def _deserialize_config(config):
-    from lamina.quantizers import deserialize
-
-    return deserialize(config) if isinstance(config, dict) else config

@@ -4,7 +4,7 @@ import torch
 import torch.nn.functional as F
 
 from lamina import backend, constraints, initializers, regularizers
-from lamina.layers.core.lora_quant import LoraQuantMixin, requantize_merged
+from lamina.layers.core.lora_quant import LoraQuantMixin, requantize_merged, serialize_quantization_config
 from lamina.layers.layer import Layer
 from lamina.quantizers import quantizers as q
 from lamina.quantizers.quantization_config import QuantizationConfig, get_block_size_for_layer
@@ -268,27 +268,9 @@ class Embedding(LoraQuantMixin, Layer):
             "activity_regularizer": regularizers.serialize(self.activity_regularizer),
             "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
             "mask_zero": self.mask_zero,
-            "quantization_config": _serialize_config(self.quantization_config),
+            "quantization_config": serialize_quantization_config(self.quantization_config),
         })
         if self.lora_rank:
             config["lora_rank"] = self.lora_rank
             config["lora_alpha"] = self.lora_alpha
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        config["quantization_config"] = _deserialize_config(config.get("quantization_config"))
-        return super().from_config(config)
-
-
-def _serialize_config(config):
-    from lamina.quantizers import serialize
-
-    return serialize(config)
-
-
-def _deserialize_config(config):
-    from lamina.quantizers import deserialize
-
-    return deserialize(config) if isinstance(config, dict) else config

@@ -50,8 +50,27 @@ def requantize_merged(merged, mode, block_size, axis):
     return values, scale, zero
 
 
+def serialize_quantization_config(config):
+    """A layer's `quantization_config` as its `get_config` entry (Keras's serialized form)."""
+    from lamina.quantizers import serialize
+
+    return serialize(config)
+
+
+def deserialize_quantization_config(config):
+    from lamina.quantizers import deserialize
+
+    return deserialize(config) if isinstance(config, dict) else config
+
+
 class LoraQuantMixin:
     """Mixin for layers with one main weight that supports LoRA and quantization."""
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["quantization_config"] = deserialize_quantization_config(config.get("quantization_config"))
+        return super().from_config(config)
 
     # Set by the layer: Keras's label in messages, and the per-mode saved variable order.
     _lora_weight = "kernel"
