@@ -7,8 +7,9 @@ graph of aten ops (the backward included, no autograd engine at run time) that i
 into one call. For Adam/AdamW the update is traced into the same graph (capture_update.py): the
 values that change every step (learning rate, schedule, bias corrections) enter as a tensor so
 that the trace does not freeze them; other optimizers run their own eager update on the returned
-gradients. Metrics are updated eagerly from the returned outputs (their state objects vary too
-much by metric to pass through a graph; ~45 us a step on the seed MLP).
+gradients. The loss trackers and lamina's own compiled metrics are updated inside the graph too
+(capture_metrics.py: their state tensors are inputs updated in place); custom `Metric` subclasses
+are updated eagerly from the returned predictions.
 
 What is captured must not depend on anything a trace would freeze, so `Captured.supports(model)`
 allows only: the default `train_step`, no weight regularizers, no non-trainable weights or buffers
@@ -69,6 +70,12 @@ def _flatten(x, y):
     return pytree.tree_flatten((x, y))
 
 
+def _batch_size(x):
+    from lamina.trainers.trainer import _batch_size_of
+
+    return _batch_size_of(x)
+
+
 def _all_tensors(tree):
     leaves = pytree.tree_leaves(tree)
     return bool(leaves) and all(isinstance(leaf, torch.Tensor) for leaf in leaves)
@@ -87,9 +94,11 @@ class Captured:
         >>> loss, y_pred = captured.run(x, y)   # gradients are left in each parameter's .grad
     """
 
-    def __init__(self, model, auto=False):
+    def __init__(self, model, auto=False, metrics_in_graph=True):
         self.model = model
         self.auto = auto
+        self.metrics_in_graph = metrics_in_graph
+        self.metrics = None  # an InGraphMetrics: the trackers and metrics the graph updates
         self.background = None  # a BackgroundCompile, once started
         self.graph = self.specs = self.package_key = self.threads = None
         self.update = None  # an InGraphAdam when the optimizer update is part of the graph
@@ -145,10 +154,11 @@ class Captured:
 
     # ---------------------------------------------------------------- building
 
-    def _step_function(self, spec, count):
+    def _step_function(self, spec, count, batch_size):
         """The step as a function of flat tensors: the parameters, (with the update in the graph)
-        the optimizer's moments and this step's hyperparameters, then the batch's leaves."""
-        model, names, update = self.model, self.names, self.update
+        the optimizer's moments and this step's hyperparameters, the metric state (with metrics in
+        the graph), then the batch's leaves."""
+        model, names, update, metrics = self.model, self.names, self.update, self.metrics
 
         def step(*args):
             weights = args[:count]
@@ -156,6 +166,8 @@ class Captured:
             rest = args[count:]
             if update is not None:
                 slots, hyper, rest = rest[:2 * count], rest[2 * count], rest[2 * count + 1:]
+            if metrics is not None:
+                metric_state, rest = rest[:metrics.count()], rest[metrics.count():]
             x, y = pytree.tree_unflatten(list(rest), spec)
             with torch.enable_grad():
                 y_pred = torch.func.functional_call(model, dict(zip(names, params)), (x,), {"training": True})
@@ -167,6 +179,8 @@ class Captured:
             # step leaves them on the compile state for the trackers, which the graph cannot do.
             terms = [t.detach() for t in model._compile_state.last_values]
             self._term_count = len(terms)
+            if metrics is not None:
+                self._rejected = metrics.update(list(metric_state), loss, terms, y, y_pred, batch_size)
             outputs = (loss.detach(), *terms, *[t.detach() for t in pred_leaves])
             if update is None:
                 return (*outputs, *grads)
@@ -181,6 +195,8 @@ class Captured:
         weights = [p.detach() for p in self.params]
         if self.update is not None:
             weights += self.update.slots() + [self.update.hyper(self.params[0].device)]
+        if self.metrics is not None:
+            weights += self.metrics.tensors()
         return weights + _flatten(x, y)[0]
 
     def trace(self, x, y):
@@ -198,14 +214,9 @@ class Captured:
         optimizer = getattr(self.model, "optimizer", None)
         self.update_reason = InGraphAdam.reason(optimizer, self.params) if self.params else "no parameters"
         self.update = InGraphAdam(optimizer, self.params) if self.update_reason is None else None
-        self._inputs = self._flat_inputs(x, y)
         if spec == "xy":
             spec = pytree.tree_flatten((x, y))[1]
-        try:
-            # Fake tensors: tracing computes nothing and draws no random numbers.
-            self.graph = make_fx(self._step_function(spec, len(self.params)), tracing_mode="fake")(*self._inputs)
-        except Exception as error:  # noqa: BLE001 - anything untraceable: stay eager, say why
-            self.failed = f"tracing the step failed ({type(error).__name__}: {error})"
+        if not self._trace_graph(x, y, spec):
             return False
         self.model._compile_state.last_values = ()  # the trace's fake values must not be logged
         if _LOSS_TRACKER:  # a layer called add_loss during the trace: its value would be frozen
@@ -219,6 +230,40 @@ class Captured:
         except Exception:  # noqa: BLE001 - a constant that cannot be hashed: no package for this step
             self.package_key = None
         return True
+
+    def _trace_graph(self, x, y, spec):
+        """`make_fx` of the step into `self.graph`, with the trackers and metrics in the graph where
+        they trace cleanly: a metric whose update fails or changes more than its state is left
+        eager and the step traced again without it (once; then with the trackers alone)."""
+        from torch.fx.experimental.proxy_tensor import make_fx
+
+        from lamina.trainers.capture_metrics import InGraphMetrics
+        from lamina.trainers.trackers import MeanTracker
+
+        state = self.model._compile_state
+        device = self.params[0].device if self.params else pytree.tree_leaves(x)[0].device
+        in_graph = (self.metrics_in_graph and type(state.loss_tracker) is MeanTracker and
+                    all(type(t) is MeanTracker for t in state.output_loss_trackers))
+        entries = None
+        for attempt in range(3):
+            self.metrics = InGraphMetrics(state, device, entries) if in_graph else None
+            self._rejected = []
+            self._inputs = self._flat_inputs(x, y)
+            try:
+                # Fake tensors: tracing computes nothing and draws no random numbers.
+                self.graph = make_fx(self._step_function(spec, len(self.params), _batch_size(x)),
+                                     tracing_mode="fake")(*self._inputs)
+            except Exception as error:  # noqa: BLE001 - anything untraceable: stay eager, say why
+                if self.metrics is not None and self.metrics.entries and attempt < 2:
+                    entries = []  # a metric may be what failed: once more with the trackers alone
+                    continue
+                self.failed = f"tracing the step failed ({type(error).__name__}: {error})"
+                return False
+            if not self._rejected:
+                return True
+            entries = [e for e in self.metrics.entries if all(e is not r for r in self._rejected)]
+        self.failed = "tracing the step failed (metrics changed state other than their variables)"
+        return False
 
     def use_package(self):
         """Loads the step's compiled package from the cache if it is there; returns whether it did."""
@@ -299,6 +344,8 @@ class Captured:
             return False
         if self.update is not None and not self.update.usable():
             return False
+        if self.metrics is not None and not self.metrics.current():
+            return False
         return self.signature(x, y) == self.key
 
     def run_checked(self, x, y):
@@ -336,7 +383,9 @@ class Captured:
         """
         outputs = self.fn(*self._flat_inputs(x, y))
         first = 1 + self._term_count
-        if self._term_count:
+        if self.metrics is not None:
+            self.metrics.after_step(_batch_size(x))
+        elif self._term_count:
             self.model._compile_state.last_values = list(outputs[1:first])
         if self.update is not None:
             self.update.after_step()

@@ -263,14 +263,16 @@ class CompileState:
         for tracker, value in zip(self.output_loss_trackers, values):
             tracker.update_state(value, batch_size)
 
-    def update_metrics(self, y, y_pred, sample_weight):
-        if not self.metric_entries:
+    def update_metrics(self, y, y_pred, sample_weight, entries=None):
+        """Updates the compiled metrics (`entries`: a subset of `metric_entries`, default all)."""
+        entries = self.metric_entries if entries is None else entries
+        if not entries:
             return
         flat_true, flat_pred = self.flat_true(y), self.flat_pred(y_pred)
         weights = self._no_weights if sample_weight is None else self._split_weights(sample_weight)
         detached = [_detached_with_mask(p) for p in flat_pred]
         with torch.no_grad():
-            for index, metric, weighted, _ in self.metric_entries:
+            for index, metric, weighted, _ in entries:
                 metric.update_state(flat_true[index], detached[index],
                                     sample_weight=weights[index] if weighted else None)
 

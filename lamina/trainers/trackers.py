@@ -39,8 +39,19 @@ class MeanTracker:
             self._total.add_(value.detach(), alpha=sample_weight)
         self._count += sample_weight
 
-    def result(self):
+    def state_tensor(self, device):
+        """The running total as a float32 tensor on `device`, created (zero) if there is none yet:
+        a captured training step adds to it in place (trainers/capture_metrics.py) and the caller
+        counts the samples with `add_count`."""
         if self._total is None:
+            self._total = torch.zeros((), dtype=torch.float32, device=device)
+        return self._total
+
+    def add_count(self, count):
+        self._count += count
+
+    def result(self):
+        if self._total is None or not self._count:
             return torch.tensor(0.0)
         return self._total / self._count
 

@@ -426,11 +426,13 @@ class Trainer:
         timed = captured.auto and captured.kept is None
         start = time.perf_counter() if timed else 0.0
         result = captured.run_checked(x, y) if captured.ready_for(x, y) else None
+        tracked = False
         if result is not None:
             loss, y_pred, updated = result
             if not updated:
                 self._optimizer_step()
             eager = False
+            tracked = captured.metrics is not None
         else:
             self._clear_gradients()
             y_pred = self._train_module(x, training=True)
@@ -449,6 +451,10 @@ class Trainer:
                 captured.consider(x, y, left)
             else:
                 captured.note_captured(seconds)
+        if tracked:  # the graph updated the trackers and lamina's metrics; the others here
+            state = self._compile_state
+            state.update_metrics(y, y_pred, None, entries=captured.metrics.eager_entries)
+            return LazyLogs(state.results)
         return self._track(loss, x, y, y_pred, None)
 
     def _track(self, loss, x, y, y_pred, sample_weight):
