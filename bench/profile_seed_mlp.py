@@ -6,7 +6,8 @@ Each phase of `Trainer.train_step` (and the batch gathering and loop around it) 
 and timed with `perf_counter` over `steps` steps, the phases in the order a step runs them, on
 the seed MLP (Dense 20->128 relu, Dropout 0.3, Dense 64 relu, Dense 10 softmax; Adam; sparse
 categorical crossentropy + accuracy; batch 32). "captured" is `jit_compile=True`
-(lamina/trainers/capture.py): forward + loss + backward and Adam's update in one compiled call
+(lamina/trainers/capture.py): forward + loss + backward, Adam's update and the loss tracker and
+accuracy updates in one compiled call
 (a package from the cache when there is one, see `LAMINA_CACHE_DIR`). The last line is
 the real `fit` time per step; the phases add up to a little less (the loop's own bookkeeping).
 """
@@ -46,9 +47,10 @@ def phases(model, x, y, steps):
     model.train()
     captured = model.__dict__.get("_captured")
     in_graph = captured is not None and captured.fn is not None and captured.update is not None
+    metrics_in_graph = in_graph and captured.metrics is not None and not captured.metrics.eager_entries
     if captured is not None and captured.fn is not None:
-        what = "forward + loss + backward + Adam (one compiled call)" if in_graph else \
-            "forward + loss + backward (one compiled call)"
+        what = "forward + loss + backward" + (" + Adam" if in_graph else "") + \
+            (" + loss tracker + accuracy" if metrics_in_graph else "") + " (one compiled call)"
         results = timed(what, lambda b: captured.run(b[0], b[1])[:2])
     else:
         def clear(b):
@@ -65,8 +67,9 @@ def phases(model, x, y, steps):
     if not in_graph:
         timed("optimizer update (fused Adam, one kernel + bookkeeping)", lambda b: model._optimizer_step())
     it = iter(results)
-    timed("loss tracker + accuracy metric (on device, no sync)",
-          lambda b: model._track(*(lambda r: (r[0].detach(), b[0], b[1], r[1].detach(), None))(next(it))))
+    if not metrics_in_graph:
+        timed("loss tracker + accuracy metric (on device, no sync)",
+              lambda b: model._track(*(lambda r: (r[0].detach(), b[0], b[1], r[1].detach(), None))(next(it))))
     start = time.perf_counter()
     model.fit(x[:steps * 32], y[:steps * 32], batch_size=32, verbose=0)
     t["whole fit, per step"] = (time.perf_counter() - start) / steps * 1e6

@@ -99,6 +99,9 @@ class Captured:
         self.auto = auto
         self.metrics_in_graph = metrics_in_graph
         self.metrics = None  # an InGraphMetrics: the trackers and metrics the graph updates
+        self._fingerprint, self._fingerprint_tried = None, False  # capture_fingerprint.py
+        self.traced = None  # whether the step was traced here (False: its package found by fingerprint)
+        self._device = None
         self.background = None  # a BackgroundCompile, once started
         self.graph = self.specs = self.package_key = self.threads = None
         self.update = None  # an InGraphAdam when the optimizer update is part of the graph
@@ -199,25 +202,68 @@ class Captured:
             weights += self.metrics.tensors()
         return weights + _flatten(x, y)[0]
 
-    def trace(self, x, y):
-        """Traces the step on this batch into one graph of aten ops (`self.graph`); returns whether
-        it worked (else `self.failed` says why)."""
-        from torch.fx.experimental.proxy_tensor import make_fx
-
-        from lamina.layers.layer import _LOSS_TRACKER, Layer
-        from lamina.trainers import capture_cache
-
+    def _set_up(self, x, y):
+        """The optimizer update (in the graph where it can be) and the candidate in-graph metrics
+        for this batch; returns the batch's pytree structure."""
+        from lamina.trainers.capture_metrics import InGraphMetrics
         from lamina.trainers.capture_update import InGraphAdam
+        from lamina.trainers.trackers import MeanTracker
 
-        spec, shapes = self.signature(x, y)
-        self.key = (spec, shapes)
         optimizer = getattr(self.model, "optimizer", None)
         self.update_reason = InGraphAdam.reason(optimizer, self.params) if self.params else "no parameters"
         self.update = InGraphAdam(optimizer, self.params) if self.update_reason is None else None
-        if spec == "xy":
-            spec = pytree.tree_flatten((x, y))[1]
+        state = self.model._compile_state
+        self._device = self.params[0].device if self.params else pytree.tree_leaves(x)[0].device
+        in_graph = (self.metrics_in_graph and type(state.loss_tracker) is MeanTracker and
+                    all(type(t) is MeanTracker for t in state.output_loss_trackers))
+        self.metrics = InGraphMetrics(state, self._device) if in_graph else None
+        spec = self.signature(x, y)[0]
+        return pytree.tree_flatten((x, y))[1] if spec == "xy" else spec
+
+    def load_by_fingerprint(self, x, y):
+        """Loads the step's package found by the model's fingerprint (capture_fingerprint.py),
+        without tracing; returns whether it did. Tried once per captured step."""
+        from lamina.trainers import capture_fingerprint
+        from lamina.trainers.capture_metrics import InGraphMetrics
+
+        if self._fingerprint_tried or not self.params:
+            return False
+        self._fingerprint_tried = True
+        spec = self._set_up(x, y)
+        self._fingerprint = capture_fingerprint.fingerprint(self, self._flat_inputs(x, y), spec)
+        entry = None if self._fingerprint is None else capture_fingerprint.lookup(self._fingerprint)
+        if entry is None:
+            return False
+        if entry["metrics"] is None or self.metrics is None:
+            self.metrics = None
+        else:
+            entries = self.model._compile_state.metric_entries
+            if any(not isinstance(i, int) or not 0 <= i < len(entries) for i in entry["metrics"]):
+                return False
+            self.metrics = InGraphMetrics(self.model._compile_state, self._device,
+                                          [entries[i] for i in entry["metrics"]])
+        self.package_key, self._out_spec, self._term_count = entry["package"], entry["out_spec"], entry["terms"]
+        self._inputs = self._flat_inputs(x, y)
+        if not self.use_package():
+            self.package_key = None
+            return False
+        self.key, self.traced = self.signature(x, y), False
+        self.threads = torch.get_num_threads()
+        return True
+
+    def trace(self, x, y):
+        """Traces the step on this batch into one graph of aten ops (`self.graph`); returns whether
+        it worked (else `self.failed` says why)."""
+        from lamina.layers.layer import _LOSS_TRACKER, Layer
+        from lamina.trainers import capture_cache, capture_fingerprint
+
+        spec = self._set_up(x, y)
+        self.key = self.signature(x, y)
+        if self._fingerprint is None and not self._fingerprint_tried:
+            self._fingerprint = capture_fingerprint.fingerprint(self, self._flat_inputs(x, y), spec)
         if not self._trace_graph(x, y, spec):
             return False
+        self.traced = True
         self.model._compile_state.last_values = ()  # the trace's fake values must not be logged
         if _LOSS_TRACKER:  # a layer called add_loss during the trace: its value would be frozen
             Layer._clear_losses()
@@ -238,15 +284,12 @@ class Captured:
         from torch.fx.experimental.proxy_tensor import make_fx
 
         from lamina.trainers.capture_metrics import InGraphMetrics
-        from lamina.trainers.trackers import MeanTracker
 
         state = self.model._compile_state
-        device = self.params[0].device if self.params else pytree.tree_leaves(x)[0].device
-        in_graph = (self.metrics_in_graph and type(state.loss_tracker) is MeanTracker and
-                    all(type(t) is MeanTracker for t in state.output_loss_trackers))
-        entries = None
+        in_graph, entries = self.metrics is not None, None
         for attempt in range(3):
-            self.metrics = InGraphMetrics(state, device, entries) if in_graph else None
+            if in_graph and attempt:
+                self.metrics = InGraphMetrics(state, self._device, entries)
             self._rejected = []
             self._inputs = self._flat_inputs(x, y)
             try:
@@ -281,7 +324,16 @@ class Captured:
             self._discard(path, error)
             return False
         self.source = "package"
+        self._remember()
         return True
+
+    def _remember(self):
+        """Records the package under the model's fingerprint (once a package exists or is being
+        made), so that a later process finds it without tracing."""
+        from lamina.trainers import capture_fingerprint
+
+        if self.traced and self._fingerprint is not None and self.package_key is not None:
+            capture_fingerprint.record(self._fingerprint, self)
 
     def _discard(self, path, error):
         import warnings
@@ -326,11 +378,12 @@ class Captured:
         if self.background is None and self.package_key is not None and capture_cache.background_allowed():
             self.background = capture_cache.BackgroundCompile(self.graph, self.specs, self.package_key,
                                                               self.threads)
+            self._remember()
 
     def build(self, x, y):
         """`jit_compile=True`: traces the step and uses its package, else compiles it now (and
         packages it in the background for the next process)."""
-        if not self.trace(x, y) or self.use_package():
+        if self.load_by_fingerprint(x, y) or not self.trace(x, y) or self.use_package():
             return
         self.compile_in_process()
         if self.fn is not None:
@@ -423,6 +476,8 @@ class Captured:
         """
         if self.failed is not None or self.fn is not None or len(self._eager_times) < 8:
             return
+        if self.key is None and self.load_by_fingerprint(x, y):
+            return  # no trace needed: the package is known by the model's fingerprint
         remaining = steps_left * statistics.median(self._eager_times)
         if self.key is None:
             # Bigger steps (mostly compute, no child compile for them) are traced only where an
@@ -456,7 +511,8 @@ class Captured:
             if self.background is not None and self.background.state == "queued":
                 return "waiting to compile in the background (another compile has the machine's slot)"
             return "compiling" if self.key is not None and not self.auto else "not captured"
-        how = "captured" + (" (package from the cache)" if self.source == "package" else "")
+        how = "captured" + ({"package": " (package from the cache)"}.get(self.source, "") if self.traced is not False
+                            else " (package from the cache, found by the model's fingerprint)")
         if not self.auto:
             return how
         return {None: f"{how}, being compared with eager steps", True: f"{how}, faster than eager",

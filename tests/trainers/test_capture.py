@@ -182,7 +182,7 @@ def test_a_package_failing_on_its_first_run_is_not_loaded_again(tmp_path, monkey
     captured = Captured(model, auto=True)
     assert captured.trace(x, y)
     path = capture_cache.package_path(captured.package_key)
-    os.makedirs(os.path.dirname(path))
+    os.makedirs(os.path.dirname(path), exist_ok=True)  # the trace recorded the model's fingerprint there
     open(path, "wb").close()
     captured.fn, captured.source = _raises, "package"
     assert captured.run_checked(x, y) is None and captured.fn is None
