@@ -10,7 +10,7 @@ How (`CudaGraphStep`): the compiled step is a function of flat tensors. Two kind
   trained parameters, the optimizer's moments, metric states. The graph records their addresses,
   so they must be the same tensors (same `data_ptr`, shape, stride, dtype) at every replay; when
   one is not (weights replaced by `set_weights`, an optimizer state rebuilt) the step is captured
-  again, and after `max_captures` captures the graph is given up.
+  again; after `max_recaptures` such recaptures the graph is given up.
 - `per_step`: inputs that are new tensors every call (the hyperparameter tensor, the batch's
   leaves). They are copied into static buffers allocated at capture, which the graph reads. A call
   whose per-step inputs have another shape, stride, dtype or device than at capture (the last,
@@ -44,15 +44,15 @@ import warnings
 
 import torch
 
-__all__ = ["CudaGraphStep", "MAX_CAPTURES", "WARMUP_CALLS", "cuda_graphs_allowed", "cuda_graphs_refusal"]
+__all__ = ["CudaGraphStep", "MAX_RECAPTURES", "WARMUP_CALLS", "cuda_graphs_allowed", "cuda_graphs_refusal"]
 
 # Calls before the first capture. One is enough for most code (lazy cuBLAS/cuDNN handles, kernel
 # loading, an AOTInductor package's constant folding); torch's documentation warms up with 3.
 WARMUP_CALLS = 3
 
-# Captures per step object (the first and recaptures after the mutated tensors were replaced):
-# past this many the storage keeps changing, so capturing costs more than it saves.
-MAX_CAPTURES = 4
+# Recaptures because the mutated inputs were replaced by new tensors: past this many their storage
+# keeps changing, and capturing (a synchronisation, a warm-up-free capture) costs more than it saves.
+MAX_RECAPTURES = 3
 
 
 def cuda_graphs_refusal(inputs):
@@ -83,11 +83,6 @@ def _spec(t):
     return t.shape, t.stride(), t.dtype, t.device
 
 
-def _storage_key(t):
-    # The address the graph recorded, and how its kernels index it.
-    return t.data_ptr(), t.shape, t.stride(), t.dtype
-
-
 def _dense(t):
     """Whether `t`'s elements fill its memory once each in some dimension order (what a buffer
     made by `torch.empty_strided` with its strides can hold)."""
@@ -113,13 +108,13 @@ def _cause(error):
 
 class _TorchCudaGraph:
     """`torch.cuda.CUDAGraph` behind the interface `CudaGraphStep` uses (and tests replace):
-    `capture(body)` runs `body` under capture and returns its result, `replay()`, `reset()`."""
+    `capture(fn, args)` runs `fn(*args)` under capture and returns its result, `replay()`, `reset()`."""
 
     def __init__(self, device, pool, stream):
         self.device, self.pool, self.stream = device, pool, stream
         self.graph = torch.cuda.CUDAGraph()
 
-    def capture(self, body):
+    def capture(self, fn, args):
         previous = torch.cuda.current_stream(self.device)
         try:
             with torch.cuda.device(self.device):
@@ -132,7 +127,7 @@ class _TorchCudaGraph:
                     # with the graph; the kernels then read the philox seed and offset from device
                     # memory that each `replay()` advances by the offsets the capture consumed, so
                     # every replay draws fresh numbers (e.g. new Dropout masks).
-                    return body()
+                    return fn(*args)
         except BaseException:
             # `torch.cuda.graph.__exit__` skips restoring the stream when `capture_end` raises.
             torch.cuda.set_stream(previous)
@@ -154,17 +149,18 @@ class CudaGraphStep:
             step may update in place): parameters, optimizer moments, metric states.
         per_step: indices of the inputs that are new tensors each call: copied into static
             buffers. Every input index must be in exactly one of `mutated` and `per_step`.
-        graph_factory: `graph_factory(device)` returns an object with `capture(body)`,
-            `replay()` and `reset()`; default: `torch.cuda.CUDAGraph` with this object's private
+        graph_factory: `graph_factory(device)` returns an object with `capture(fn, args)` (runs
+            `fn(*args)` under capture, returns its outputs), `replay()` and `reset()`; default: `torch.cuda.CUDAGraph` with this object's private
             memory pool. Tests pass a CPU stand-in.
         warmup: calls on clones of the mutated inputs before the first capture.
         clone_outputs: return copies of the graph's output tensors instead of the tensors
             themselves (which the next replay overwrites).
-        max_captures: captures (the first and recaptures) before the graph is given up.
+        max_recaptures: captures again because mutated inputs were replaced, before the graph is
+            given up (`release()` followed by a capture does not count).
 
     Attributes:
         failed: why the graph was given up or not used (a sentence), or None.
-        captures, replays, direct_calls: counts, for tests and `describe`.
+        captures, recaptures, replays, direct_calls: counts, for tests and `describe`.
 
     Example:
         >>> if cuda_graphs_allowed(inputs):
@@ -173,7 +169,7 @@ class CudaGraphStep:
     """
 
     def __init__(self, fn, mutated, per_step, graph_factory=None, warmup=WARMUP_CALLS, clone_outputs=False,
-                 max_captures=MAX_CAPTURES):
+                 max_recaptures=MAX_RECAPTURES):
         self.fn = fn
         self.mutated = tuple(int(i) for i in mutated)
         self.per_step = tuple(int(i) for i in per_step)
@@ -184,23 +180,23 @@ class CudaGraphStep:
         if not isinstance(warmup, int) or warmup < 0:
             raise ValueError(f"CudaGraphStep: `warmup` must be an integer >= 0 (calls before capture); "
                              f"received {warmup!r}.")
-        if not isinstance(max_captures, int) or max_captures < 1:
-            raise ValueError(f"CudaGraphStep: `max_captures` must be an integer >= 1; received {max_captures!r}.")
+        if not isinstance(max_recaptures, int) or max_recaptures < 0:
+            raise ValueError(f"CudaGraphStep: `max_recaptures` must be an integer >= 0; received {max_recaptures!r}.")
         self.warmup = warmup
         self.clone_outputs = clone_outputs
-        self.max_captures = max_captures
+        self.max_recaptures = max_recaptures
         self._graph_factory = graph_factory if graph_factory is not None else self._torch_graph
         self._pool = self._stream = None  # the default factory's private pool and capture stream
         self.failed = None
         if os.environ.get("LAMINA_CUDA_GRAPHS", "1") == "0":
             self.failed = "LAMINA_CUDA_GRAPHS=0 turns CUDA graphs off"
-        self.captures = self.replays = self.direct_calls = 0
+        self.captures = self.recaptures = self.replays = self.direct_calls = 0
         self._warmed = False
         self._graph = None
         self._args = None  # the inputs the graph was captured with (keeps their storage alive)
         self._static = None  # per-step static buffers, in `per_step` order
         self._specs = None  # (shape, stride, dtype, device) of each per-step input at capture
-        self._keys = None  # `_storage_key` of each mutated input at capture
+        self._keys = None  # (address, shape, stride, dtype) of each mutated input at capture
         self._outputs = None
 
     # ---------------------------------------------------------------- calling
@@ -214,11 +210,14 @@ class CudaGraphStep:
         if len(inputs) != len(self._args) or [_spec(inputs[i]) for i in per_step] != self._specs:
             self.direct_calls += 1  # e.g. the last, smaller batch: the graph is for another shape
             return self.fn(*inputs)
-        if [_storage_key(inputs[i]) for i in self.mutated] != self._keys:
-            if self.captures >= self.max_captures:
+        # ~0.6 us a tensor on a 2-core CPU; shape and stride too: a view of the same memory
+        # (`.data = t.view(...)`) is indexed otherwise than the graph's kernels do.
+        if [(t.data_ptr(), t.shape, t.stride(), t.dtype) for t in map(inputs.__getitem__, self.mutated)] != self._keys:
+            if self.recaptures >= self.max_recaptures:
                 self._give_up(f"the parameters or optimizer/metric state were replaced by new tensors "
-                              f"{self.captures} times (each needs a new capture)")
+                              f"{self.recaptures + 1} times (each needs a new capture)")
                 return self.fn(*inputs)
+            self.recaptures += 1
             self._drop_graph()
             return self._capture(inputs)
         for buffer, i in zip(self._static, per_step):
@@ -261,17 +260,25 @@ class CudaGraphStep:
             args = list(inputs)
             for buffer, i in zip(static, self.per_step):
                 args[i] = buffer
-            if not self._warmed:
+        except Exception as error:  # noqa: BLE001 - e.g. out of memory for the buffers: call the step directly
+            self._give_up(f"preparing the capture failed ({_cause(error)})")
+            return self.fn(*inputs)
+        if not self._warmed:
+            try:
                 self._warm_up(args, device)
-                self._warmed = True
+            except Exception as error:  # noqa: BLE001 - the direct call below raises it again if it is the step's
+                self._give_up(f"the step failed in its warm-up before capture ({_cause(error)})")
+                return self.fn(*inputs)
+            self._warmed = True
+        try:
             graph = self._graph_factory(device)
-            outputs = graph.capture(lambda: self.fn(*args))
+            outputs = graph.capture(self.fn, args)
         except Exception as error:  # noqa: BLE001 - anything the capture refuses: call the step directly
             self._give_up(f"capturing the step failed ({_cause(error)})")
             return self.fn(*inputs)
         self._graph, self._args, self._static, self._outputs = graph, args, static, outputs
         self._specs = [_spec(inputs[i]) for i in self.per_step]
-        self._keys = [_storage_key(inputs[i]) for i in self.mutated]
+        self._keys = [(t.data_ptr(), t.shape, t.stride(), t.dtype) for t in map(inputs.__getitem__, self.mutated)]
         self.captures += 1
         return self._replay()
 
@@ -339,7 +346,8 @@ class CudaGraphStep:
             return f"no CUDA graph: {self.failed}"
         if self._graph is None:
             return "CUDA graph not captured yet"
-        return f"CUDA graph ({self.captures} capture(s), {self.replays} replays, {self.direct_calls} direct calls)"
+        return (f"CUDA graph ({self.captures} capture(s), {self.recaptures} for replaced tensors, {self.replays} "
+                f"replays, {self.direct_calls} direct calls)")
 
 
 def _get_rng(device):

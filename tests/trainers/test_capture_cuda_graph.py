@@ -1,9 +1,9 @@
 """A captured step replayed as a CUDA graph (lamina/trainers/capture_cuda_graph.py).
 
 No GPU is needed: `FakeGraph` stands in for `torch.cuda.CUDAGraph`. Like a real capture it
-computes nothing observable (every in-place write made while recording is rolled back, the random
-generator is put back, the outputs hold garbage), and a replay re-runs the recorded step on the
-very tensors it was captured with, writing the results into the captured output tensors. So these
+computes nothing observable (the inputs and the random generator are put back, the outputs hold
+garbage, `.item()` is refused), and a replay re-runs the recorded step on the very tensors it was
+captured with, writing the results into the captured output tensors. So these
 tests exercise what `CudaGraphStep` adds: static buffers, the warm-up on clones, recapture and
 fallbacks. One test uses the real CUDA graph and runs only where CUDA is available.
 """
@@ -19,30 +19,13 @@ from lamina.trainers.capture import Captured
 from lamina.trainers.capture_cuda_graph import CudaGraphStep, cuda_graphs_allowed, cuda_graphs_refusal
 
 
-class _Recording(TorchDispatchMode):
-    """Keeps the first value of each tensor an op writes (to roll the capture back), and refuses
-    what a CUDA capture refuses: reading a value back to the CPU (`.item()`)."""
-
-    def __init__(self):
-        super().__init__()
-        self.saved = []
+class _RefuseSync(TorchDispatchMode):
+    """Refuses what a CUDA capture refuses: reading a value back to the CPU (`.item()`)."""
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-        kwargs = kwargs or {}
         if func is torch.ops.aten._local_scalar_dense.default:
             raise RuntimeError("CUDA error: operation not permitted when stream is capturing")
-        for index, argument in enumerate(func._schema.arguments):
-            if argument.alias_info is None or not argument.alias_info.is_write:
-                continue
-            value = args[index] if index < len(args) else kwargs.get(argument.name)
-            for tensor in value if isinstance(value, (list, tuple)) else [value]:
-                if isinstance(tensor, torch.Tensor):
-                    self.saved.append((tensor, tensor.clone()))
-        return func(*args, **kwargs)
-
-    def roll_back(self):
-        for tensor, value in reversed(self.saved):
-            tensor.copy_(value)
+        return func(*args, **(kwargs or {}))
 
 
 def _tensors(outputs):
@@ -50,40 +33,49 @@ def _tensors(outputs):
 
 
 class FakeGraph:
-    """A CPU stand-in for `torch.cuda.CUDAGraph` (module docstring); `made` lists every instance."""
+    """A CPU stand-in for `torch.cuda.CUDAGraph` (module docstring); `made` lists every instance.
+
+    `capture` runs the step, then puts every input tensor and the random generator back as they
+    were (a real capture records kernels and runs none; compiled code writes memory directly, so
+    the inputs are restored from copies rather than by watching ops) and fills the outputs with
+    garbage. `replay` runs the step again on the same input tensors and writes the results into
+    the captured outputs, as a real replay writes into the memory the capture allocated."""
 
     made = []
 
     def __init__(self, device):
         self.device = device
-        self.body = self.outputs = None
+        self.fn = self.args = self.outputs = None
         self.replays = 0
         self.was_reset = False
         FakeGraph.made.append(self)
 
-    def capture(self, body):
+    def capture(self, fn, args):
         rng = torch.get_rng_state()
-        recording = _Recording()
+        before = [(t, t.clone()) for t in args if isinstance(t, torch.Tensor)]
         try:
-            with recording:
-                outputs = body()
+            with _RefuseSync():
+                outputs = fn(*args)
         finally:
-            recording.roll_back()
+            for tensor, value in before:
+                tensor.copy_(value)
             torch.set_rng_state(rng)
-        for tensor in _tensors(outputs):  # the captured outputs' memory holds garbage until a replay
-            tensor.fill_(float("nan") if tensor.is_floating_point() else -7)
-        self.body, self.outputs = body, outputs
+        inputs = {t.data_ptr() for t, _ in before}
+        for tensor in _tensors(outputs):
+            if tensor.data_ptr() not in inputs:  # an output that is an input stays that input
+                tensor.fill_(float("nan") if tensor.is_floating_point() else -7)
+        self.fn, self.args, self.outputs = fn, args, outputs
         return outputs
 
     def replay(self):
         assert not self.was_reset, "replay of a graph that was reset"
-        for static, new in zip(_tensors(self.outputs), _tensors(self.body())):
+        for static, new in zip(_tensors(self.outputs), _tensors(self.fn(*self.args))):
             static.copy_(new)
         self.replays += 1
 
     def reset(self):
         self.was_reset = True
-        self.body = self.outputs = None
+        self.fn = self.args = self.outputs = None
 
 
 @pytest.fixture(autouse=True)
@@ -216,21 +208,21 @@ def test_a_replaced_mutated_tensor_is_captured_again():
         outputs = step(gw, gm, lr, x, y)
         torch.testing.assert_close(outputs[0], expected[0])
         torch.testing.assert_close(gw, w)
-    assert step.captures == 2 and len(FakeGraph.made) == 2
+    assert step.captures == 2 and step.recaptures == 1 and len(FakeGraph.made) == 2
     assert FakeGraph.made[0].was_reset and not FakeGraph.made[1].was_reset
 
 
 def test_tensors_replaced_every_step_give_the_graph_up():
     w, m = _state()
     gw, gm = _state()
-    step = _graph_step(max_captures=2)
+    step = _graph_step(max_recaptures=1)
     with pytest.warns(RuntimeWarning, match="replaced by new tensors 2 times"):
         for lr, x, y in _batches(4):
             w, gw = w.clone(), gw.clone()
             momentum_step(w, m, lr, x, y)
             step(gw, gm, lr, x, y)
     torch.testing.assert_close(gw, w)
-    assert step.failed is not None and step.captures == 2 and step.direct_calls == 0
+    assert step.failed is not None and (step.captures, step.recaptures, step.direct_calls) == (2, 1, 0)
     assert all(graph.was_reset for graph in FakeGraph.made)
 
 
@@ -300,7 +292,7 @@ def test_release_frees_the_graph_and_a_later_call_captures_again():
         momentum_step(w, m, *batch)
         step(gw, gm, *batch)
     torch.testing.assert_close(gw, w)
-    assert step.captures == 2
+    assert step.captures == 2 and step.recaptures == 0
 
 
 # ---------------------------------------------------------------- a lamina step
