@@ -313,20 +313,27 @@ def _traced_step(seed):
     return captured
 
 
-def test_a_traced_lamina_step_replays_like_direct_calls():
+@pytest.mark.parametrize("compiled", [False, True], ids=["traced", "compiled"])
+def test_a_lamina_step_replays_like_direct_calls(compiled):
     direct, graphed = _traced_step(4), _traced_step(4)
-    state = 3 * len(direct.params) + 1  # parameters, two moments each, the hyperparameter tensor
-    # The proposed wiring: parameters and moments keep their storage; the hyper tensor and the
-    # batch are new each step.
-    step = CudaGraphStep(graphed.graph, mutated=range(3 * len(graphed.params)),
-                         per_step=range(3 * len(graphed.params), state + 2), graph_factory=FakeGraph)
+    if compiled:  # the step as training runs it: inductor's code (one compile, ~10-20 s on 2 cores)
+        direct.compile_in_process()
+        assert direct.fn is not None, direct.failed
+        run = direct.fn
+    else:  # the traced graph of aten ops (in place on its inputs as well)
+        run = direct.graph
+    count = len(graphed.params)
+    # The proposed wiring: parameters and their two moments keep their storage; the hyper tensor
+    # and the batch's leaves are new each step.
+    step = CudaGraphStep(run, mutated=range(3 * count), per_step=range(3 * count, 3 * count + 3),
+                         graph_factory=FakeGraph)
     rng = np.random.default_rng(0)
     batches = [(torch.as_tensor(rng.random((16, 6)), dtype=torch.float32), torch.as_tensor(rng.integers(0, 3, 16)))
                for _ in range(4)]
     torch.manual_seed(21)
     expected = []
     for x, y in batches:
-        expected.append(direct.graph(*direct._flat_inputs(x, y))[0].clone())
+        expected.append(run(*direct._flat_inputs(x, y))[0].clone())
         direct.update.after_step()
     torch.manual_seed(21)  # the same Dropout masks (the stand-in draws from the CPU generator)
     for (x, y), loss in zip(batches, expected):
