@@ -28,15 +28,18 @@ Use it only where `cuda_graphs_allowed(inputs)`: CUDA available, every input a t
 device, and `LAMINA_CUDA_GRAPHS` not set to `0` (which turns CUDA graphs off).
 
 What is verified and what is not: the tests (tests/trainers/test_capture_cuda_graph.py) run on
-CPU with a stand-in for `torch.cuda.CUDAGraph` (`graph_factory`) that records the step at capture
-(rolling back every in-place write and poisoning the outputs, as a real capture computes nothing)
-and re-runs it on the static buffers at replay. They check the static-buffer plumbing: replays
-equal direct calls over several steps with in-place updates (also on a real traced lamina step
-with Adam in the graph and Dropout), the warm-up leaves the real state alone, other shapes go
-direct, replaced tensors are recaptured, capture failures fall back with a warning. Not verified
-here (no GPU in the session that wrote this): the real `torch.cuda.CUDAGraph` path (streams,
-private memory pool, philox offsets of the random ops, compiled kernels and AOTInductor packages
-under capture); one test runs it where CUDA is available and is skipped elsewhere.
+CPU with a stand-in for `torch.cuda.CUDAGraph` (`graph_factory`). Its capture runs the step and
+then restores the input tensors and the random generator and fills the outputs with garbage (a
+real capture computes nothing) and refuses `.item()`; its replay re-runs the step on the captured
+tensors and writes into the captured outputs. That checks the static-buffer plumbing: replays
+equal direct calls over several steps with in-place updates, also for a lamina model's step (Adam
+in the graph, Dropout) both as traced and as inductor compiles it, under the input layout of
+`Captured`; the warm-up leaves the real state and the generator alone; other shapes go direct;
+replaced tensors are recaptured; capture failures fall back with a warning. NOT verified (the
+session that wrote this had no GPU): the real `torch.cuda.CUDAGraph` path, i.e. streams, the
+private memory pool, the philox offsets of random ops, inductor's CUDA kernels and AOTInductor
+packages (loaded with `run_single_threaded`, which records no CUDA events) under capture, and the
+speed gained. `test_real_cuda_graph_on_a_compiled_step` runs that path where CUDA is available.
 """
 
 import os
@@ -150,8 +153,9 @@ class CudaGraphStep:
         per_step: indices of the inputs that are new tensors each call: copied into static
             buffers. Every input index must be in exactly one of `mutated` and `per_step`.
         graph_factory: `graph_factory(device)` returns an object with `capture(fn, args)` (runs
-            `fn(*args)` under capture, returns its outputs), `replay()` and `reset()`; default: `torch.cuda.CUDAGraph` with this object's private
-            memory pool. Tests pass a CPU stand-in.
+            `fn(*args)` under capture, returns its outputs), `replay()` and `reset()`. Default:
+            `torch.cuda.CUDAGraph` with this object's private memory pool. Tests pass a CPU
+            stand-in.
         warmup: calls on clones of the mutated inputs before the first capture.
         clone_outputs: return copies of the graph's output tensors instead of the tensors
             themselves (which the next replay overwrites).
@@ -212,7 +216,8 @@ class CudaGraphStep:
             return self.fn(*inputs)
         # ~0.6 us a tensor on a 2-core CPU; shape and stride too: a view of the same memory
         # (`.data = t.view(...)`) is indexed otherwise than the graph's kernels do.
-        if [(t.data_ptr(), t.shape, t.stride(), t.dtype) for t in map(inputs.__getitem__, self.mutated)] != self._keys:
+        if [(t.data_ptr(), t.shape, t.stride(), t.dtype) for t in map(inputs.__getitem__, self.mutated)] \
+                != self._keys:
             if self.recaptures >= self.max_recaptures:
                 self._give_up(f"the parameters or optimizer/metric state were replaced by new tensors "
                               f"{self.recaptures + 1} times (each needs a new capture)")

@@ -8,6 +8,8 @@ tests exercise what `CudaGraphStep` adds: static buffers, the warm-up on clones,
 fallbacks. One test uses the real CUDA graph and runs only where CUDA is available.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -241,8 +243,6 @@ def test_a_capture_failure_falls_back_with_a_warning_naming_the_cause():
     momentum_step(w, m, *batches[0])
     torch.testing.assert_close(gw, w)  # the failed capture and the warm-up applied no extra update
     assert "not permitted" in step.failed and "no CUDA graph" in step.describe()
-    import warnings
-
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # warned once
         for batch in batches[1:]:
