@@ -298,19 +298,25 @@ def test_release_frees_the_graph_and_a_later_call_captures_again():
 # ---------------------------------------------------------------- a lamina step
 
 
-def _traced_step(seed):
-    """A lamina model's captured step (Adam in the graph, Dropout) and its flat inputs' layout."""
+def _traced_step(seed, optimizer="adam"):
+    """A lamina model's captured step (with Adam: its update in the graph; Dropout)."""
     keras.utils.set_random_seed(seed)
     model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(8, activation="relu"),
                               keras.layers.Dropout(0.25), keras.layers.Dense(3, activation="softmax")])
-    model.compile("adam", "sparse_categorical_crossentropy")
+    model.compile(optimizer, "sparse_categorical_crossentropy")
     x, y = torch.rand(16, 6), torch.randint(0, 3, (16,))
     model._prepare_for((x, y, None), "fit")
     model.optimizer.build(model.trainable_variables)
     captured = Captured(model)
     assert captured.trace(x, y), captured.failed
-    assert captured.update is not None, captured.update_reason
+    assert (captured.update is not None) == (optimizer == "adam"), captured.update_reason
     return captured
+
+
+def _lamina_batches(count):
+    rng = np.random.default_rng(0)
+    return [(torch.as_tensor(rng.random((16, 6)), dtype=torch.float32), torch.as_tensor(rng.integers(0, 3, 16)))
+            for _ in range(count)]
 
 
 @pytest.mark.parametrize("compiled", [False, True], ids=["traced", "compiled"])
@@ -327,9 +333,7 @@ def test_a_lamina_step_replays_like_direct_calls(compiled):
     # and the batch's leaves are new each step.
     step = CudaGraphStep(run, mutated=range(3 * count), per_step=range(3 * count, 3 * count + 3),
                          graph_factory=FakeGraph)
-    rng = np.random.default_rng(0)
-    batches = [(torch.as_tensor(rng.random((16, 6)), dtype=torch.float32), torch.as_tensor(rng.integers(0, 3, 16)))
-               for _ in range(4)]
+    batches = _lamina_batches(4)
     torch.manual_seed(21)
     expected = []
     for x, y in batches:
@@ -344,6 +348,25 @@ def test_a_lamina_step_replays_like_direct_calls(compiled):
     for a, b in zip(graphed.params, direct.params):
         torch.testing.assert_close(a, b)
     for a, b in zip(graphed.update.slots(), direct.update.slots()):
+        torch.testing.assert_close(a, b)
+
+
+def test_a_lamina_step_returning_gradients_reads_parameters_an_eager_update_changed():
+    """Without the update in the graph (here SGD) the step returns the gradients, and the eager
+    optimizer changes the parameters in place between steps: they are `mutated` inputs too."""
+    direct, graphed = _traced_step(4, "sgd"), _traced_step(4, "sgd")
+    count = len(graphed.params)
+    step = CudaGraphStep(graphed.graph, mutated=range(count), per_step=range(count, count + 2),
+                         graph_factory=FakeGraph)
+    for captured, run in ((direct, direct.graph), (graphed, step)):
+        torch.manual_seed(21)
+        for x, y in _lamina_batches(4):
+            outputs = run(*captured._flat_inputs(x, y))
+            with torch.no_grad():  # what the eager optimizer does with the returned gradients
+                for param, grad in zip(captured.params, outputs[-count:]):
+                    param.sub_(0.1 * grad)
+    assert step.captures == 1 and step.replays == 4
+    for a, b in zip(graphed.params, direct.params):
         torch.testing.assert_close(a, b)
 
 
