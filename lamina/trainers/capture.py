@@ -102,6 +102,7 @@ class Captured:
         self._fingerprint, self._fingerprint_tried = None, False  # capture_fingerprint.py
         self.traced = None  # whether the step was traced here (False: its package found by fingerprint)
         self._device = None
+        self.cuda_graph = None  # a CudaGraphStep replaying `fn`, on CUDA (capture_cuda_graph.py)
         self.background = None  # a BackgroundCompile, once started
         self.graph = self.specs = self.package_key = self.threads = None
         self.update = None  # an InGraphAdam when the optimizer update is part of the graph
@@ -413,6 +414,7 @@ class Captured:
             first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
             self.failed = f"the compiled step failed on its first run ({type(error).__name__}: {first_line})"
             self.fn = None
+            self.release()
             if self.source == "package":  # later runs must not load it again
                 from lamina.trainers import capture_cache
 
@@ -434,7 +436,8 @@ class Captured:
             `(loss, y_pred, updated)`: the scalar loss (detached), the predictions in the model's
             output structure, and whether the parameters were updated.
         """
-        outputs = self.fn(*self._flat_inputs(x, y))
+        inputs = self._flat_inputs(x, y)
+        outputs = self._step_fn(inputs)(*inputs)
         first = 1 + self._term_count
         if self.metrics is not None:
             self.metrics.after_step(_batch_size(x))
@@ -447,6 +450,41 @@ class Captured:
         for param, grad in zip(self.params, outputs[end:]):
             param.grad = grad
         return outputs[0], pytree.tree_unflatten(list(outputs[first:end]), self._out_spec), False
+
+    def _step_fn(self, inputs):
+        """`self.fn`, or its CUDA-graph replay (capture_cuda_graph.py) where the step's inputs are
+        CUDA tensors: the parameters, moments and metric state are used in place, the hyperparameter
+        tensor and the batch are copied into the graph's buffers."""
+        from lamina.trainers.capture_cuda_graph import CudaGraphStep, cuda_graphs_allowed
+
+        graph = self.cuda_graph
+        if graph is not None:
+            if graph.fn is self.fn:
+                return graph
+            graph.release()  # the compiled step was replaced (e.g. its package arrived)
+            self.cuda_graph = None
+        if not inputs[0].is_cuda or not cuda_graphs_allowed(inputs):
+            return self.fn
+        mutated, per_step = self.input_roles(len(inputs))
+        self.cuda_graph = CudaGraphStep(self.fn, mutated=mutated, per_step=per_step)
+        return self.cuda_graph
+
+    def input_roles(self, count):
+        """`(mutated, per_step)`: the positions, among the step's `count` inputs, of those kept in
+        place from step to step (parameters, moments, metric state) and of those new every step
+        (the hyperparameter tensor, the batch's leaves); see `_step_function`."""
+        params = len(self.params)
+        state = 3 * params if self.update is not None else params  # parameters (and both moments of each)
+        hyper = [state] if self.update is not None else []
+        metrics = range(state + len(hyper), state + len(hyper) + (self.metrics.count() if self.metrics else 0))
+        return [*range(state), *metrics], [*hyper, *range(metrics.stop, count)]
+
+    def release(self):
+        """Frees the CUDA graph's memory pool, if a graph was captured. Kept between `fit` calls
+        otherwise (the next fit replays the same graph); freed with the model too."""
+        if self.cuda_graph is not None:
+            self.cuda_graph.release()
+            self.cuda_graph = None
 
     # ---------------------------------------------------------------- auto
 

@@ -87,7 +87,9 @@ class InGraphAdam:
         lr = float(opt._current_lr())
         b1, b2 = float(opt.beta_1), float(opt.beta_2)
         scaled = lr * math.sqrt(1.0 - b2 ** t) / (1.0 - b1 ** t)
-        return torch.tensor([lr, scaled, 1.0 - b1, 1.0 - b2, float(opt.epsilon)], dtype=torch.float32, device=device)
+        values = torch.tensor([lr, scaled, 1.0 - b1, 1.0 - b2, float(opt.epsilon)], dtype=torch.float32)
+        # On an accelerator: queued behind the running step instead of a blocking copy every step.
+        return values if device.type == "cpu" else values.to(device, non_blocking=True)
 
     def apply(self, params, grads, slots, hyper):
         """The update, in place on `params` and `slots` (traced into the step's graph)."""

@@ -328,11 +328,10 @@ def test_a_lamina_step_replays_like_direct_calls(compiled):
         run = direct.fn
     else:  # the traced graph of aten ops (in place on its inputs as well)
         run = direct.graph
-    count = len(graphed.params)
-    # The proposed wiring: parameters and their two moments keep their storage; the hyper tensor
-    # and the batch's leaves are new each step.
-    step = CudaGraphStep(run, mutated=range(3 * count), per_step=range(3 * count, 3 * count + 3),
-                         graph_factory=FakeGraph)
+    # Captured's wiring: parameters, their two moments and the metric state keep their storage;
+    # the hyper tensor and the batch's leaves are new each step.
+    mutated, per_step = graphed.input_roles(len(graphed._inputs))
+    step = CudaGraphStep(run, mutated=mutated, per_step=per_step, graph_factory=FakeGraph)
     batches = _lamina_batches(4)
     torch.manual_seed(21)
     expected = []
@@ -356,8 +355,8 @@ def test_a_lamina_step_returning_gradients_reads_parameters_an_eager_update_chan
     optimizer changes the parameters in place between steps: they are `mutated` inputs too."""
     direct, graphed = _traced_step(4, "sgd"), _traced_step(4, "sgd")
     count = len(graphed.params)
-    step = CudaGraphStep(graphed.graph, mutated=range(count), per_step=range(count, count + 2),
-                         graph_factory=FakeGraph)
+    mutated, per_step = graphed.input_roles(len(graphed._inputs))
+    step = CudaGraphStep(graphed.graph, mutated=mutated, per_step=per_step, graph_factory=FakeGraph)
     for captured, run in ((direct, direct.graph), (graphed, step)):
         torch.manual_seed(21)
         for x, y in _lamina_batches(4):
@@ -407,3 +406,39 @@ def test_real_cuda_graph_on_a_compiled_step():
             assert not torch.equal(first == 0, second == 0)
         step.release()
     assert capture_cuda_graph.cuda_graphs_refusal(inputs) is None
+
+
+def test_captured_steps_replay_as_a_cuda_graph_only_on_cuda_inputs(monkeypatch):
+    """`Captured._step_fn`: CPU inputs call the compiled step directly; CUDA inputs get a
+    `CudaGraphStep` with the parameters, moments and metric state in place and the rest copied."""
+    import lamina as keras
+    from lamina.trainers import capture_cuda_graph
+    from lamina.trainers.capture import Captured
+
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    x, y = torch.rand(8, 4), torch.randint(0, 3, (8,))
+    model.fit(x.numpy(), y.numpy(), batch_size=8, verbose=0)  # the optimizer's moments exist
+    captured = Captured(model)
+    assert captured.trace(x, y)
+    captured.fn = captured.graph
+    inputs = captured._flat_inputs(x, y)
+    assert captured._step_fn(inputs) is captured.fn and captured.cuda_graph is None
+
+    made = {}
+
+    class Recorder:
+        def __init__(self, fn, mutated, per_step):
+            made.update(fn=fn, mutated=mutated, per_step=per_step)
+            self.fn = fn
+
+    class CudaLike:  # what `_step_fn` reads of the first input
+        is_cuda = True
+
+    monkeypatch.setattr(capture_cuda_graph, "CudaGraphStep", Recorder)
+    monkeypatch.setattr(capture_cuda_graph, "cuda_graphs_allowed", lambda inputs: True)
+    step = captured._step_fn([CudaLike(), *inputs[1:]])
+    assert isinstance(step, Recorder) and captured._step_fn(inputs) is step  # made once, then reused
+    # 2 parameters, their 4 moments; the hyperparameters; the loss total and accuracy's 2 variables; x, y.
+    assert made["mutated"] == [0, 1, 2, 3, 4, 5, 7, 8, 9] and made["per_step"] == [6, 10, 11]
+    assert len(inputs) == 12
