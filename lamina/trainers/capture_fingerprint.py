@@ -7,8 +7,8 @@ short `fit` that trace is most of what capture costs. For a model whose code is 
 `Lambda`/`TorchModuleWrapper`, lamina's losses and metric functions, a lamina optimizer), what the
 trace produces is determined by what configures that code, which is hashed here instead:
 
-- lamina's own source files (any edit changes every fingerprint), torch's version, the machine,
-  its CPU flags and the thread count;
+- lamina's own source files (any edit changes every fingerprint), torch's and Python's versions,
+  the machine, its CPU flags and the thread count;
 - the model's class and `get_config()`, the trained parameters' names, the loss entries and their
   configs, each compiled metric's class, configuration and state variables' shapes, the optimizer's
   class and configuration (and which weights decay);
@@ -158,7 +158,7 @@ def fingerprint(captured, inputs, batch_spec):
         update = captured.update
         part.update({
             "environment": [_FORMAT, _lamina_source_digest(), torch.__version__, str(torch.version.git_version),
-                            platform.machine(), _cpu_flags(), torch.get_num_threads()],
+                            platform.python_version(), platform.machine(), _cpu_flags(), torch.get_num_threads()],
             "settings": _settings(),
             "names": [".".join(names.get(piece, piece) for piece in name.split(".")) for name in captured.names],
             "update": None if update is None else update.decays,

@@ -444,18 +444,20 @@ class Trainer:
             with torch.no_grad():
                 for param, constraint in self._constrained:
                     param.copy_(constraint(param))
-        if timed:
+        if tracked:  # the graph updated the trackers and lamina's metrics; the others here
+            state = self._compile_state
+            state.update_metrics(y, y_pred, None, entries=captured.metrics.eager_entries)
+            logs = LazyLogs(state.results)
+        else:
+            logs = self._track(loss, x, y, y_pred, None)
+        if timed:  # both kinds of step timed with their metric updates (inside the graph, or not)
             seconds = time.perf_counter() - start
             if eager:
                 captured.note_eager(seconds)
                 captured.consider(x, y, left)
             else:
                 captured.note_captured(seconds)
-        if tracked:  # the graph updated the trackers and lamina's metrics; the others here
-            state = self._compile_state
-            state.update_metrics(y, y_pred, None, entries=captured.metrics.eager_entries)
-            return LazyLogs(state.results)
-        return self._track(loss, x, y, y_pred, None)
+        return logs
 
     def _track(self, loss, x, y, y_pred, sample_weight):
         state = self._compile_state
