@@ -281,16 +281,13 @@ class Captured:
     def _trace_graph(self, x, y, spec):
         """`make_fx` of the step into `self.graph`, with the trackers and metrics in the graph where
         they trace cleanly: a metric whose update fails or changes more than its state is left
-        eager and the step traced again without it (once; then with the trackers alone)."""
+        eager and the step traced again without it."""
         from torch.fx.experimental.proxy_tensor import make_fx
 
         from lamina.trainers.capture_metrics import InGraphMetrics
 
         state = self.model._compile_state
-        in_graph, entries = self.metrics is not None, None
-        for attempt in range(3):
-            if in_graph and attempt:
-                self.metrics = InGraphMetrics(state, self._device, entries)
+        for attempt in range(2):
             self._rejected = []
             self._inputs = self._flat_inputs(x, y)
             try:
@@ -298,15 +295,14 @@ class Captured:
                 self.graph = make_fx(self._step_function(spec, len(self.params), _batch_size(x)),
                                      tracing_mode="fake")(*self._inputs)
             except Exception as error:  # noqa: BLE001 - anything untraceable: stay eager, say why
-                if self.metrics is not None and self.metrics.entries and attempt < 2:
-                    entries = []  # a metric may be what failed: once more with the trackers alone
-                    continue
                 self.failed = f"tracing the step failed ({type(error).__name__}: {error})"
                 return False
             if not self._rejected:
                 return True
-            entries = [e for e in self.metrics.entries if all(e is not r for r in self._rejected)]
-        self.failed = "tracing the step failed (metrics changed state other than their variables)"
+            # Rejected metrics stay eager; the others are traced again (their update is the same).
+            self.metrics = InGraphMetrics(self.model._compile_state, self._device,
+                                          [e for e in self.metrics.entries if all(e is not r for r in self._rejected)])
+        self.failed = "tracing the step failed (metrics changed state other than their variables twice)"
         return False
 
     def use_package(self):

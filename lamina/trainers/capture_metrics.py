@@ -17,8 +17,9 @@ What is updated in the graph:
 
 Why this is safe: during the trace each metric's state tensors are swapped for the graph's input
 tensors, and afterwards the metric's attributes are compared with a snapshot taken before. A metric
-whose `update_state` changed anything else (built its variables lazily, moved device, set a flag)
-is restored to the snapshot and left to the eager path (`Captured.trace` traces again without it).
+whose `update_state` changed anything else (built its variables lazily, moved device, set a flag),
+or failed under the trace (a data-dependent branch), is restored to the snapshot and left to the
+eager path (`Captured.trace` traces again without it).
 """
 
 import torch
@@ -151,8 +152,8 @@ class InGraphMetrics:
         graph's inputs standing for `tensors()`), in place.
 
         Returns:
-            The metric entries whose update changed more than their state (they must stay eager);
-            empty when all went into the graph.
+            The metric entries whose update failed under the trace or changed more than their state
+            (restored as they were: they must stay eager); empty when all went into the graph.
         """
         totals, rest = traced_state[:len(self.trackers)], traced_state[len(self.trackers):]
         with torch.no_grad():
@@ -166,9 +167,11 @@ class InGraphMetrics:
             undo = _swap(metric, {id(v): t for v, t in zip(variables, traced)})
             try:
                 self.state.update_metrics(y, y_pred, None, entries=[entry])
-            finally:
-                _unswap(undo)
-            if not _unchanged(snapshot):
+                failed = False
+            except Exception:  # noqa: BLE001 - untraceable (data-dependent, a method fake tensors lack)
+                failed = True  # what it recorded is dropped with this trace: the caller traces again
+            _unswap(undo)
+            if failed or not _unchanged(snapshot):
                 _restore(snapshot)
                 rejected.append(entry)
         return rejected

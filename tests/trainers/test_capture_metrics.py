@@ -179,3 +179,34 @@ def test_a_metric_whose_update_changes_more_than_its_variables_is_left_eager(mon
     assert [type(m).__name__ for _, m, _, _ in captured.metrics.eager_entries] == ["Rebinding"]
     assert metric.python_calls == calls and metric.total is total  # restored as before the trace
     assert [display for _, _, _, display in captured.metrics.entries] == ["accuracy"]
+
+
+class DataDependent(keras.metrics.Metric):
+    """Branches on a value (what a trace cannot do): its update fails under the trace."""
+
+    def __init__(self, name="data_dependent", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.total = self.add_variable((), "zeros", name="total")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        self.total.add_(1.0)
+        if float(y_pred.sum()) > 0:
+            self.total.add_(1.0)
+
+    def result(self):
+        return self.total
+
+
+def test_a_metric_failing_under_the_trace_is_left_eager_and_the_rest_traced(monkeypatch):
+    from lamina.trainers import capture_metrics
+
+    monkeypatch.setattr(capture_metrics, "_own_metric", lambda metric: True)
+    model, _ = _fit(False, lambda: [DataDependent(), "accuracy"], "sparse_categorical_crossentropy", 5,
+                    "softmax", lambda rng: rng.integers(0, 5, 32 * 6), epochs=1)
+    metric = model._compile_state.metric_entries[0][1]
+    total = metric.total
+    captured = Captured(model)
+    assert captured.trace(torch.rand(32, 12), torch.randint(0, 5, (32,))), captured.failed
+    assert [display for _, _, _, display in captured.metrics.eager_entries] == ["data_dependent"]
+    assert [display for _, _, _, display in captured.metrics.entries] == ["accuracy"]
+    assert metric.total is total and float(total) == 2 * 6  # untouched by the trace
