@@ -28,7 +28,12 @@ class MeanTracker:
         self.reset_state()
 
     def reset_state(self):
-        self._total = None
+        # Zeroed in place once it exists: a captured step (or its CUDA graph) keeps reading the
+        # same tensor from epoch to epoch.
+        if getattr(self, "_total", None) is not None:
+            self._total.zero_()
+        else:
+            self._total = None
         self._count = 0
 
     def update_state(self, value, sample_weight=1):

@@ -210,3 +210,16 @@ def test_a_metric_failing_under_the_trace_is_left_eager_and_the_rest_traced(monk
     assert [display for _, _, _, display in captured.metrics.eager_entries] == ["data_dependent"]
     assert [display for _, _, _, display in captured.metrics.entries] == ["accuracy"]
     assert metric.total is total and float(total) == 2 * 6  # untouched by the trace
+
+
+def test_the_loss_tracker_keeps_its_tensor_across_epochs():
+    # A captured step (and its CUDA graph, which records addresses) reads the same tensor each epoch.
+    model, _ = _fit(True, lambda: ["accuracy"], "sparse_categorical_crossentropy", 5, "softmax",
+                    lambda rng: rng.integers(0, 5, 32 * 6), epochs=1)
+    total = model._compile_state.loss_tracker._total
+    history = model.fit(np.random.rand(64, 12).astype("float32"), np.arange(64) % 5, batch_size=32, epochs=2,
+                        verbose=0).history
+    assert model._compile_state.loss_tracker._total is total
+    assert all(np.isfinite(history["loss"])) and history["loss"][1] > 0
+    model.reset_metrics()
+    assert float(model._compile_state.loss_tracker.result()) == 0.0 and float(total) == 0.0
