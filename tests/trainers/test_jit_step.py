@@ -82,18 +82,25 @@ def _fit_losses(model, steps=4):
     return history.history["loss"], model.get_weights()
 
 
-@pytest.mark.parametrize("kind", ["activity", "custom_add_loss"])
-def test_add_loss_terms_are_per_step_in_compiled_step(monkeypatch, kind):
+@pytest.mark.parametrize("kind,full_step", [("activity", True), ("custom_add_loss", True), ("activity", False)])
+def test_add_loss_terms_are_per_step_in_compiled_step(monkeypatch, kind, full_step):
     # Regression: the add_loss term of one step stayed on the layer into the next compiled step
     # ("Trying to backward through the graph a second time" at step 2), because torch.compile did
-    # not replay the registration of the layer in the loss tracker.
+    # not replay the registration of the layer in the loss tracker. Both the whole compiled step
+    # and the forward + loss fallback were affected.
     from lamina.layers.layer import _LOSS_TRACKER
 
     monkeypatch.setenv("LAMINA_JIT_BACKEND", "aot_eager")
+    if not full_step:
+        monkeypatch.setattr(jit, "full_step_blocker", lambda model: "a test says so")
     eager_loss, eager_weights = _fit_losses(_add_loss_model(kind, False))
     model = _add_loss_model(kind, True)
-    jit_loss, jit_weights = _fit_losses(model)
-    assert model._jit_full_step is True  # the torch.compile path (capture.py refuses add_loss)
+    if full_step:
+        jit_loss, jit_weights = _fit_losses(model)
+    else:
+        with pytest.warns(UserWarning, match="because a test says so"):
+            jit_loss, jit_weights = _fit_losses(model)
+    assert model._jit_full_step is full_step  # the torch.compile path (capture.py refuses add_loss)
     assert model.__dict__.get("_captured") is None
     assert eager_loss[0] != eager_loss[1]  # it trained
     # Float rounding only: the compiled graph may reorder the reductions.
