@@ -34,7 +34,7 @@ def _adam_state(param, fused, amsgrad):
 
 def _global_optimizer_hooks():
     # The module imported once, its dicts read at each call (registering a hook fills them in place).
-    # Imported here, per step, it cost ~4 us of the seed MLP's ~40 us update (bench/README.md).
+    # Imported here, per step, it cost 2-4 us of the seed MLP's ~40 us update (bench/README.md).
     return _torch_optimizer._global_optimizer_pre_hooks or _torch_optimizer._global_optimizer_post_hooks
 
 
