@@ -354,7 +354,7 @@ class Layer(WeightsMixin, nn.Module):
         the training loss of `fit`.
         """
         self._losses.append(loss)
-        _LOSS_TRACKER.add(self)
+        _LOSS_TRACKER[self] = None
 
     @property
     def losses(self) -> list:
@@ -756,11 +756,12 @@ class Layer(WeightsMixin, nn.Module):
 
 # ---------------------------------------------------------------------- helpers
 
-class _LossTracker(set):
-    """Layers holding `add_loss` values from the current call (cleared per top-level call)."""
-
-
-_LOSS_TRACKER = _LossTracker()
+# Layers holding `add_loss` values from the current call (cleared per top-level call), in the order
+# they added them (a dict used as an ordered set: the terms are summed in call order, run to run).
+# A plain builtin container on purpose: torch.compile replays mutations of a global dict after its
+# graph, but not of a `set` subclass, whose `add` was lost, so the next step never cleared the
+# layer's stale loss and backpropagated through the previous step's freed graph.
+_LOSS_TRACKER = {}
 
 
 def _first_tensor_device(args):

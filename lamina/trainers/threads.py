@@ -283,14 +283,20 @@ class LoadProbe:
                     busy += sum(values) - values[3] - values[4]  # all but idle and iowait
             return busy / ticks
 
-        try:
-            read_stat()
-        except (OSError, ValueError, IndexError):
+        # No trial read here: `create` runs at every fit/evaluate/predict call, and most runs (tiny
+        # steps, or one decided before any probe) never read the load. The first read is `start()`'s.
+        if not os.access("/proc/stat", os.R_OK):
             return None
         return cls(read_stat, time.process_time, clock)
 
     def start(self):
-        self._start = (self._read(), self._own(), self._clock())
+        """Opens the window; returns False where `/proc/stat` could not be read or parsed."""
+        try:
+            self._start = (self._read(), self._own(), self._clock())
+        except (OSError, ValueError, IndexError):
+            self._start = None
+            return False
+        return True
 
     def others(self):
         """Cores kept busy by other processes since `start()` (0.0 or more)."""
@@ -365,11 +371,11 @@ class ThreadPolicy:
 
     def _start_probe(self, count):
         self._count, self._times = count, []
-        if self.probe is None:
+        # No probe, or one that cannot read the machine's load: measure the candidates instead.
+        if self.probe is None or self.probe.start() is False:
             self._start_trial()
             return
         self._phase = "probe"
-        self.probe.start()
 
     def _start_trial(self):
         candidates = [1, self.default] + ([self.default // 2] if self.default >= 4 else [])

@@ -273,3 +273,34 @@ def test_load_probe_reads_this_machine_where_proc_stat_exists():
     probe.start()
     sum(i * i for i in range(200_000))
     assert probe.others() >= 0.0
+
+
+def test_load_probe_reads_proc_stat_only_inside_its_window(monkeypatch):
+    import os
+
+    if not os.access("/proc/stat", os.R_OK):
+        assert threads.LoadProbe.create() is None
+        return
+    opened = []
+
+    def counting_open(path, *args, **kwargs):
+        opened.append(path)
+        return open(path, *args, **kwargs)
+
+    monkeypatch.setattr(threads, "open", counting_open, raising=False)
+    probe = threads.LoadProbe.create()
+    assert opened == []  # created at every run: no read until a window opens
+    assert probe.start() is True
+    probe.others()
+    assert opened == ["/proc/stat", "/proc/stat"]
+
+
+def test_a_probe_that_cannot_read_the_load_falls_back_to_the_trial():
+    def unreadable():
+        raise OSError("no /proc/stat here")
+
+    probe = threads.LoadProbe(unreadable, lambda: 0.0, lambda: 0.0)
+    assert probe.start() is False
+    policy = threads.ThreadPolicy(default=2, cores=2, probe=probe, probe_seconds=0.1)
+    policy.set_flops(1e9)
+    assert policy.chooser is not None and policy.deciding  # measuring the candidates, as with no probe
