@@ -14,7 +14,6 @@ import torch
 from torch import nn
 
 from lamina import backend
-from lamina.layers.tracking import CONTAINERS
 from lamina.layers.variable import Variable
 
 __all__ = ["WeightsMixin", "in_keras_layout"]
@@ -166,7 +165,7 @@ class WeightsMixin:
         """Direct child modules in tracking order (lamina layers and plain torch modules)."""
         out = []
         for module in self._modules.values():
-            if isinstance(module, CONTAINERS) and not isinstance(module, WeightsMixin):
+            if isinstance(module, (nn.ModuleList, nn.ModuleDict)) and not isinstance(module, WeightsMixin):
                 out.extend(_flatten_containers(module))
             elif module is not None:
                 out.append(module)
@@ -287,7 +286,7 @@ def _build_device():
 def _flatten_containers(container):
     out = []
     for module in container._modules.values():
-        if isinstance(module, CONTAINERS) and not isinstance(module, WeightsMixin):
+        if isinstance(module, (nn.ModuleList, nn.ModuleDict)) and not isinstance(module, WeightsMixin):
             out.extend(_flatten_containers(module))
         elif module is not None:
             out.append(module)
@@ -322,7 +321,7 @@ def _set_module_trainable(module, value):
     if isinstance(module, WeightsMixin):
         module.trainable = value
         return
-    if isinstance(module, CONTAINERS):
+    if isinstance(module, (nn.ModuleList, nn.ModuleDict)):
         for child in module.children():
             _set_module_trainable(child, value)
         return

@@ -2,16 +2,15 @@
 
 Keras tracks `self.blocks = [Dense(8), Dense(8)]`; plain PyTorch does not (its
 parameters would be invisible to optimizers and `state_dict`). A layer stores
-such a container as a `TrackedList`/`TrackedDict`: a real list/dict that is also
-an `nn.Module` whose children are its module items, registered in the owner's
-`_modules` under the same name. The attribute reads as a list, `state_dict` keys
-read `blocks.0.kernel`, and `model.get_submodule("blocks.0")`,
-`torch.func.functional_call` and `torch.nn.utils` find the items by path.
+such a container as a `TrackedList`/`TrackedDict` that keeps a mirror
+`nn.ModuleList`/`nn.ModuleDict` under the same attribute name in `_modules`,
+so the attribute still reads as a list while `state_dict` keys read
+`blocks.0.kernel`.
 """
 
 from torch import nn
 
-__all__ = ["CONTAINERS", "TrackedList", "TrackedDict", "wrap_container"]
+__all__ = ["TrackedList", "TrackedDict", "wrap_container"]
 
 
 def _has_module(value) -> bool:
@@ -24,54 +23,27 @@ def _has_module(value) -> bool:
     return False
 
 
-class _Tracked(nn.Module):
-    """Mixin: the container is itself a module whose children are its module items, registered
-    under the owner's attribute name, so that `getattr(owner, name)` (what `get_submodule`,
-    `torch.func.functional_call` and `torch.nn.utils` walk) is the module holding them."""
-
-    # A list/dict's equality is by content; a module is hashed by identity (`named_modules`' memo).
-    __hash__ = object.__hash__
-
-    def _start(self):
-        nn.Module.__init__(self)
-        object.__setattr__(self, "_owner", None)
-        object.__setattr__(self, "_attr", None)
-        self._sync()
+class _Mirror:
+    """Mixin: re-syncs the owner's mirror container after every mutation."""
 
     def _attach(self, owner, attr):
-        object.__setattr__(self, "_owner", owner)
-        object.__setattr__(self, "_attr", attr)
+        self._owner = owner
+        self._attr = attr
         self._sync()
         return self
 
     def _sync(self):
-        modules = self.__dict__.get("_modules")
-        if modules is None:  # being unpickled: the items come before the module's state
+        owner = getattr(self, "_owner", None)
+        if owner is None:
             return
-        modules.clear()
-        for key, item in self._module_items():
-            if isinstance(item, nn.Module):
-                modules[str(key)] = item
-            elif _has_module(item):
-                modules[str(key)] = wrap_container(item)._make_mirror()
-        owner = self.__dict__.get("_owner")
-        if owner is not None and "_modules" in owner.__dict__:
-            owner._modules[self._attr] = self
-
-    def _make_mirror(self):
-        """An unattached tracked copy (for a tuple attribute, or a container nested in another)."""
-        return type(self)(self)
-
-    def forward(self, *args, **kwargs):
-        raise TypeError(f"A layer's tracked {self._base_type.__name__} of sub-layers is not callable; call its "
-                        f"items (e.g. `for layer in self.{self.__dict__.get('_attr') or 'blocks'}: x = layer(x)`).")
+        owner._modules[self._attr] = self._make_mirror()
 
 
-def _mutator(base_type, name):
-    base = getattr(base_type, name)
+def _mutator(name):
+    base = getattr(list, name, None)
 
     def method(self, *args, **kwargs):
-        result = base(self, *args, **kwargs)
+        result = getattr(self._base_type, name)(self, *args, **kwargs)
         self._sync()
         return result
 
@@ -80,45 +52,56 @@ def _mutator(base_type, name):
     return method
 
 
-class TrackedList(list, _Tracked):
-    """A list whose `nn.Module` items are children of it, and it a child of its owner."""
+class TrackedList(_Mirror, list):
+    """A list whose `nn.Module` items are registered as children of its owner."""
 
     _base_type = list
 
-    def __init__(self, items=()):
-        list.__init__(self, items)
-        self._start()
+    def _make_mirror(self):
+        mirror = nn.ModuleList()
+        for index, item in enumerate(self):
+            if isinstance(item, nn.Module):
+                mirror.add_module(str(index), item)
+            elif _has_module(item):
+                mirror.add_module(str(index), wrap_container(item)._make_mirror())
+        return mirror
 
-    def _module_items(self):
-        return enumerate(self)
-
-    __repr__ = list.__repr__
-    __hash__ = _Tracked.__hash__  # list's `__hash__ = None` comes first in the MRO
+    def __reduce_ex__(self, protocol):
+        return (list, (list(self),))
 
 
 for _name in ("append", "extend", "insert", "pop", "remove", "clear", "__setitem__", "__delitem__",
               "__iadd__", "sort", "reverse"):
-    setattr(TrackedList, _name, _mutator(list, _name))
+    setattr(TrackedList, _name, _mutator(_name))
 
 
-class TrackedDict(dict, _Tracked):
-    """A dict whose `nn.Module` values are children of it, and it a child of its owner."""
+class TrackedDict(_Mirror, dict):
+    """A dict whose `nn.Module` values are registered as children of its owner."""
 
     _base_type = dict
 
-    def __init__(self, items=()):
-        dict.__init__(self, items)
-        self._start()
+    def _make_mirror(self):
+        mirror = nn.ModuleDict()
+        for key, item in self.items():
+            if isinstance(item, nn.Module):
+                mirror[str(key)] = item
+            elif _has_module(item):
+                mirror[str(key)] = wrap_container(item)._make_mirror()
+        return mirror
 
-    def _module_items(self):
-        return self.items()
-
-    __repr__ = dict.__repr__
-    __hash__ = _Tracked.__hash__  # dict's `__hash__ = None` comes first in the MRO
+    def __reduce_ex__(self, protocol):
+        return (dict, (dict(self),))
 
 
 for _name in ("__setitem__", "__delitem__", "pop", "popitem", "clear", "update", "setdefault"):
-    setattr(TrackedDict, _name, _mutator(dict, _name))
+    _base = getattr(dict, _name)
+
+    def _dict_mutator(self, *args, _base=_base, **kwargs):
+        result = _base(self, *args, **kwargs)
+        self._sync()
+        return result
+
+    setattr(TrackedDict, _name, _dict_mutator)
 
 
 def wrap_container(value):
@@ -138,7 +121,3 @@ def wrap_container(value):
     if isinstance(value, tuple) and not hasattr(value, "_fields"):
         return TrackedList(value)
     return None
-
-
-# Module containers whose children are walked as the owner's own sub-layers (weights, saving, trainable).
-CONTAINERS = (nn.ModuleList, nn.ModuleDict, TrackedList, TrackedDict)

@@ -64,13 +64,11 @@ def _children(obj):
         return out
     if not isinstance(obj, Layer):
         return []
-    from lamina.layers.tracking import CONTAINERS
-
     items = []
     for attr, module in obj._modules.items():
         if module is None:
             continue
-        if isinstance(module, CONTAINERS) and not isinstance(module, Layer):
+        if isinstance(module, (nn.ModuleList, nn.ModuleDict)) and not isinstance(module, Layer):
             items.append((attr, list(module.children())))
         else:
             items.append((attr, module))
