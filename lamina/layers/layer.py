@@ -277,6 +277,24 @@ class Layer(WeightsMixin, nn.Module):
             del self._modules[name]
         super().__setattr__(name, value)
 
+    def get_submodule(self, target):
+        """The sub-module at the dotted path `target` (`"blocks.0"`), as `nn.Module.get_submodule`,
+        through lists and dicts of sub-layers too: they read as Python lists/dicts, on which
+        torch's attribute walk fails, and are registered in `_modules` under the same name."""
+        if target == "":
+            return self
+        module = self
+        for index, item in enumerate(target.split(".")):
+            child = module._modules.get(item) if isinstance(module, nn.Module) else None
+            if child is None:
+                child = getattr(module, item, None)
+            if not isinstance(child, nn.Module):
+                walked = ".".join(target.split(".")[:index]) or "the model"
+                raise AttributeError(f"{type(module).__name__} '{walked}' has no sub-module `{item}` (looking up "
+                                     f"'{target}'); its sub-modules are {list(module._modules)}.")
+            module = child
+        return module
+
     def __delattr__(self, name):
         if name in self.__dict__ and name in self._modules:
             del self._modules[name]

@@ -34,6 +34,7 @@ machine), so it runs:
   inductor holds the GIL for most of a compile, which made the eager steps 5-20x slower.)
 """
 
+import contextlib
 import os
 import statistics
 
@@ -68,6 +69,26 @@ def _flatten(x, y):
     if type(x) is torch.Tensor and type(y) is torch.Tensor:
         return [x, y], "xy"
     return pytree.tree_flatten((x, y))
+
+
+@contextlib.contextmanager
+def _parameters_replaced(model, originals, replacements):
+    """Every module's use of each parameter in `originals` swapped for its replacement, then put back.
+
+    What `torch.func.functional_call` does, found through each module's `_parameters` rather than by
+    attribute path: a layer's list of sub-layers (`self.blocks = [...]`) reads as a Python list, on
+    which torch's path lookup fails. A parameter shared by several modules is replaced in all.
+    """
+    swap = {id(p): r for p, r in zip(originals, replacements)}
+    slots = [(module, name, param) for module in model.modules() for name, param in module._parameters.items()
+             if param is not None and id(param) in swap]
+    for module, name, param in slots:
+        module._parameters[name] = swap[id(param)]
+    try:
+        yield
+    finally:
+        for module, name, param in slots:
+            module._parameters[name] = param
 
 
 def _batch_size(x):
@@ -174,7 +195,8 @@ class Captured:
                 metric_state, rest = rest[:metrics.count()], rest[metrics.count():]
             x, y = pytree.tree_unflatten(list(rest), spec)
             with torch.enable_grad():
-                y_pred = torch.func.functional_call(model, dict(zip(names, params)), (x,), {"training": True})
+                with _parameters_replaced(model, self.params, params):
+                    y_pred = model(x, training=True)
                 loss = model._compute_loss(x, y, y_pred, None, training=True)
                 grads = torch.autograd.grad(loss, params, allow_unused=True)
             grads = [torch.zeros_like(p) if g is None else g for p, g in zip(params, grads)]

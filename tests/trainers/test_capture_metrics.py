@@ -223,3 +223,4 @@ def test_the_loss_tracker_keeps_its_tensor_across_epochs():
     assert all(np.isfinite(history["loss"])) and history["loss"][1] > 0
     model.reset_metrics()
     assert float(model._compile_state.loss_tracker.result()) == 0.0 and float(total) == 0.0
+
