@@ -13,6 +13,7 @@ import torch
 import lamina as keras
 from lamina.trainers import capture, capture_cache, capture_fingerprint
 from lamina.trainers.capture import Captured
+from tests.trainers._custom_metrics import CallCount
 
 
 @pytest.fixture(autouse=True)
@@ -93,18 +94,6 @@ def _user_metric(y_true, y_pred):
     return keras.metrics.sparse_categorical_accuracy(y_true, y_pred)
 
 
-class Custom(keras.metrics.Metric):
-    def __init__(self, name="custom", **kwargs):
-        super().__init__(name=name, **kwargs)
-        self.n = self.add_variable((), "zeros", name="n")
-
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        self.n.assign_add(1.0)
-
-    def result(self):
-        return self.n
-
-
 def test_models_with_code_no_config_describes_have_no_fingerprint():
     assert _fingerprint(_model(layer=keras.layers.Lambda(lambda t: t * 2))) is None
     # A user's function in lamina's MeanMetricWrapper is traced into the graph, and no config holds its code.
@@ -121,7 +110,7 @@ def test_models_with_code_no_config_describes_have_no_fingerprint():
     assert _fingerprint(subclassed) is None
     # Custom Metric subclasses and plain metric functions stay eager (capture_metrics.py): the
     # graph does not run their code.
-    assert _fingerprint(_model(metrics=("accuracy", Custom()))) is not None
+    assert _fingerprint(_model(metrics=("accuracy", CallCount()))) is not None
     assert _fingerprint(_model(metrics=("accuracy", _user_metric))) is not None
 
 
@@ -137,7 +126,7 @@ def test_a_step_found_by_fingerprint_runs_as_the_traced_one(outputs, cache, monk
 
     # A first process: traced during its fit (no package yet, none compiled), fingerprint recorded.
     monkeypatch.setattr(capture, "AUTO_TRACE_SECONDS", 0.0)
-    first = _model(outputs=outputs, metrics=("accuracy", Custom()))
+    first = _model(outputs=outputs, metrics=("accuracy", CallCount()))
     fit(first)
     traced = first.__dict__["_captured"]
     assert traced.traced is True and traced.fn is None
@@ -149,11 +138,11 @@ def test_a_step_found_by_fingerprint_runs_as_the_traced_one(outputs, cache, monk
     assert traced.use_package()  # a package there: recorded under the model's fingerprint
     assert (cache / f"{traced._fingerprint}.json").exists()
 
-    eager_model = _model(outputs=outputs, metrics=("accuracy", Custom()))
+    eager_model = _model(outputs=outputs, metrics=("accuracy", CallCount()))
     eager_model.compile(eager_model.optimizer, eager_model._compile_args["loss"],
                         metrics=eager_model._compile_args["metrics"], jit_compile=False)
     eager = fit(eager_model)
-    model = _model(outputs=outputs, metrics=("accuracy", Custom()))
+    model = _model(outputs=outputs, metrics=("accuracy", CallCount()))
     logs = fit(model)
     captured = model.__dict__["_captured"]
     assert captured.traced is False and captured.graph is None and captured.fn is graph

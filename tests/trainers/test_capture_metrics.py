@@ -13,6 +13,7 @@ import torch
 import lamina as keras
 from lamina.trainers.capture import Captured
 from lamina.trainers.trackers import MeanTracker
+from tests.trainers._custom_metrics import CallCount
 
 
 @pytest.fixture(autouse=True)
@@ -22,20 +23,6 @@ def _graph_as_compiled_step(monkeypatch):
 
     monkeypatch.delenv("LAMINA_JIT_BACKEND", raising=False)
     monkeypatch.setattr(Captured, "compile_in_process", run_the_graph)
-
-
-class CallCount(keras.metrics.Metric):
-    """A custom metric: stays eager (its update could keep Python state a trace would freeze)."""
-
-    def __init__(self, name="calls", **kwargs):
-        super().__init__(name=name, **kwargs)
-        self.calls = self.add_variable((), "zeros", name="calls")
-
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        self.calls.assign_add(1.0)
-
-    def result(self):
-        return self.calls
 
 
 def _fit(jit_compile, metrics, loss, units, activation, targets, epochs=2):
