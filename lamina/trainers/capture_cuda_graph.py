@@ -39,7 +39,8 @@ replaced tensors are recaptured; capture failures fall back with a warning. NOT 
 session that wrote this had no GPU): the real `torch.cuda.CUDAGraph` path, i.e. streams, the
 private memory pool, the philox offsets of random ops, inductor's CUDA kernels and AOTInductor
 packages (loaded with `run_single_threaded`, which records no CUDA events) under capture, and the
-speed gained. `test_real_cuda_graph_on_a_compiled_step` runs that path where CUDA is available.
+speed gained. `test_a_compiled_step_replays_as_called_with_fresh_dropout_masks` runs that path with
+inductor's CUDA code where CUDA is available (on CPU, the same checks through the stand-in).
 """
 
 import os
