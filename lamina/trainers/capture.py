@@ -32,6 +32,11 @@ machine), so it runs:
   steps exceed `AUTO_MIN_SECONDS`, inductor compiles in this process. The compiled step is kept
   only if its measured time beats the eager one. (Compiling in a thread was tried and dropped:
   inductor holds the GIL for most of a compile, which made the eager steps 5-20x slower.)
+
+For a model made only of lamina's parts, a package is also found by the model's fingerprint
+(capture_fingerprint.py) before any trace: at the first eligible step (`jit_compile=True`) or
+the 8th (`"auto"`), with no `AUTO_TRACE_SECONDS` wait, since loading costs milliseconds. On CUDA
+inputs the compiled step is replayed as one CUDA graph (capture_cuda_graph.py, `_step_fn`).
 """
 
 import contextlib
