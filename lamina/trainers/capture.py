@@ -114,6 +114,8 @@ class Captured:
         model: a lamina model set up for training (`_prepare_for` done).
         auto: `jit_compile="auto"`: capture only when `consider` says so, and keep the compiled
             step only if it is faster than the eager one.
+        metrics_in_graph: update the loss trackers and lamina's own metrics inside the graph
+            (capture_metrics.py); False leaves every metric to the eager path.
 
     Example:
         >>> captured = Captured(model)          # after model._prepare_for(batch, "fit")
@@ -128,6 +130,7 @@ class Captured:
         self._fingerprint, self._fingerprint_tried = None, False  # capture_fingerprint.py
         self.traced = None  # whether the step was traced here (False: its package found by fingerprint)
         self._device = None
+        self.batch_size = None  # of the signature compiled for (the trackers' sample count per step)
         self.cuda_graph = None  # a CudaGraphStep replaying `fn`, on CUDA (capture_cuda_graph.py)
         self.background = None  # a BackgroundCompile, once started
         self.graph = self.specs = self.package_key = self.threads = None
@@ -188,7 +191,7 @@ class Captured:
         """The step as a function of flat tensors: the parameters, (with the update in the graph)
         the optimizer's moments and this step's hyperparameters, the metric state (with metrics in
         the graph), then the batch's leaves."""
-        model, names, update, metrics = self.model, self.names, self.update, self.metrics
+        model, update, metrics = self.model, self.update, self.metrics
 
         def step(*args):
             weights = args[:count]
@@ -242,6 +245,7 @@ class Captured:
         self.update = InGraphAdam(optimizer, self.params) if self.update_reason is None else None
         state = self.model._compile_state
         self._device = self.params[0].device if self.params else pytree.tree_leaves(x)[0].device
+        self.batch_size = _batch_size(x)
         in_graph = (self.metrics_in_graph and type(state.loss_tracker) is MeanTracker and
                     all(type(t) is MeanTracker for t in state.output_loss_trackers))
         self.metrics = InGraphMetrics(state, self._device) if in_graph else None
@@ -319,7 +323,7 @@ class Captured:
             self._inputs = self._flat_inputs(x, y)
             try:
                 # Fake tensors: tracing computes nothing and draws no random numbers.
-                self.graph = make_fx(self._step_function(spec, len(self.params), _batch_size(x)),
+                self.graph = make_fx(self._step_function(spec, len(self.params), self.batch_size),
                                      tracing_mode="fake")(*self._inputs)
             except Exception as error:  # noqa: BLE001 - anything untraceable: stay eager, say why
                 self.failed = f"tracing the step failed ({type(error).__name__}: {error})"
@@ -463,7 +467,7 @@ class Captured:
         outputs = self._step_fn(inputs)(*inputs)
         first = 1 + self._term_count
         if self.metrics is not None:
-            self.metrics.after_step(_batch_size(x))
+            self.metrics.after_step(self.batch_size)  # `ready_for`: the batch has the traced shape
         elif self._term_count:
             self.model._compile_state.last_values = list(outputs[1:first])
         if self.update is not None:
@@ -480,12 +484,10 @@ class Captured:
         tensor and the batch are copied into the graph's buffers."""
         from lamina.trainers.capture_cuda_graph import CudaGraphStep, cuda_graphs_allowed
 
-        graph = self.cuda_graph
-        if graph is not None:
-            if graph.fn is self.fn:
-                return graph
-            graph.release()  # the compiled step was replaced (e.g. its package arrived)
-            self.cuda_graph = None
+        if self.cuda_graph is not None:
+            if self.cuda_graph.fn is self.fn:
+                return self.cuda_graph
+            self.release()  # the compiled step was replaced (e.g. its package arrived)
         if not inputs[0].is_cuda or not cuda_graphs_allowed(inputs):
             return self.fn
         mutated, per_step = self.input_roles(len(inputs))
