@@ -16,6 +16,7 @@ Settings (environment variables):
         packages already on disk, or compiles in-process when a run is long enough).
 """
 
+import functools
 import hashlib
 import os
 import pickle
@@ -26,8 +27,8 @@ import time
 
 import torch
 
-__all__ = ["BackgroundCompile", "background_allowed", "cache_dir", "load_package", "mark_failed", "package_path",
-           "step_key"]
+__all__ = ["BackgroundCompile", "background_allowed", "cache_dir", "environment", "load_package", "mark_failed",
+           "package_path", "step_key"]
 
 # A lock older than this belongs to a compile that died without cleaning up.
 _STALE_LOCK_SECONDS = 30 * 60
@@ -44,6 +45,7 @@ def background_allowed():
     return os.environ.get("LAMINA_BACKGROUND_COMPILE", "1") != "0"
 
 
+@functools.lru_cache(maxsize=1)
 def _cpu_flags():
     try:
         with open("/proc/cpuinfo") as handle:
@@ -55,11 +57,16 @@ def _cpu_flags():
     return platform.processor()
 
 
+def environment(threads):
+    """What compiled code depends on besides its graph: torch's build, the machine, its CPU's
+    instruction set and the thread count (strings, in a fixed order)."""
+    return [torch.__version__, str(torch.version.git_version), platform.machine(), _cpu_flags(), str(threads)]
+
+
 def step_key(graph, specs, threads):
     """A hex digest of what the compiled step depends on (see the module docstring)."""
     digest = hashlib.sha256()
-    for part in (_FORMAT, torch.__version__, str(torch.version.git_version), platform.machine(), _cpu_flags(),
-                 str(threads), graph.code, repr(specs)):
+    for part in (_FORMAT, *environment(threads), graph.code, repr(specs)):
         digest.update(part.encode())
         digest.update(b"\0")
     for name, value in sorted(graph.named_buffers()) + sorted(graph.named_parameters()):

@@ -99,9 +99,13 @@ def _model_part(model):
 
     if type(model) not in (Sequential, Functional):
         return None
+    names = {}  # each layer's name -> its position (see `_renamed`)
     for module in model.modules():
         if not type(module).__module__.startswith("lamina.") or type(module).__name__ in _FOREIGN_LAYERS:
             return None
+        name = getattr(module, "name", None)
+        if isinstance(name, str) and name not in names:
+            names[name] = f"<layer {len(names)}>"
     state = model._compile_state
     for _, fn, _, _ in state.loss_entries:
         if not _own(fn) or not all(_own(f) for f in _wrapped_functions(fn)):
@@ -109,11 +113,6 @@ def _model_part(model):
     optimizer = model.optimizer
     if not _own(optimizer):
         return None
-    names = {}
-    for module in model.modules():
-        name = getattr(module, "name", None)
-        if isinstance(name, str) and name not in names:
-            names[name] = f"<layer {len(names)}>"
     part = {
         "model": [type(model).__name__, _renamed(model.get_config(), names)],
         "losses": [[index, type(fn).__name__, _without_names(_config(fn)), weight]
@@ -145,7 +144,7 @@ def fingerprint(captured, inputs, batch_spec):
         inputs: the step's flat inputs (`Captured._flat_inputs`).
         batch_spec: the batch's pytree structure.
     """
-    from lamina.trainers.capture_cache import _cpu_flags
+    from lamina.trainers.capture_cache import environment
 
     try:
         found = _model_part(captured.model)
@@ -157,8 +156,8 @@ def fingerprint(captured, inputs, batch_spec):
             return None  # a user's metric function, traced into the graph: its code is not in any config
         update = captured.update
         part.update({
-            "environment": [_FORMAT, _lamina_source_digest(), torch.__version__, str(torch.version.git_version),
-                            platform.python_version(), platform.machine(), _cpu_flags(), torch.get_num_threads()],
+            "environment": [_FORMAT, _lamina_source_digest(), platform.python_version(),
+                            *environment(torch.get_num_threads())],
             "settings": _settings(),
             "names": [".".join(names.get(piece, piece) for piece in name.split(".")) for name in captured.names],
             "update": None if update is None else update.decays,
