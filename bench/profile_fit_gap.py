@@ -25,25 +25,19 @@ import cProfile
 import os
 import pstats
 import statistics
+import sys
 import time
 
 import numpy as np
 import torch
 
-import lamina as keras
 from lamina.trainers.data_adapters import ArrayData
 from lamina.trainers.trackers import LazyLogs
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from profile_seed_mlp import build  # noqa: E402 - the same seed MLP, built and warmed up the same way
+
 PHASES = ("clear gradients", "forward", "loss", "backward", "optimizer update", "loss tracker + accuracy")
-
-
-def build(x, y):
-    model = keras.Sequential([keras.Input((20,)), keras.layers.Dense(128, activation="relu"),
-                              keras.layers.Dropout(0.3), keras.layers.Dense(64, activation="relu"),
-                              keras.layers.Dense(10, activation="softmax")])
-    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"], jit_compile=False)
-    model.fit(x[:320], y[:320], batch_size=32, verbose=0)  # builds the model, loss, metrics, optimizer
-    return model
 
 
 def phase_calls(model):
@@ -142,7 +136,7 @@ def main():
     rng = np.random.default_rng(0)
     x = rng.standard_normal((steps * 32, 20)).astype(np.float32)
     y = rng.integers(0, 10, steps * 32)
-    model = build(x, y)
+    model = build(False, x, y)
     data = ArrayData(x, y, None, batch_size=32, shuffle=True)
     batches = list(data.epoch(steps))
     logs = LazyLogs(lambda: {"loss": 0.0})
