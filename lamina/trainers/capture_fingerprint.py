@@ -28,6 +28,7 @@ import inspect
 import json
 import os
 import platform
+import re
 
 import torch
 from torch.utils import _pytree as pytree
@@ -35,6 +36,7 @@ from torch.utils import _pytree as pytree
 __all__ = ["fingerprint", "lookup", "record"]
 
 _FORMAT = "lamina-step-fingerprint-1"
+_KEY = re.compile("[0-9a-f]{40}")  # what `capture_cache.step_key` returns
 _FOREIGN_LAYERS = ("Lambda", "TorchModuleWrapper")  # they run user code that no config describes
 
 
@@ -204,6 +206,8 @@ def lookup(fingerprint_key):
     try:
         with open(_index_path(fingerprint_key)) as handle:
             entry = json.load(handle)
+        if not isinstance(entry["package"], str) or not _KEY.fullmatch(entry["package"]):
+            return None  # only a package key (a digest) names a file, always inside the cache folder
         entry["out_spec"] = pytree.treespec_loads(entry["out_spec"])
         return entry
     except (OSError, ValueError, KeyError, TypeError):

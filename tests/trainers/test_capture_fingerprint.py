@@ -162,3 +162,7 @@ def test_a_missing_package_or_an_unreadable_record_means_a_trace(cache):
     assert again.key is None and again.fn is None
     (cache / f"{traced._fingerprint}.json").write_text("{not json")
     assert capture_fingerprint.lookup(traced._fingerprint) is None
+    # A record naming anything but a package key never leads outside the cache folder.
+    (cache / f"{traced._fingerprint}.json").write_text(
+        '{"package": "../../elsewhere/model", "out_spec": "", "terms": 0, "metrics": null}')
+    assert capture_fingerprint.lookup(traced._fingerprint) is None
